@@ -1,0 +1,36 @@
+# The project's entry points. Each installs what it needs.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+
+.PHONY: demo test bench toolchain venv lint docs clean
+
+## demo: policy-checked preview, up, read-back, refresh and destroy of the demo stack
+demo: venv toolchain
+	scripts/with-services.sh $(PY) scripts/demo.py
+
+## test: the whole suite against the real pulumi engine and a real livekit-server
+test: venv toolchain
+	$(PY) -m pytest
+
+## bench: benchmarks (figures, not pass/fail)
+bench: venv toolchain
+	scripts/with-services.sh $(PY) bench/run.py
+
+toolchain:
+	scripts/build-toolchain.sh pulumi livekit
+	scripts/ensure-redis.sh
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	scripts/setup-venv.sh $(VENV)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+docs: venv
+	$(PY) scripts/gen_rules_doc.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Obtain the real toolchain the tests and the demo run on:
+#   pulumi (CLI + Python language host + dynamic provider/executor shims),
+#   livekit-server, and optionally the lk CLI.
+# Built from the Go module proxy with pinned versions, cached outside the repository.
+# Idempotent: a binary that already reports the pinned version is not rebuilt.
+#
+# usage: scripts/build-toolchain.sh [pulumi] [livekit] [lk]     (default: pulumi livekit)
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=toolchain-env.sh
+source "$here/toolchain-env.sh"
+
+mkdir -p "$LKSP_BIN" "$LKSP_PLUGINS" "$GOMODCACHE" "$GOCACHE"
+
+need_go() {
+  command -v go >/dev/null 2>&1 ||
+    lksp_die "Go is needed to build the toolchain from the Go module proxy (go 1.26+). Install Go, or install the Pulumi CLI with Pulumi's installer and put livekit-server on PATH."
+}
+
+ldflags_version() {
+  printf -- '-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v%s' "$PULUMI_VERSION"
+}
+
+# A pulumi the user installed (Pulumi's installer puts it in ~/.pulumi/bin) is used when it
+# is recent enough: Python policy packs run through the language host since 3.221.
+external_pulumi_ok() {
+  local p v
+  p="$(PATH="${PATH#"$LKSP_BIN:"}" command -v pulumi 2>/dev/null)" || return 1
+  v="$("$p" version 2>/dev/null)" || return 1
+  v="${v#v}"
+  python3 - "$v" <<'PY' || return 1
+import sys
+parts = sys.argv[1].split("-")[0].split(".")
+major, minor = int(parts[0]), int(parts[1])
+sys.exit(0 if (major, minor) >= (3, 221) else 1)
+PY
+  lksp_log "using the installed pulumi at $p (v$v)"
+  return 0
+}
+
+build_pulumi() {
+  if [ -x "$LKSP_BIN/pulumi" ] && [ "$("$LKSP_BIN/pulumi" version 2>/dev/null)" = "v$PULUMI_VERSION" ] &&
+    [ -x "$LKSP_BIN/pulumi-resource-pulumi-python" ] && [ -x "$LKSP_PLUGINS/pulumi-analyzer-policy-python" ]; then
+    lksp_log "pulumi v$PULUMI_VERSION already built in $LKSP_BIN"
+    return 0
+  fi
+  if [ "${LKSP_BUILD_PULUMI:-auto}" != "always" ] && external_pulumi_ok; then
+    return 0
+  fi
+  need_go
+  local src="$LKSP_CACHE/src/pulumi"
+  mkdir -p "$src"
+  lksp_log "building pulumi v$PULUMI_VERSION from the Go module proxy (cold: several minutes)"
+  (
+    cd "$src"
+    cat >go.mod <<GOMOD
+module lksp.local/pulumi-toolchain
+
+go 1.26
+
+// Only matters on Windows; copied from pulumi's own go.mod (replace directives of
+// dependencies are ignored, so the module that builds must carry it).
+replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e
+GOMOD
+    go get -tool "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi@v$PULUMI_VERSION" "github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION" ||
+      lksp_die "go get -tool github.com/pulumi/pulumi/pkg/v3/cmd/pulumi@v$PULUMI_VERSION failed (see above)"
+    go build -trimpath -tags osusergo,grpcnotrace -ldflags "$(ldflags_version)" \
+      -o "$LKSP_BIN/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi ||
+      lksp_die "go build of the pulumi CLI failed (see above)"
+    # Shell shims shipped inside the sdk module zip:
+    # - pulumi-resource-pulumi-python runs Python dynamic providers (python -m pulumi.dynamic);
+    # - pulumi-analyzer-policy-python runs Python policy packs (python -m pulumi.policy). The
+    #   engine uses it when no Python language host is installed; the sdk stopped shipping it
+    #   after $PULUMI_POLICY_SHIM_SDK_VERSION, so it is taken from that version.
+    local sdkdir shimdir
+    sdkdir="$(go mod download -json "github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')"
+    shimdir="$(go mod download -json "github.com/pulumi/pulumi/sdk/v3@$PULUMI_POLICY_SHIM_SDK_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')"
+    [ -f "$sdkdir/python/dist/pulumi-resource-pulumi-python" ] ||
+      lksp_die "pulumi-resource-pulumi-python not found in sdk/v3@v$PULUMI_VERSION ($sdkdir)"
+    [ -f "$shimdir/python/dist/pulumi-analyzer-policy-python" ] ||
+      lksp_die "pulumi-analyzer-policy-python not found in sdk/v3@$PULUMI_POLICY_SHIM_SDK_VERSION ($shimdir)"
+    install -m 0755 "$sdkdir/python/dist/pulumi-resource-pulumi-python" "$LKSP_BIN/pulumi-resource-pulumi-python"
+    mkdir -p "$LKSP_PLUGINS"
+    install -m 0755 "$shimdir/python/dist/pulumi-analyzer-policy-python" "$LKSP_PLUGINS/pulumi-analyzer-policy-python"
+  )
+  [ "$("$LKSP_BIN/pulumi" version)" = "v$PULUMI_VERSION" ] ||
+    lksp_die "built pulumi reports $("$LKSP_BIN/pulumi" version), expected v$PULUMI_VERSION"
+  lksp_log "pulumi $("$LKSP_BIN/pulumi" version) ready in $LKSP_BIN"
+}
+
+build_livekit() {
+  local stamp="$LKSP_BIN/.livekit-server.version"
+  if [ -x "$LKSP_BIN/livekit-server" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$LIVEKIT_SERVER_VERSION" ]; then
+    lksp_log "livekit-server $LIVEKIT_SERVER_VERSION already built in $LKSP_BIN"
+    return 0
+  fi
+  need_go
+  local src="$LKSP_CACHE/src/livekit-server"
+  mkdir -p "$src"
+  lksp_log "building livekit-server $LIVEKIT_SERVER_VERSION from the Go module proxy"
+  (
+    cd "$src"
+    GOBIN="$src/bin" go install -trimpath "github.com/livekit/livekit-server/cmd/server@$LIVEKIT_SERVER_VERSION" ||
+      lksp_die "go install github.com/livekit/livekit-server/cmd/server@$LIVEKIT_SERVER_VERSION failed (see above); set LIVEKIT_SERVER_VERSION to another release"
+    install -m 0755 "$src/bin/server" "$LKSP_BIN/livekit-server"
+  )
+  printf '%s\n' "$LIVEKIT_SERVER_VERSION" >"$stamp"
+  lksp_log "livekit-server $LIVEKIT_SERVER_VERSION ready in $LKSP_BIN"
+}
+
+build_lk() {
+  local stamp="$LKSP_BIN/.lk.version"
+  if [ -x "$LKSP_BIN/lk" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$LK_CLI_VERSION" ]; then
+    lksp_log "lk $LK_CLI_VERSION already built in $LKSP_BIN"
+    return 0
+  fi
+  need_go
+  lksp_log "building lk $LK_CLI_VERSION from the Go module proxy"
+  GOBIN="$LKSP_BIN" go install -trimpath "github.com/livekit/livekit-cli/v2/cmd/lk@$LK_CLI_VERSION" ||
+    lksp_die "go install github.com/livekit/livekit-cli/v2/cmd/lk@$LK_CLI_VERSION failed (see above)"
+  printf '%s\n' "$LK_CLI_VERSION" >"$stamp"
+}
+
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(pulumi livekit)
+for t in "${targets[@]}"; do
+  case "$t" in
+    pulumi) build_pulumi ;;
+    livekit) build_livekit ;;
+    lk) build_lk ;;
+    *) lksp_die "unknown target '$t' (pulumi, livekit, lk)" ;;
+  esac
+done

@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Start or stop the local services the tests and the demo run against:
+# Redis (Debian's redis-server) and livekit-server in dev mode, both on 127.0.0.1 only.
+#
+#   scripts/services.sh start    start both, wait until LiveKit answers, write $LKSP_RUN/env
+#   scripts/services.sh stop     stop both by the PIDs recorded at start
+#   scripts/services.sh status
+#
+# Ports: LKSP_REDIS_PORT (default 6391), LKSP_LIVEKIT_PORT (default 7890).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=toolchain-env.sh
+source "$here/toolchain-env.sh"
+
+REDIS_PORT="${LKSP_REDIS_PORT:-6391}"
+LIVEKIT_PORT="${LKSP_LIVEKIT_PORT:-7890}"
+# A key pair for the loopback server only (32+ characters, as the JWT library expects).
+DEV_KEY="${LKSP_LIVEKIT_KEY:-devkey}"
+DEV_SECRET="${LKSP_LIVEKIT_SECRET:-loopback-only-dev-secret-0123456789}"
+mkdir -p "$LKSP_RUN"
+
+pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+stop_pidfile() {
+  local f="$1" name="$2" pid i
+  if [ -f "$f" ]; then
+    pid="$(cat "$f")"
+    if kill -0 "$pid" 2>/dev/null; then
+      kill "$pid" 2>/dev/null || true
+      for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null || true
+      lksp_log "stopped $name (pid $pid)"
+    fi
+    rm -f "$f"
+  fi
+}
+
+port_in_use() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+start() {
+  command -v redis-server >/dev/null 2>&1 ||
+    lksp_die "redis-server not found: install it with 'apt-get install -y redis-server' (make test does this on Debian)"
+  [ -x "$LKSP_BIN/livekit-server" ] || command -v livekit-server >/dev/null 2>&1 ||
+    lksp_die "livekit-server not found: run 'scripts/build-toolchain.sh livekit'"
+  local lk_bin
+  lk_bin="$(command -v livekit-server)"
+
+  if pid_alive "$LKSP_RUN/redis.pid"; then
+    lksp_log "redis already running (pid $(cat "$LKSP_RUN/redis.pid"))"
+  else
+    port_in_use "$REDIS_PORT" && lksp_die "port $REDIS_PORT is taken by another process: set LKSP_REDIS_PORT"
+    redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no \
+      --daemonize no --logfile "$LKSP_RUN/redis.log" >/dev/null 2>&1 &
+    echo $! >"$LKSP_RUN/redis.pid"
+    local i
+    for i in $(seq 1 100); do
+      redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG && break
+      pid_alive "$LKSP_RUN/redis.pid" || lksp_die "redis-server exited; see $LKSP_RUN/redis.log"
+      sleep 0.1
+    done
+    redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG ||
+      lksp_die "redis-server did not answer on 127.0.0.1:$REDIS_PORT; see $LKSP_RUN/redis.log"
+    lksp_log "redis on 127.0.0.1:$REDIS_PORT (pid $(cat "$LKSP_RUN/redis.pid"))"
+  fi
+
+  if pid_alive "$LKSP_RUN/livekit.pid"; then
+    lksp_log "livekit-server already running (pid $(cat "$LKSP_RUN/livekit.pid"))"
+  else
+    port_in_use "$LIVEKIT_PORT" && lksp_die "port $LIVEKIT_PORT is taken by another process: set LKSP_LIVEKIT_PORT"
+    cat >"$LKSP_RUN/livekit.yaml" <<YAML
+port: $LIVEKIT_PORT
+bind_addresses: [127.0.0.1]
+keys:
+  $DEV_KEY: $DEV_SECRET
+redis:
+  address: 127.0.0.1:$REDIS_PORT
+rtc:
+  tcp_port: 0
+  udp_port: $((LIVEKIT_PORT + 2))
+  node_ip: 127.0.0.1
+  use_external_ip: false
+  ips:
+    includes: [127.0.0.1/32]
+turn:
+  enabled: false
+logging:
+  level: info
+YAML
+    "$lk_bin" --dev --config "$LKSP_RUN/livekit.yaml" >"$LKSP_RUN/livekit.log" 2>&1 &
+    echo $! >"$LKSP_RUN/livekit.pid"
+    local i
+    for i in $(seq 1 200); do
+      curl -fsS -o /dev/null "http://127.0.0.1:$LIVEKIT_PORT/" 2>/dev/null && break
+      pid_alive "$LKSP_RUN/livekit.pid" || { tail -n 20 "$LKSP_RUN/livekit.log" >&2; lksp_die "livekit-server exited; see $LKSP_RUN/livekit.log"; }
+      sleep 0.1
+    done
+    curl -fsS -o /dev/null "http://127.0.0.1:$LIVEKIT_PORT/" ||
+      lksp_die "livekit-server did not answer on 127.0.0.1:$LIVEKIT_PORT; see $LKSP_RUN/livekit.log"
+    lksp_log "livekit-server on 127.0.0.1:$LIVEKIT_PORT (pid $(cat "$LKSP_RUN/livekit.pid"))"
+  fi
+  cat >"$LKSP_RUN/env" <<ENV
+export LIVEKIT_URL=http://127.0.0.1:$LIVEKIT_PORT
+export LIVEKIT_API_KEY=$DEV_KEY
+export LIVEKIT_API_SECRET=$DEV_SECRET
+ENV
+}
+
+stop() {
+  stop_pidfile "$LKSP_RUN/livekit.pid" livekit-server
+  stop_pidfile "$LKSP_RUN/redis.pid" redis-server
+  rm -f "$LKSP_RUN/env"
+}
+
+status() {
+  pid_alive "$LKSP_RUN/redis.pid" && echo "redis: running (pid $(cat "$LKSP_RUN/redis.pid"))" || echo "redis: stopped"
+  pid_alive "$LKSP_RUN/livekit.pid" && echo "livekit-server: running (pid $(cat "$LKSP_RUN/livekit.pid"))" || echo "livekit-server: stopped"
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  status) status ;;
+  *) lksp_die "usage: scripts/services.sh start|stop|status" ;;
+esac
