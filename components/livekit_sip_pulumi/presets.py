@@ -1,0 +1,558 @@
+"""Higher-level components: phone provider presets and a complete agent phone line.
+
+Presets know the shape of each provider's outbound SIP host and the auth it needs, and refuse
+values known not to work (for example a Telnyx subdomain, which Telnyx answers with 503), so
+the mistake surfaces when the program runs rather than on the first call.
+
+:class:`AgentPhoneLine` wires an inbound trunk, a dispatch rule that sends every call to a
+named agent, and optionally an outbound trunk from a preset, with region pinning where the
+numbers require it.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import phonenumbers
+import pulumi
+from pulumi import Input, Output, ResourceOptions
+
+from .errors import SpecError
+from .resources import (
+    RoomAgentDispatchArgs,
+    RoomConfigurationArgs,
+    RuleInput,
+    SipDispatchRule,
+    SipDispatchRuleArgs,
+    SipDispatchRuleIndividualArgs,
+    SipInboundTrunk,
+    SipInboundTrunkArgs,
+    SipOutboundTrunk,
+    SipOutboundTrunkArgs,
+)
+from .specs import SipTransport
+
+__all__ = [
+    "REQUIRED_REGION_PINS",
+    "AgentPhoneLine",
+    "AgentPhoneLineArgs",
+    "OutboundPreset",
+    "PlivoOutbound",
+    "ProviderOutboundTrunk",
+    "RegionPin",
+    "TelnyxOutbound",
+    "TwilioOutbound",
+    "WavixOutbound",
+    "inbound_sip_host",
+    "required_region_pin",
+]
+
+COMPONENT_PACKAGE = "livekit-sip"
+DOCS_REGIONS = "https://docs.livekit.io/telephony/features/region-pinning/"
+
+
+# --- region pinning ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegionPin:
+    """Where calls for a country's numbers must be handled.
+
+    ``inbound_region`` is the LiveKit Cloud SIP region the provider sends calls to
+    (``{subdomain}.{inbound_region}.sip.livekit.cloud``); ``destination_country`` is the
+    outbound trunk's ``destination_country``.
+    """
+
+    inbound_region: str
+    destination_country: str
+    reason: str
+
+
+#: Countries whose numbers only work when calls are pinned to a region (ISO code -> pin).
+REQUIRED_REGION_PINS: dict[str, RegionPin] = {
+    "IN": RegionPin(
+        inbound_region="india",
+        destination_country="in",
+        reason="Indian (+91) numbers must be served from India; unpinned calls fail with "
+        "'403 Domestic Anchored Terms Not Met'",
+    ),
+}
+
+
+def required_region_pin(numbers: Iterable[Any]) -> RegionPin | None:
+    """The region pin the numbers require, or None. Values that are not plain strings (Pulumi
+    Outputs) are skipped: pin those lines explicitly.
+
+    Raises :class:`SpecError` when the numbers need different regions.
+    """
+    pins: dict[str, RegionPin] = {}
+    for number in numbers:
+        if not isinstance(number, str) or not number.startswith("+"):
+            continue
+        try:
+            country = phonenumbers.region_code_for_number(phonenumbers.parse(number, None))
+        except phonenumbers.NumberParseException:
+            continue
+        pin = REQUIRED_REGION_PINS.get(country or "")
+        if pin is not None:
+            pins[pin.inbound_region] = pin
+    if len(pins) > 1:
+        raise SpecError(
+            "agent phone line",
+            [("numbers", f"these numbers need different regions ({', '.join(sorted(pins))}): "
+                         "put each region's numbers in its own phone line")],
+        )
+    return next(iter(pins.values()), None)
+
+
+_SUBDOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+def inbound_sip_host(sip_subdomain: str, region: str | None = None) -> str:
+    """The host a phone provider sends calls to: ``{subdomain}.sip.livekit.cloud``, or
+    ``{subdomain}.{region}.sip.livekit.cloud`` when the line is pinned to a region."""
+    if not _SUBDOMAIN.match(sip_subdomain):
+        raise SpecError(
+            "agent phone line",
+            [("sip_subdomain", f"'{sip_subdomain}' is not a SIP subdomain: give only the first "
+                               "label of your project's SIP URI (the part before "
+                               "'.sip.livekit.cloud', shown in the LiveKit console)")],
+        )
+    return f"{sip_subdomain}.{region}.sip.livekit.cloud" if region else (
+        f"{sip_subdomain}.sip.livekit.cloud"
+    )
+
+
+# --- provider presets ----------------------------------------------------------------------------
+
+
+def _known(value: Any) -> str | None:
+    """A plain string value, or None when it is a Pulumi Output (checked by the provider)."""
+    return value if isinstance(value, str) else None
+
+
+def _strip_scheme(value: str) -> str:
+    return re.sub(r"^sips?:", "", value, flags=re.IGNORECASE).split(";")[0].split("@")[-1]
+
+
+class OutboundPreset(ABC):
+    """A phone provider's outbound settings; turns into :class:`SipOutboundTrunkArgs`.
+
+    Subclasses validate in ``__post_init__`` and raise :class:`SpecError` naming the field and
+    the fix. Secrets (``auth_password``) are never echoed.
+    """
+
+    provider: ClassVar[str]
+    docs_url: ClassVar[str]
+
+    auth_username: Input[str]
+    auth_password: Input[str]
+    transport: SipTransport
+
+    @property
+    @abstractmethod
+    def address(self) -> str:
+        """The provider's SIP host for outbound calls."""
+
+    def headers(self) -> dict[str, Input[str]]:
+        """Headers the provider expects on every call."""
+        return {}
+
+    def _fail(self, field: str, message: str) -> None:
+        raise SpecError(
+            f"{self.provider} outbound trunk", [(field, f"{message}. See {self.docs_url}")]
+        )
+
+    def _require_auth(self) -> None:
+        if self.auth_username is None or _known(self.auth_username) == "":
+            self._fail("auth_username", f"{self.provider} needs the SIP user name of your "
+                                        "credentials for outbound calls")
+        if self.auth_password is None or _known(self.auth_password) == "":
+            self._fail("auth_password", f"{self.provider} needs the SIP password of your "
+                                        "credentials for outbound calls")
+
+    def outbound_trunk_args(
+        self,
+        numbers: Input[Sequence[Input[str]]],
+        *,
+        name: Input[str] | None = None,
+        destination_country: Input[str] | None = None,
+    ) -> SipOutboundTrunkArgs:
+        """Args of an outbound trunk calling from ``numbers`` through this provider.
+
+        ``destination_country`` defaults to the region the numbers require (``in`` for +91).
+        """
+        if destination_country is None and isinstance(numbers, (list, tuple)):
+            pin = required_region_pin(numbers)
+            destination_country = pin.destination_country if pin else None
+        numbers_input: Any = list(numbers) if isinstance(numbers, (list, tuple)) else numbers
+        return SipOutboundTrunkArgs(
+            address=self.address,
+            numbers=numbers_input,
+            name=name,
+            destination_country=destination_country,
+            transport=self.transport,
+            auth_username=self.auth_username,
+            auth_password=self.auth_password,
+            headers=self.headers() or None,
+        )
+
+
+@dataclass(frozen=True)
+class TelnyxOutbound(OutboundPreset):
+    """Telnyx, with a credential connection (digest user and password).
+
+    ``region`` picks ``sip.telnyx.com`` (``us``, default) or ``sip-eu.telnyx.com`` (``eu``).
+    Telnyx identifies the connection by the credentials, never by a subdomain. Also enable SIP
+    REFER on the connection if the agent transfers calls (otherwise transfers end in 408).
+    """
+
+    provider: ClassVar[str] = "Telnyx"
+    docs_url: ClassVar[str] = "https://docs.livekit.io/telephony/start/providers/telnyx/"
+    HOSTS: ClassVar[dict[str, str]] = {"us": "sip.telnyx.com", "eu": "sip-eu.telnyx.com"}
+
+    auth_username: Input[str]
+    auth_password: Input[str]
+    region: str = "us"
+    host: str | None = None
+    transport: SipTransport = SipTransport.SIP_TRANSPORT_AUTO
+    send_username_header: bool = True
+
+    def __post_init__(self) -> None:
+        self._require_auth()
+        if self.region not in self.HOSTS:
+            self._fail("region", f"'{self.region}' is not a Telnyx SIP region: use 'us' "
+                                 "(sip.telnyx.com) or 'eu' (sip-eu.telnyx.com)")
+        if self.host is not None:
+            host = _strip_scheme(self.host).lower().split(":")[0]
+            if host != self.host.lower().split(":")[0]:
+                self._fail("host", f"'{self.host}' is a SIP URI: write the bare host '{host}'")
+            if host.endswith(".sip.telnyx.com") or host.endswith(".sip-eu.telnyx.com"):
+                self._fail("host", f"'{self.host}' is a subdomain; Telnyx answers 503 to it. Use "
+                                   "'sip.telnyx.com' (or region='eu' for 'sip-eu.telnyx.com'); "
+                                   "the credentials select your connection")
+            if host not in self.HOSTS.values():
+                self._fail("host", f"'{self.host}' is not a Telnyx SIP host: use "
+                                   "'sip.telnyx.com' or 'sip-eu.telnyx.com'")
+
+    @property
+    def address(self) -> str:
+        return self.host if self.host is not None else self.HOSTS[self.region]
+
+    def headers(self) -> dict[str, Input[str]]:
+        return {"X-Telnyx-Username": self.auth_username} if self.send_username_header else {}
+
+
+_TWILIO_HOST = re.compile(r"^[a-z0-9][a-z0-9-]*\.pstn(\.[a-z0-9-]+)?\.twilio\.com$")
+
+
+@dataclass(frozen=True)
+class TwilioOutbound(OutboundPreset):
+    """Twilio Elastic SIP Trunking: ``termination_uri`` is the trunk's Termination SIP URI,
+    ``<name>.pstn.twilio.com`` (or localized ``<name>.pstn.<edge>.twilio.com``); the user name
+    and password are those of the credential list attached to the trunk."""
+
+    provider: ClassVar[str] = "Twilio"
+    docs_url: ClassVar[str] = "https://docs.livekit.io/telephony/start/providers/twilio/"
+
+    termination_uri: str
+    auth_username: Input[str]
+    auth_password: Input[str]
+    transport: SipTransport = SipTransport.SIP_TRANSPORT_AUTO
+
+    def __post_init__(self) -> None:
+        self._require_auth()
+        host = _strip_scheme(self.termination_uri).lower()
+        if host != self.termination_uri.lower():
+            self._fail("termination_uri", f"'{self.termination_uri}' is a SIP URI: write the "
+                                          f"bare host '{host}'")
+        if host.endswith(".sip.twilio.com"):
+            self._fail("termination_uri", f"'{self.termination_uri}' is a Programmable Voice SIP "
+                                          "domain, not an Elastic SIP trunk: use the trunk's "
+                                          "Termination SIP URI, '<name>.pstn.twilio.com'")
+        if not _TWILIO_HOST.match(host):
+            self._fail("termination_uri", f"'{self.termination_uri}' is not a Twilio termination "
+                                          "URI: it looks like '<name>.pstn.twilio.com'")
+
+    @property
+    def address(self) -> str:
+        return self.termination_uri.lower()
+
+
+_PLIVO_HOST = re.compile(r"^[a-z0-9]+\.zt\.plivo\.com$")
+_PLIVO_USER = re.compile(r"^[A-Za-z0-9]{5,20}$")
+
+
+@dataclass(frozen=True)
+class PlivoOutbound(OutboundPreset):
+    """Plivo Zentrunk: ``trunk_domain`` is ``<trunk_id>.zt.plivo.com``; the user name is 5-20
+    letters or digits, the password 5-20 characters with at least one special character."""
+
+    provider: ClassVar[str] = "Plivo"
+    docs_url: ClassVar[str] = "https://docs.livekit.io/telephony/start/providers/plivo/"
+
+    trunk_domain: str
+    auth_username: Input[str]
+    auth_password: Input[str]
+    transport: SipTransport = SipTransport.SIP_TRANSPORT_AUTO
+
+    def __post_init__(self) -> None:
+        self._require_auth()
+        host = _strip_scheme(self.trunk_domain).lower()
+        if not _PLIVO_HOST.match(host) or host != self.trunk_domain.lower():
+            self._fail("trunk_domain", f"'{self.trunk_domain}' is not a Plivo Zentrunk domain: "
+                                       "write the bare host '<trunk_id>.zt.plivo.com' from the "
+                                       "Plivo console")
+        user = _known(self.auth_username)
+        if user is not None and not _PLIVO_USER.match(user):
+            self._fail("auth_username", "Plivo user names are 5-20 letters or digits")
+        password = _known(self.auth_password)
+        if password is not None and not (
+            5 <= len(password) <= 20 and re.search(r"[^A-Za-z0-9]", password)
+        ):
+            # Never echo the password itself.
+            self._fail("auth_password", "Plivo passwords are 5-20 characters with at least one "
+                                        "special character")
+
+    @property
+    def address(self) -> str:
+        return self.trunk_domain.lower()
+
+
+_WAVIX_HOST = re.compile(r"^[a-z]{2}\.wavix\.net$")
+
+
+@dataclass(frozen=True)
+class WavixOutbound(OutboundPreset):
+    """Wavix: ``country`` picks the regional host ``<cc>.wavix.net`` (e.g. ``us``); the user
+    name is the 5-digit SIP trunk ID and the password that trunk's password."""
+
+    provider: ClassVar[str] = "Wavix"
+    docs_url: ClassVar[str] = "https://docs.livekit.io/telephony/start/providers/wavix/"
+
+    auth_username: Input[str]
+    auth_password: Input[str]
+    country: str = "us"
+    transport: SipTransport = SipTransport.SIP_TRANSPORT_AUTO
+
+    def __post_init__(self) -> None:
+        self._require_auth()
+        if not _WAVIX_HOST.match(f"{self.country}.wavix.net"):
+            self._fail("country", f"'{self.country}' is not a Wavix gateway: use a two-letter "
+                                  "lowercase code such as 'us' (us.wavix.net)")
+        user = _known(self.auth_username)
+        if user is not None and not re.fullmatch(r"\d{5}", user):
+            self._fail("auth_username", f"'{user}' is not a Wavix SIP trunk ID: Wavix user names "
+                                        "are the 5-digit trunk ID (e.g. '12345')")
+
+    @property
+    def address(self) -> str:
+        return f"{self.country}.wavix.net"
+
+
+class ProviderOutboundTrunk(pulumi.ComponentResource):
+    """An outbound trunk for one phone provider, from a preset.
+
+    Example::
+
+        ProviderOutboundTrunk("telnyx", TelnyxOutbound(auth_username="acme",
+                              auth_password=config.require_secret("telnyxPassword")),
+                              numbers=["+15105550100"])
+    """
+
+    trunk: SipOutboundTrunk
+    sip_trunk_id: Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        preset: OutboundPreset,
+        numbers: Input[Sequence[Input[str]]],
+        *,
+        destination_country: Input[str] | None = None,
+        opts: ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(f"{COMPONENT_PACKAGE}:index:ProviderOutboundTrunk", resource_name,
+                         None, opts)
+        args = preset.outbound_trunk_args(
+            numbers, name=resource_name, destination_country=destination_country
+        )
+        self.trunk = SipOutboundTrunk(resource_name, args, ResourceOptions(parent=self))
+        self.sip_trunk_id = self.trunk.sip_trunk_id
+        self.register_outputs({"sip_trunk_id": self.sip_trunk_id})
+
+
+# --- agent phone line ----------------------------------------------------------------------------
+
+
+@dataclass
+class AgentPhoneLineArgs:
+    """Inputs of :class:`AgentPhoneLine`.
+
+    - ``numbers``: the phone numbers callers dial, in E.164 (``+15105550100``).
+    - ``agent_name``: the ``agent_name`` the agent worker registers with; it answers every call.
+    - ``allowed_addresses`` / ``auth_username`` + ``auth_password``: how LiveKit recognizes the
+      provider's INVITEs (IPs/CIDRs, or digest credentials); numbers alone also work.
+    - ``hide_phone_number``: keep callers' numbers out of room names and participant identities.
+    - ``room_prefix``: prefix of the per-call rooms. ``rule`` replaces the default rule
+      (a new room per call) with any ``SipDispatchRule*Args`` or a protocol dict.
+    - ``krisp_enabled``: noise cancellation on the trunk and the rule (on by default).
+    - ``outbound``: a provider preset to also create an outbound trunk for the same numbers.
+    - ``region`` / ``destination_country``: the inbound SIP region and outbound country; both
+      default to what the numbers require (``india`` / ``in`` for +91) and are otherwise unset.
+    - ``sip_subdomain``: the project's SIP subdomain (default: stack config
+      ``livekit:sipSubdomain``), used for the ``sip_uri`` output.
+    """
+
+    numbers: Sequence[Input[str]]
+    agent_name: Input[str]
+    agent_metadata: Input[str] | None = None
+    allowed_addresses: Input[list[Input[str]]] | None = None
+    auth_username: Input[str] | None = None
+    auth_password: Input[str] | None = None
+    hide_phone_number: Input[bool] = False
+    room_prefix: Input[str] = "call-"
+    rule: RuleInput | None = None
+    krisp_enabled: Input[bool] = True
+    outbound: OutboundPreset | None = None
+    region: str | None = None
+    destination_country: str | None = None
+    sip_subdomain: Input[str] | None = None
+
+
+class AgentPhoneLine(pulumi.ComponentResource):
+    """Phone numbers answered by a LiveKit agent: an inbound trunk for the numbers, a dispatch
+    rule that dispatches the agent into a new room per call, and optionally an outbound trunk
+    so the agent can call out from the same numbers.
+
+    Outputs: ``inbound_trunk_id``, ``dispatch_rule_id``, ``outbound_trunk_id`` (None without
+    ``outbound``), ``region``, ``destination_country`` and ``sip_uri``, the host to enter as
+    the origination/destination URI at the phone provider.
+
+    Example::
+
+        line = AgentPhoneLine("support", AgentPhoneLineArgs(
+            numbers=["+15105550100"], agent_name="support-agent",
+            outbound=TelnyxOutbound(auth_username="acme",
+                                    auth_password=config.require_secret("telnyxPassword"))))
+        pulumi.export("sip_uri", line.sip_uri)
+    """
+
+    inbound_trunk: SipInboundTrunk
+    dispatch_rule: SipDispatchRule
+    outbound_trunk: SipOutboundTrunk | None
+    inbound_trunk_id: Output[str]
+    dispatch_rule_id: Output[str]
+    outbound_trunk_id: Output[str] | None
+    region: str | None
+    destination_country: str | None
+    sip_uri: Output[str] | None
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: AgentPhoneLineArgs,
+        opts: ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(f"{COMPONENT_PACKAGE}:index:AgentPhoneLine", resource_name, None, opts)
+        self.region, self.destination_country = _pinning(args)
+        child = ResourceOptions(parent=self)
+
+        self.inbound_trunk = SipInboundTrunk(
+            f"{resource_name}-inbound",
+            SipInboundTrunkArgs(
+                numbers=list(args.numbers),
+                allowed_addresses=args.allowed_addresses,
+                auth_username=args.auth_username,
+                auth_password=args.auth_password,
+                krisp_enabled=args.krisp_enabled,
+            ),
+            child,
+        )
+        self.dispatch_rule = SipDispatchRule(
+            f"{resource_name}-dispatch",
+            SipDispatchRuleArgs(
+                rule=args.rule
+                if args.rule is not None
+                else SipDispatchRuleIndividualArgs(room_prefix=args.room_prefix),
+                trunk_ids=[self.inbound_trunk.sip_trunk_id],
+                hide_phone_number=args.hide_phone_number,
+                room_config=RoomConfigurationArgs(
+                    agents=[RoomAgentDispatchArgs(args.agent_name, args.agent_metadata)]
+                ),
+                krisp_enabled=args.krisp_enabled,
+            ),
+            child,
+        )
+        self.outbound_trunk = None
+        if args.outbound is not None:
+            self.outbound_trunk = SipOutboundTrunk(
+                f"{resource_name}-outbound",
+                args.outbound.outbound_trunk_args(
+                    list(args.numbers), destination_country=self.destination_country
+                ),
+                child,
+            )
+
+        self.inbound_trunk_id = self.inbound_trunk.sip_trunk_id
+        self.dispatch_rule_id = self.dispatch_rule.sip_dispatch_rule_id
+        self.outbound_trunk_id = (
+            self.outbound_trunk.sip_trunk_id if self.outbound_trunk is not None else None
+        )
+        self.sip_uri = _sip_uri(args.sip_subdomain, self.region, resource_name, self)
+        self.register_outputs(
+            {
+                "inbound_trunk_id": self.inbound_trunk_id,
+                "dispatch_rule_id": self.dispatch_rule_id,
+                "outbound_trunk_id": self.outbound_trunk_id,
+                "region": self.region,
+                "destination_country": self.destination_country,
+                "sip_uri": self.sip_uri,
+            }
+        )
+
+
+def _pinning(args: AgentPhoneLineArgs) -> tuple[str | None, str | None]:
+    """(inbound region, outbound destination_country): explicit values, checked against what
+    the numbers require, or what they require."""
+    pin = required_region_pin(args.numbers)
+    region, country = args.region, args.destination_country
+    if pin is not None:
+        if region is not None and region != pin.inbound_region:
+            raise SpecError("agent phone line", [(
+                "region", f"'{region}' cannot serve these numbers: {pin.reason}. Set "
+                          f"region='{pin.inbound_region}' or leave it unset. See {DOCS_REGIONS}")])
+        if country is not None and country != pin.destination_country:
+            raise SpecError("agent phone line", [(
+                "destination_country", f"'{country}' cannot serve these numbers: {pin.reason}. "
+                                       f"Set destination_country='{pin.destination_country}' or "
+                                       f"leave it unset. See {DOCS_REGIONS}")])
+        region, country = pin.inbound_region, pin.destination_country
+    if region is not None and not re.fullmatch(r"[a-z]+", region):
+        raise SpecError("agent phone line", [(
+            "region", f"'{region}' is not a LiveKit SIP region name (e.g. 'eu', 'india', 'us')")])
+    return region, country
+
+
+def _sip_uri(
+    sip_subdomain: Input[str] | None,
+    region: str | None,
+    resource_name: str,
+    parent: pulumi.Resource,
+) -> Output[str] | None:
+    subdomain = sip_subdomain
+    if subdomain is None:
+        subdomain = pulumi.Config("livekit").get("sipSubdomain")
+    if subdomain is None:
+        pulumi.log.warn(
+            f"AgentPhoneLine '{resource_name}': no SIP subdomain, so no sip_uri output. Set it "
+            "with `pulumi config set livekit:sipSubdomain <subdomain>` (the first label of the "
+            "SIP URI in the LiveKit console) or pass sip_subdomain.",
+            resource=parent,
+        )
+        return None
+    return Output.from_input(subdomain).apply(lambda s: inbound_sip_host(s, region))

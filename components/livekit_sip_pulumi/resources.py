@@ -1,0 +1,455 @@
+"""Pulumi resources for LiveKit SIP objects.
+
+Type tokens are ``pulumi-python:dynamic/livekit:<Name>``; the policy pack matches on them, and
+they are part of every resource's URN: keep them stable.
+
+Every resource takes its inputs either as an args dataclass or as keyword arguments, with the
+protocol's field names. Nested objects (a dispatch rule's ``rule`` and ``room_config``) may be
+given as the typed ``...Args`` classes below or as plain dicts shaped like the protocol message.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from enum import Enum
+from typing import Any, ClassVar
+
+import pulumi
+from pulumi import Input, Output, ResourceOptions, dynamic
+
+from .providers import (
+    ADOPT_ID,
+    SipDispatchRuleProvider,
+    SipInboundTrunkProvider,
+    SipOutboundTrunkProvider,
+    SipProviderBase,
+)
+from .specs import (
+    SipDispatchRuleSpec,
+    SipHeaderOptions,
+    SipInboundTrunkSpec,
+    SipMediaEncryption,
+    SipOutboundTrunkSpec,
+    SipSpec,
+    SipTransport,
+)
+
+__all__ = [
+    "RoomAgentDispatchArgs",
+    "RoomConfigurationArgs",
+    "SipCodecArgs",
+    "SipDispatchRule",
+    "SipDispatchRuleArgs",
+    "SipDispatchRuleCalleeArgs",
+    "SipDispatchRuleDirectArgs",
+    "SipDispatchRuleIndividualArgs",
+    "SipInboundTrunk",
+    "SipInboundTrunkArgs",
+    "SipMediaConfigArgs",
+    "SipOutboundTrunk",
+    "SipOutboundTrunkArgs",
+]
+
+_SECRET_INPUTS = ("auth_password",)
+
+
+def to_plain(value: Any) -> Any:
+    """Typed args (dataclasses) -> the protocol's dict shape; enums -> their protocol names.
+
+    Keys whose value is None are dropped (None means "not set"). Pulumi Inputs inside are left
+    as they are: the engine resolves nested Outputs.
+    """
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        plain = {
+            f.name: to_plain(getattr(value, f.name))
+            for f in fields(value)
+            if getattr(value, f.name) is not None
+        }
+        return {value.rule_key: plain} if isinstance(value, _RuleKindArgs) else plain
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Mapping):
+        return {k: to_plain(v) for k, v in value.items() if v is not None}
+    if isinstance(value, (list, tuple)):
+        return [to_plain(v) for v in value]
+    return value
+
+
+def _props(
+    spec_fields: Any, values: dict[str, Any], outputs: tuple[str, ...], secret: bool = True
+) -> dict[str, Any]:
+    """A fresh props dict: every spec field (None when not set, so it becomes an output
+    attribute), secrets wrapped as secrets, enums as their protocol names, typed nested args as
+    protocol-shaped dicts."""
+    props: dict[str, Any] = {name: None for name in spec_fields}
+    for name, value in values.items():
+        if value is None:
+            continue
+        value = to_plain(value)
+        if secret and name in _SECRET_INPUTS:
+            value = pulumi.Output.secret(value)
+        props[name] = value
+    for name in outputs:
+        props.setdefault(name, None)
+    return props
+
+
+def _with_secret_outputs(opts: ResourceOptions | None) -> ResourceOptions:
+    return ResourceOptions.merge(
+        opts, ResourceOptions(additional_secret_outputs=list(_SECRET_INPUTS))
+    )
+
+
+def _collect(
+    kind: str,
+    info_name: str,
+    resource_name: str,
+    spec_class: type[SipSpec],
+    args: Any,
+    kwargs: dict[str, Any],
+) -> dict[str, Any]:
+    """Args dataclass + kwargs -> values; refuses unknown keyword arguments by name."""
+    values = {f.name: getattr(args, f.name) for f in fields(args)} if args else {}
+    unknown = set(kwargs) - set(spec_class.model_fields) - {ADOPT_ID}
+    if unknown:
+        raise TypeError(
+            f"{kind} '{resource_name}': unknown argument(s) {sorted(unknown)}; the fields are "
+            f"those of {info_name}: {sorted(spec_class.model_fields)}"
+        )
+    values.update(kwargs)
+    if values.get("name") is None:
+        values["name"] = resource_name
+    return values
+
+
+# --- media ------------------------------------------------------------------------------------
+
+
+@dataclass
+class SipCodecArgs:
+    """``SIPCodec``: a codec name (``PCMU``, ``PCMA``, ``G722``, ``opus``...), optional rate."""
+
+    name: Input[str]
+    rate: Input[int] | None = None
+
+
+@dataclass
+class SipMediaConfigArgs:
+    """``SIPMediaConfig`` of a trunk or dispatch rule. ``media_timeout`` is in seconds (at
+    most 600); ``encryption`` supersedes the object's ``media_encryption``."""
+
+    codecs: Input[list[Input[SipCodecArgs | Mapping[str, Any]]]] | None = None
+    only_listed_codecs: Input[bool] | None = None
+    encryption: Input[SipMediaEncryption | str] | None = None
+    media_timeout: Input[float] | None = None
+
+
+# --- inbound trunk ------------------------------------------------------------------------------
+
+
+@dataclass
+class SipInboundTrunkArgs:
+    """Inputs of :class:`SipInboundTrunk`; field names as in ``SIPInboundTrunkInfo``.
+
+    ``name`` defaults to the Pulumi resource name. Durations are in seconds.
+    ``adopt_id`` takes over an existing trunk (``ST_...``) instead of creating one: it is
+    reconciled to these inputs and keeps its ID. Combine with ``retain_on_delete`` to leave it
+    in LiveKit when the resource is removed from the stack.
+    """
+
+    numbers: Input[list[Input[str]]] | None = None
+    name: Input[str] | None = None
+    metadata: Input[str] | None = None
+    allowed_addresses: Input[list[Input[str]]] | None = None
+    allowed_numbers: Input[list[Input[str]]] | None = None
+    auth_username: Input[str] | None = None
+    auth_password: Input[str] | None = None
+    auth_realm: Input[str] | None = None
+    headers: Input[dict[str, Input[str]]] | None = None
+    headers_to_attributes: Input[dict[str, Input[str]]] | None = None
+    attributes_to_headers: Input[dict[str, Input[str]]] | None = None
+    include_headers: Input[SipHeaderOptions | str] | None = None
+    ringing_timeout: Input[float] | None = None
+    max_call_duration: Input[float] | None = None
+    krisp_enabled: Input[bool] | None = None
+    media_encryption: Input[SipMediaEncryption | str] | None = None
+    media: Input[SipMediaConfigArgs | Mapping[str, Any]] | None = None
+    adopt_id: Input[str] | None = None
+
+
+class SipInboundTrunk(dynamic.Resource, module="livekit", name="SipInboundTrunk"):
+    """A LiveKit SIP inbound trunk: which calls from a phone provider LiveKit accepts.
+
+    Example::
+
+        trunk = SipInboundTrunk("support-line", numbers=["+15105550100"],
+                                allowed_addresses=["203.0.113.0/24"], krisp_enabled=True)
+    """
+
+    sip_trunk_id: Output[str]
+    name: Output[str]
+    metadata: Output[str]
+    numbers: Output[list[str]]
+    allowed_addresses: Output[list[str]]
+    allowed_numbers: Output[list[str]]
+    auth_username: Output[str]
+    auth_password: Output[str]
+    auth_realm: Output[str]
+    headers: Output[dict[str, str]]
+    headers_to_attributes: Output[dict[str, str]]
+    attributes_to_headers: Output[dict[str, str]]
+    include_headers: Output[str]
+    ringing_timeout: Output[float | None]
+    max_call_duration: Output[float | None]
+    krisp_enabled: Output[bool]
+    media_encryption: Output[str]
+    media: Output[dict[str, Any] | None]
+    adopt_id: Output[str | None]
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: SipInboundTrunkArgs | None = None,
+        opts: ResourceOptions | None = None,
+        **kwargs: Any,
+    ) -> None:
+        values = _collect(
+            "SipInboundTrunk", "SIPInboundTrunkInfo", resource_name, SipInboundTrunkSpec,
+            args, kwargs,
+        )
+        props = _props(SipInboundTrunkSpec.model_fields, values, ("sip_trunk_id", ADOPT_ID))
+        provider: SipProviderBase = SipInboundTrunkProvider()
+        super().__init__(provider, resource_name, props, _with_secret_outputs(opts))
+
+
+# --- outbound trunk -----------------------------------------------------------------------------
+
+
+@dataclass
+class SipOutboundTrunkArgs:
+    """Inputs of :class:`SipOutboundTrunk`; field names as in ``SIPOutboundTrunkInfo``.
+
+    ``address`` is the provider's bare SIP host (``sip.telnyx.com``, no ``sip:`` and no user
+    part); ``numbers`` are the caller IDs in E.164 (or ``*``); ``destination_country`` pins the
+    region calls leave from (two-letter code, e.g. ``in`` for India). ``name`` defaults to the
+    Pulumi resource name; ``adopt_id`` works as on :class:`SipInboundTrunkArgs`.
+    """
+
+    address: Input[str] | None = None
+    numbers: Input[list[Input[str]]] | None = None
+    name: Input[str] | None = None
+    metadata: Input[str] | None = None
+    destination_country: Input[str] | None = None
+    transport: Input[SipTransport | str] | None = None
+    auth_username: Input[str] | None = None
+    auth_password: Input[str] | None = None
+    headers: Input[dict[str, Input[str]]] | None = None
+    headers_to_attributes: Input[dict[str, Input[str]]] | None = None
+    attributes_to_headers: Input[dict[str, Input[str]]] | None = None
+    include_headers: Input[SipHeaderOptions | str] | None = None
+    media_encryption: Input[SipMediaEncryption | str] | None = None
+    media: Input[SipMediaConfigArgs | Mapping[str, Any]] | None = None
+    from_host: Input[str] | None = None
+    adopt_id: Input[str] | None = None
+
+
+class SipOutboundTrunk(dynamic.Resource, module="livekit", name="SipOutboundTrunk"):
+    """A LiveKit SIP outbound trunk: how LiveKit places calls through a phone provider.
+
+    Example::
+
+        trunk = SipOutboundTrunk("telnyx-out", address="sip.telnyx.com",
+                                 numbers=["+15105550100"], auth_username="user",
+                                 auth_password=config.require_secret("telnyxPassword"))
+
+    ``auth_password`` is stored as a secret. The provider presets in
+    :mod:`livekit_sip_pulumi.presets` fill in the address, transport and auth for you.
+    """
+
+    sip_trunk_id: Output[str]
+    name: Output[str]
+    metadata: Output[str]
+    address: Output[str]
+    destination_country: Output[str]
+    transport: Output[str]
+    numbers: Output[list[str]]
+    auth_username: Output[str]
+    auth_password: Output[str]
+    headers: Output[dict[str, str]]
+    headers_to_attributes: Output[dict[str, str]]
+    attributes_to_headers: Output[dict[str, str]]
+    include_headers: Output[str]
+    media_encryption: Output[str]
+    media: Output[dict[str, Any] | None]
+    from_host: Output[str]
+    adopt_id: Output[str | None]
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: SipOutboundTrunkArgs | None = None,
+        opts: ResourceOptions | None = None,
+        **kwargs: Any,
+    ) -> None:
+        values = _collect(
+            "SipOutboundTrunk", "SIPOutboundTrunkInfo", resource_name, SipOutboundTrunkSpec,
+            args, kwargs,
+        )
+        props = _props(SipOutboundTrunkSpec.model_fields, values, ("sip_trunk_id", ADOPT_ID))
+        provider: SipProviderBase = SipOutboundTrunkProvider()
+        super().__init__(provider, resource_name, props, _with_secret_outputs(opts))
+
+
+# --- dispatch rule ------------------------------------------------------------------------------
+
+
+@dataclass
+class _RuleKindArgs:
+    """A kind of dispatch rule; serializes to ``{rule_key: {...}}``, the ``rule`` oneof."""
+
+    rule_key: ClassVar[str]
+
+
+@dataclass
+class SipDispatchRuleDirectArgs(_RuleKindArgs):
+    """``SIPDispatchRuleDirect``: every caller joins ``room_name`` (give a ``pin`` so strangers
+    do not share a room with your callers). An agent is dispatched only for the first caller."""
+
+    rule_key: ClassVar[str] = "dispatch_rule_direct"
+
+    room_name: Input[str] | None = None
+    pin: Input[str] | None = None
+
+
+@dataclass
+class SipDispatchRuleIndividualArgs(_RuleKindArgs):
+    """``SIPDispatchRuleIndividual``: each call gets its own new room named from
+    ``room_prefix`` (and the caller's number, unless the rule hides it)."""
+
+    rule_key: ClassVar[str] = "dispatch_rule_individual"
+
+    room_prefix: Input[str] | None = None
+    pin: Input[str] | None = None
+    no_randomness: Input[bool] | None = None
+
+
+@dataclass
+class SipDispatchRuleCalleeArgs(_RuleKindArgs):
+    """``SIPDispatchRuleCallee``: the room is named after the called number; set
+    ``randomize`` to give each call its own room."""
+
+    rule_key: ClassVar[str] = "dispatch_rule_callee"
+
+    room_prefix: Input[str] | None = None
+    pin: Input[str] | None = None
+    randomize: Input[bool] | None = None
+
+
+@dataclass
+class RoomAgentDispatchArgs:
+    """``RoomAgentDispatch``: the agent to dispatch. ``agent_name`` must equal the
+    ``agent_name`` the agent worker registers with."""
+
+    agent_name: Input[str]
+    metadata: Input[str] | None = None
+
+
+@dataclass
+class RoomConfigurationArgs:
+    """``RoomConfiguration`` of the rooms the rule creates; timeouts in seconds."""
+
+    agents: Input[list[Input[RoomAgentDispatchArgs | Mapping[str, Any]]]] | None = None
+    name: Input[str] | None = None
+    empty_timeout: Input[int] | None = None
+    departure_timeout: Input[int] | None = None
+    max_participants: Input[int] | None = None
+    metadata: Input[str] | None = None
+    min_playout_delay: Input[int] | None = None
+    max_playout_delay: Input[int] | None = None
+    sync_streams: Input[bool] | None = None
+
+
+RuleInput = (
+    SipDispatchRuleDirectArgs
+    | SipDispatchRuleIndividualArgs
+    | SipDispatchRuleCalleeArgs
+    | Mapping[str, Any]
+)
+
+
+@dataclass
+class SipDispatchRuleArgs:
+    """Inputs of :class:`SipDispatchRule`; field names as in ``SIPDispatchRuleInfo``.
+
+    ``rule`` is one of :class:`SipDispatchRuleIndividualArgs`,
+    :class:`SipDispatchRuleDirectArgs`, :class:`SipDispatchRuleCalleeArgs`, or the protocol dict
+    (``{"dispatch_rule_individual": {"room_prefix": "call-"}}``). ``trunk_ids`` are LiveKit
+    inbound trunk IDs (``ST_...``, e.g. ``trunk.sip_trunk_id``); empty means every trunk.
+    ``inbound_numbers`` filters on the CALLER's number, ``numbers`` on the CALLED number.
+    """
+
+    rule: Input[RuleInput] | None = None
+    trunk_ids: Input[list[Input[str]]] | None = None
+    hide_phone_number: Input[bool] | None = None
+    inbound_numbers: Input[list[Input[str]]] | None = None
+    numbers: Input[list[Input[str]]] | None = None
+    name: Input[str] | None = None
+    metadata: Input[str] | None = None
+    attributes: Input[dict[str, Input[str]]] | None = None
+    room_preset: Input[str] | None = None
+    room_config: Input[RoomConfigurationArgs | Mapping[str, Any]] | None = None
+    krisp_enabled: Input[bool] | None = None
+    media_encryption: Input[SipMediaEncryption | str] | None = None
+    media: Input[SipMediaConfigArgs | Mapping[str, Any]] | None = None
+    adopt_id: Input[str] | None = None
+
+
+class SipDispatchRule(dynamic.Resource, module="livekit", name="SipDispatchRule"):
+    """A LiveKit SIP dispatch rule: which room an accepted call joins, and which agent answers.
+
+    Example::
+
+        rule = SipDispatchRule(
+            "support-rule",
+            rule=SipDispatchRuleIndividualArgs(room_prefix="call-"),
+            trunk_ids=[trunk.sip_trunk_id],
+            room_config=RoomConfigurationArgs(
+                agents=[RoomAgentDispatchArgs(agent_name="support-agent")]),
+        )
+    """
+
+    sip_dispatch_rule_id: Output[str]
+    rule: Output[dict[str, Any]]
+    trunk_ids: Output[list[str]]
+    hide_phone_number: Output[bool]
+    inbound_numbers: Output[list[str]]
+    numbers: Output[list[str]]
+    name: Output[str]
+    metadata: Output[str]
+    attributes: Output[dict[str, str]]
+    room_preset: Output[str]
+    room_config: Output[dict[str, Any] | None]
+    krisp_enabled: Output[bool]
+    media_encryption: Output[str]
+    media: Output[dict[str, Any] | None]
+    adopt_id: Output[str | None]
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: SipDispatchRuleArgs | None = None,
+        opts: ResourceOptions | None = None,
+        **kwargs: Any,
+    ) -> None:
+        values = _collect(
+            "SipDispatchRule", "SIPDispatchRuleInfo", resource_name, SipDispatchRuleSpec,
+            args, kwargs,
+        )
+        props = _props(
+            SipDispatchRuleSpec.model_fields, values, ("sip_dispatch_rule_id", ADOPT_ID),
+            secret=False,
+        )
+        provider: SipProviderBase = SipDispatchRuleProvider()
+        super().__init__(provider, resource_name, props, opts)
