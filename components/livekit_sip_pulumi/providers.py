@@ -9,6 +9,7 @@ never pickled (``__getstate__`` returns nothing).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -34,6 +35,8 @@ __all__ = [
     "SipOutboundTrunkProvider",
     "SipProviderBase",
 ]
+
+log = logging.getLogger(__name__)
 
 #: Input naming an existing LiveKit object that ``create`` takes over instead of creating one.
 ADOPT_ID = "adopt_id"
@@ -228,13 +231,44 @@ class SipProviderBase(dynamic.ResourceProvider):
                 lambda lk: self.object_api.update(lk, adopt, spec.to_proto()),
             )
         else:
-            message = call_livekit(
-                self.settings,
-                self._what("create"),
-                lambda lk: self.object_api.create(lk, spec.to_proto()),
-            )
+            message = self._interrupted_create(spec)
+            if message is None:
+                message = call_livekit(
+                    self.settings,
+                    self._what("create"),
+                    lambda lk: self.object_api.create(lk, spec.to_proto()),
+                )
         outs = self._outputs(props, message)
         return dynamic.CreateResult(outs[self.object_api.id_field], outs)
+
+    def _interrupted_create(self, spec: SipSpec) -> Any | None:
+        """The object an interrupted `pulumi up` created but never recorded, if there is one.
+
+        An update interrupted after LiveKit created the object, but before the engine saved
+        its ID, leaves an object that no state knows about; creating again would duplicate it.
+        An existing object counts as that one only when its name and every declared field,
+        secrets included, equal the declaration (and it has a name). Objects in a LiveKit project
+        shared by several stacks therefore need names unique to each stack.
+        """
+        if not spec.name:
+            return None
+        declared = _normalize(spec.outputs())
+        items = call_livekit(
+            self.settings,
+            self._what("list"),
+            lambda lk: self.object_api.list_by_ids(lk, []),
+        )
+        for item in items:
+            if item.name == spec.name and _normalize(
+                self.spec_class.outputs_from_proto(item)
+            ) == declared:
+                object_id = getattr(item, self.object_api.id_field)
+                log.warning(
+                    "%s '%s': taking over %s, left by an interrupted update",
+                    self.spec_class.kind, spec.name, object_id,
+                )
+                return item
+        return None
 
     def read(self, id_: str, props: dict[str, Any]) -> dynamic.ReadResult:
         message = self._find(id_)

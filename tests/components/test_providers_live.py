@@ -189,9 +189,9 @@ def test_server_rejection_is_mapped(livekit_env: dict[str, str], tracker: Tracke
     )
     provider = configured(SipDispatchRuleProvider(), livekit_env)
     props = {"rule": {"dispatch_rule_individual": {}}, "trunk_ids": [trunk_id]}
-    tracker.create(provider, dict(props))
+    tracker.create(provider, {**props, "name": "first"})
     with pytest.raises(LiveKitApiError) as info:
-        provider.create(dict(props))
+        provider.create({**props, "name": "second"})
     assert info.value.code == "invalid_argument"
     assert "already exists" in str(info.value)
 
