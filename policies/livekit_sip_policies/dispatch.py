@@ -1,0 +1,310 @@
+"""Rules over dispatch rules (band LKSDR)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .links import DISPATCH_RULE_DOC, TROUBLESHOOTING
+from .numbers import e164_problem, fix_number_formatting
+from .rule import (
+    DISPATCH_RULE,
+    UNKNOWN,
+    Enforcement,
+    Finding,
+    Registry,
+    ResourceRule,
+    Severity,
+    is_unknown,
+)
+from .values import flag, string
+
+__all__ = ["RULE_KINDS", "register", "rule_kind"]
+
+DIRECT = "dispatch_rule_direct"
+INDIVIDUAL = "dispatch_rule_individual"
+CALLEE = "dispatch_rule_callee"
+RULE_KINDS = (DIRECT, INDIVIDUAL, CALLEE)
+
+
+def _kinds(props: Mapping[str, Any]) -> Any:
+    """The rule kinds set on ``props['rule']``: a list of names, or UNKNOWN."""
+    rule = props.get("rule")
+    if is_unknown(rule):
+        return UNKNOWN
+    if not isinstance(rule, Mapping):
+        return []
+    if any(is_unknown(rule.get(kind)) for kind in RULE_KINDS):
+        return UNKNOWN
+    return [kind for kind in RULE_KINDS if isinstance(rule.get(kind), Mapping)]
+
+
+def rule_kind(props: Mapping[str, Any]) -> Any:
+    """``(kind, body)`` of a dispatch rule with exactly one kind; None if not so; UNKNOWN."""
+    kinds = _kinds(props)
+    if is_unknown(kinds):
+        return UNKNOWN
+    if len(kinds) != 1:
+        return None
+    return kinds[0], props["rule"][kinds[0]]
+
+
+class DispatchRuleOneKind(ResourceRule):
+    id = "LKSDR001"
+    title = "Dispatch rule sets exactly one rule kind"
+    description = (
+        "rule holds exactly one of dispatch_rule_direct, dispatch_rule_individual, "
+        "dispatch_rule_callee. Without one the server rejects the rule ('missing rule'); kind "
+        "fields placed elsewhere (e.g. room_prefix at the top level) are ignored and calls "
+        "ring without being routed."
+    )
+    severity = Severity.CRITICAL
+    enforcement = Enforcement.MANDATORY
+    remediation = (
+        "Nest the kind under rule, e.g. rule={'dispatch_rule_individual': {'room_prefix': "
+        "'call-'}}, and set only one kind."
+    )
+    url = DISPATCH_RULE_DOC
+    resource_types = (DISPATCH_RULE,)
+
+    def check(self, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[Finding]:
+        kinds = _kinds(props)
+        if is_unknown(kinds):
+            return
+        if not kinds:
+            yield Finding(
+                "sets no rule kind; set one of " + ", ".join(RULE_KINDS),
+                "rule",
+            )
+        elif len(kinds) > 1:
+            yield Finding(
+                f"sets {len(kinds)} rule kinds ({', '.join(kinds)}); exactly one is allowed",
+                "rule",
+            )
+
+
+AGENT_NAMES_KEY = "agentNames"
+
+
+class DispatchRuleNamesAgent(ResourceRule):
+    id = "LKSDR002"
+    title = "Dispatch rule dispatches a named, deployed agent"
+    description = (
+        "room_config.agents lists at least one agent, each with a non-empty agent_name, and, "
+        "when the agentNames knob lists the deployed agents, only those names. An agent with "
+        "an agent_name is dispatched only by name: a missing or misspelled name means the "
+        "call rings and no agent answers."
+    )
+    severity = Severity.HIGH
+    enforcement = Enforcement.MANDATORY
+    remediation = (
+        "Set room_config={'agents': [{'agent_name': '<the agent_name your worker registers>'}]}; "
+        "list deployed agent names in the agentNames knob to catch typos. Exempt rules whose "
+        "rooms are joined without an agent."
+    )
+    url = TROUBLESHOOTING
+    resource_types = (DISPATCH_RULE,)
+    config_schema = {
+        AGENT_NAMES_KEY: {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "agent_name of every deployed agent; empty means any name.",
+            "default": [],
+        }
+    }
+
+    def check(self, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[Finding]:
+        room_config = props.get("room_config")
+        if is_unknown(room_config):
+            return
+        agents = room_config.get("agents") if isinstance(room_config, Mapping) else None
+        if is_unknown(agents):
+            return
+        if not isinstance(agents, list) or not agents:
+            yield Finding(
+                "is empty: no agent is dispatched to the call's room (the call rings and no "
+                "agent answers)",
+                "room_config.agents",
+            )
+            return
+        deployed = [str(n) for n in config.get(AGENT_NAMES_KEY) or ()]
+        for index, agent in enumerate(agents):
+            if is_unknown(agent) or not isinstance(agent, Mapping):
+                continue
+            name = string(agent.get("agent_name"))
+            field = f"room_config.agents[{index}].agent_name"
+            if is_unknown(name):
+                continue
+            if not name.strip():
+                yield Finding(
+                    "is empty: a named worker is never dispatched without its name", field
+                )
+            elif deployed and name not in deployed:
+                yield Finding(
+                    f"'{name}' is not a deployed agent (agentNames: {', '.join(deployed)})",
+                    field,
+                )
+
+
+class DispatchRuleDirectAgents(ResourceRule):
+    id = "LKSDR003"
+    title = "Agents on a direct rule join only the first call"
+    description = (
+        "room_config (and its agents) applies only when a call creates the room. A direct rule "
+        "sends every call to one fixed room, so the agent is dispatched for the first caller "
+        "only while the room lives."
+    )
+    severity = Severity.LOW
+    enforcement = Enforcement.ADVISORY
+    remediation = (
+        "Use dispatch_rule_individual (a room per call) for agent calls, or dispatch the agent "
+        "to the fixed room explicitly."
+    )
+    url = DISPATCH_RULE_DOC
+    resource_types = (DISPATCH_RULE,)
+
+    def check(self, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[Finding]:
+        kind = rule_kind(props)
+        if is_unknown(kind) or kind is None or kind[0] != DIRECT:
+            return
+        room_config = props.get("room_config")
+        agents = room_config.get("agents") if isinstance(room_config, Mapping) else None
+        if isinstance(agents, list) and agents:
+            yield Finding(
+                "names agents on a direct rule: only the call that creates the room gets one",
+                "room_config.agents",
+            )
+
+
+class DispatchRuleSharedRoom(ResourceRule):
+    id = "LKSDR004"
+    title = "Unrelated callers do not share a room"
+    description = (
+        "A direct rule without a pin, or a callee rule without randomize, puts every caller "
+        "(of that number) into the same room: strangers hear each other and the agent."
+    )
+    severity = Severity.MEDIUM
+    enforcement = Enforcement.ADVISORY
+    remediation = (
+        "Use dispatch_rule_individual for one room per call, set a pin on a direct rule, or "
+        "randomize=True on a callee rule. Exempt intentional conference rooms."
+    )
+    url = DISPATCH_RULE_DOC
+    resource_types = (DISPATCH_RULE,)
+
+    def check(self, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[Finding]:
+        kind = rule_kind(props)
+        if is_unknown(kind) or kind is None:
+            return
+        name, body = kind
+        if name == DIRECT:
+            pin = string(body.get("pin"))
+            if not is_unknown(pin) and not pin:
+                yield Finding("has no pin: every caller joins the same room", f"rule.{DIRECT}.pin")
+        elif name == CALLEE:
+            randomize = flag(body, "randomize")
+            if not is_unknown(randomize) and not randomize:
+                yield Finding(
+                    "is false: every caller of the same number joins the same room",
+                    f"rule.{CALLEE}.randomize",
+                )
+
+
+class DispatchRuleHidesPhoneNumber(ResourceRule):
+    id = "LKSDR005"
+    title = "Caller numbers are hidden from rooms (opt-in)"
+    description = (
+        "Without hide_phone_number the caller's number is exposed to every participant "
+        "(participant identity, name and attributes) and, for individual rules, in the room "
+        "name. Opt in where caller numbers are personal data."
+    )
+    severity = Severity.LOW
+    enforcement = Enforcement.DISABLED
+    remediation = "Set hide_phone_number=True (the participant then shows the last 4 digits)."
+    url = DISPATCH_RULE_DOC
+    resource_types = (DISPATCH_RULE,)
+
+    def check(self, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[Finding]:
+        hidden = flag(props, "hide_phone_number")
+        if is_unknown(hidden) or hidden:
+            return
+        kind = rule_kind(props)
+        where = (
+            "room names and participants"
+            if not is_unknown(kind) and kind is not None and kind[0] == INDIVIDUAL
+            else "participants"
+        )
+        yield Finding(f"is not set: caller numbers appear in {where}", "hide_phone_number")
+
+
+class DispatchRulePinDigits(ResourceRule):
+    id = "LKSDR006"
+    title = "Dispatch rule pins are digits"
+    description = (
+        "A pin is entered on a phone keypad (DTMF): anything but digits cannot be typed, so "
+        "the room cannot be joined."
+    )
+    severity = Severity.MEDIUM
+    enforcement = Enforcement.ADVISORY
+    remediation = "Use digits only for pin, e.g. '4821', or leave it empty."
+    url = DISPATCH_RULE_DOC
+    resource_types = (DISPATCH_RULE,)
+
+    def check(self, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[Finding]:
+        kind = rule_kind(props)
+        if is_unknown(kind) or kind is None:
+            return
+        name, body = kind
+        pin = string(body.get("pin"))
+        if not is_unknown(pin) and pin and not (pin.isascii() and pin.isdigit()):
+            yield Finding("is not digits only: callers cannot type it", f"rule.{name}.pin")
+
+
+class DispatchRuleNumbersE164(ResourceRule):
+    id = "LKSDR007"
+    title = "Dispatch rule numbers are strict E.164"
+    description = (
+        "inbound_numbers (caller allow-list) and numbers (called-number filter) are compared "
+        "to the call's numbers as exact strings: an entry that is not strict E.164 never "
+        "matches and the rule never fires."
+    )
+    severity = Severity.HIGH
+    enforcement = Enforcement.MANDATORY
+    remediation = "Write each number as '+<country code><number>', digits only."
+    url = TROUBLESHOOTING
+    resource_types = (DISPATCH_RULE,)
+
+    FIELDS = ("inbound_numbers", "numbers")
+
+    def check(self, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[Finding]:
+        for field in self.FIELDS:
+            values = props.get(field)
+            if not isinstance(values, list):
+                continue
+            for index, value in enumerate(values):
+                if not isinstance(value, str):
+                    continue
+                problem = e164_problem(value)
+                if problem:
+                    yield Finding(problem, f"{field}[{index}]")
+
+    def remediate(
+        self, props: Mapping[str, Any], config: Mapping[str, Any]
+    ) -> dict[str, Any] | None:
+        return fix_number_formatting(props, self.FIELDS)
+
+
+RULES: tuple[type[ResourceRule], ...] = (
+    DispatchRuleOneKind,
+    DispatchRuleNamesAgent,
+    DispatchRuleDirectAgents,
+    DispatchRuleSharedRoom,
+    DispatchRuleHidesPhoneNumber,
+    DispatchRulePinDigits,
+    DispatchRuleNumbersE164,
+)
+
+
+def register(registry: Registry) -> None:
+    for rule in RULES:
+        registry.register(rule)

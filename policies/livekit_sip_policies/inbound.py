@@ -1,0 +1,221 @@
+"""Rules over inbound trunks (band LKSIN)."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .links import INBOUND_TRUNK_DOC, TROUBLESHOOTING
+from .numbers import e164_problem, fix_number_formatting
+from .rule import (
+    INBOUND_TRUNK,
+    Enforcement,
+    Finding,
+    Registry,
+    ResourceRule,
+    Severity,
+    is_unknown,
+)
+from .values import strings, text
+
+__all__ = ["address_problem", "register", "server_drops_address"]
+
+
+class InboundNumbersE164(ResourceRule):
+    id = "LKSIN001"
+    title = "Inbound trunk numbers are strict E.164"
+    description = (
+        "Every entry of an inbound trunk's numbers and allowed_numbers is a strict E.164 number "
+        "('+' country code and digits). Local formats, prefixes and separators make the trunk "
+        "miss calls (486 / no trunk matched) or conflict with other trunks."
+    )
+    severity = Severity.HIGH
+    enforcement = Enforcement.MANDATORY
+    remediation = (
+        "Write each number as '+' followed by the country code and subscriber number, digits "
+        "only, e.g. '+15105550100'."
+    )
+    url = TROUBLESHOOTING
+    resource_types = (INBOUND_TRUNK,)
+
+    FIELDS = ("numbers", "allowed_numbers")
+
+    def check(self, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[Finding]:
+        for field in self.FIELDS:
+            values = props.get(field)
+            if not isinstance(values, list):
+                continue
+            for index, value in enumerate(values):
+                if is_unknown(value) or not isinstance(value, str):
+                    continue
+                problem = e164_problem(value)
+                if problem:
+                    yield Finding(problem, field=f"{field}[{index}]")
+
+    def remediate(
+        self, props: Mapping[str, Any], config: Mapping[str, Any]
+    ) -> dict[str, Any] | None:
+        return fix_number_formatting(props, self.FIELDS)
+
+
+class InboundNotOpen(ResourceRule):
+    id = "LKSIN002"
+    title = "Inbound trunk is not open to the world"
+    description = (
+        "An inbound trunk restricts who may call through it with at least one of: credentials "
+        "(auth_username and auth_password), allowed_addresses, or numbers. Without any, anyone "
+        "who finds the SIP endpoint can place calls into the project (the server rejects it)."
+    )
+    severity = Severity.CRITICAL
+    enforcement = Enforcement.MANDATORY
+    remediation = (
+        "Set numbers to the provider numbers the trunk serves, and/or allowed_addresses to the "
+        "provider's signalling IP ranges, and/or auth_username with auth_password."
+    )
+    url = INBOUND_TRUNK_DOC
+    resource_types = (INBOUND_TRUNK,)
+
+    def check(self, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[Finding]:
+        username = text(props, "auth_username")
+        password = text(props, "auth_password")
+        addresses = strings(props, "allowed_addresses")
+        numbers = strings(props, "numbers")
+        if any(is_unknown(v) for v in (username, password, addresses, numbers)):
+            return
+        if (username and password) or addresses or numbers:
+            return
+        yield Finding(
+            "none of auth_username/auth_password, allowed_addresses, numbers is set: the "
+            "trunk accepts calls from anyone"
+        )
+
+
+def address_problem(entry: str) -> str | None:
+    """Why an allowed_addresses entry matches nothing, or None for an IP address or CIDR."""
+    try:
+        if "/" in entry:
+            ipaddress.ip_network(entry, strict=False)
+        else:
+            ipaddress.ip_address(entry)
+        return None
+    except ValueError:
+        pass
+    if server_drops_address(entry):
+        return f"'{entry}' is not an IP address or CIDR range; the server ignores it at call time"
+    return f"'{entry}' is not an IP address or CIDR range; it never matches a caller's address"
+
+
+def server_drops_address(entry: str) -> bool:
+    """The server's ``isValidMask`` negated (livekit/protocol sip/sip.go): entries it drops."""
+    return any(c in entry for c in "()+*;, \t\n\r") or "://" in entry
+
+
+class InboundAllowedAddressesValid(ResourceRule):
+    id = "LKSIN003"
+    title = "Inbound allowed_addresses are IP addresses or CIDR ranges"
+    description = (
+        "Each allowed_addresses entry is an IP address or CIDR range. Invalid entries are "
+        "silently dropped or never match at call time; when every entry is dropped, the trunk "
+        "accepts calls from ANY source address."
+    )
+    severity = Severity.HIGH
+    enforcement = Enforcement.MANDATORY
+    remediation = (
+        "Write each entry as an IP ('203.0.113.10') or CIDR ('203.0.113.0/24'), one per list "
+        "item, without schemes, ports or separators; take the ranges from the provider's docs."
+    )
+    url = TROUBLESHOOTING
+    resource_types = (INBOUND_TRUNK,)
+
+    def check(self, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[Finding]:
+        raw = props.get("allowed_addresses")
+        if not isinstance(raw, list) or not raw:
+            return
+        known = [(i, v) for i, v in enumerate(raw) if isinstance(v, str)]
+        for index, entry in known:
+            problem = address_problem(entry)
+            if problem:
+                yield Finding(problem, f"allowed_addresses[{index}]")
+        if len(known) == len(raw) and all(server_drops_address(v) for _, v in known):
+            yield Finding(
+                "every entry is ignored at call time, so the trunk accepts calls from any "
+                "source address",
+                "allowed_addresses",
+            )
+
+
+class InboundAllowedAddressesNarrow(ResourceRule):
+    id = "LKSIN004"
+    title = "Inbound allowed_addresses are not the whole internet"
+    description = (
+        "A /0 or /1 range in allowed_addresses admits (half) the internet: the address filter "
+        "then protects nothing."
+    )
+    severity = Severity.MEDIUM
+    enforcement = Enforcement.ADVISORY
+    remediation = (
+        "List only the provider's signalling ranges (see its docs), or use credentials instead."
+    )
+    url = INBOUND_TRUNK_DOC
+    resource_types = (INBOUND_TRUNK,)
+
+    def check(self, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[Finding]:
+        raw = props.get("allowed_addresses")
+        if not isinstance(raw, list):
+            return
+        for index, entry in enumerate(raw):
+            if not isinstance(entry, str) or "/" not in entry:
+                continue
+            try:
+                network = ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                continue
+            if network.prefixlen <= 1:
+                share = (
+                    "every source address"
+                    if network.prefixlen == 0
+                    else "half of all source addresses"
+                )
+                yield Finding(f"'{entry}' admits {share}", f"allowed_addresses[{index}]")
+
+
+class InboundAuthPair(ResourceRule):
+    id = "LKSIN005"
+    title = "Inbound trunk credentials are complete"
+    description = (
+        "auth_username and auth_password are both set or both empty. With only one, digest "
+        "authentication cannot succeed and every call through the trunk is refused."
+    )
+    severity = Severity.HIGH
+    enforcement = Enforcement.MANDATORY
+    remediation = (
+        "Set both auth_username and auth_password (the password from a Pulumi secret), or "
+        "neither and restrict the trunk by numbers/allowed_addresses."
+    )
+    url = INBOUND_TRUNK_DOC
+    resource_types = (INBOUND_TRUNK,)
+
+    def check(self, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[Finding]:
+        username = text(props, "auth_username")
+        password = text(props, "auth_password")
+        if is_unknown(username) or is_unknown(password):
+            return
+        if username and not password:
+            yield Finding("is empty while auth_username is set", "auth_password")
+        elif password and not username:
+            yield Finding("is empty while auth_password is set", "auth_username")
+
+
+RULES: tuple[type[ResourceRule], ...] = (
+    InboundNumbersE164,
+    InboundNotOpen,
+    InboundAllowedAddressesValid,
+    InboundAllowedAddressesNarrow,
+    InboundAuthPair,
+)
+
+
+def register(registry: Registry) -> None:
+    for rule in RULES:
+        registry.register(rule)

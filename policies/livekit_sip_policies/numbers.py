@@ -1,0 +1,79 @@
+"""Phone numbers: strict E.164 checks, and normalization exactly as the LiveKit server does it.
+
+The server (livekit/protocol ``sip.NormalizeNumber``) strips spaces, '-' and parentheses, and
+adds a '+' only when the whole string looks like a phone number, so '+123' and '123' are the same
+number for trunk conflicts and trunk matching.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import phonenumbers
+
+__all__ = ["canonical_e164", "e164_problem", "fix_number_formatting", "normalize_number"]
+
+_PHONE_LIKE = re.compile(r"^\+?[\d\- ()]+$")
+_STRIP = re.compile(r"[\s\-()]")
+
+
+def normalize_number(number: str) -> str:
+    """The server's normalization of a trunk or rule number."""
+    if number == "":
+        return ""
+    if not _PHONE_LIKE.match(number):
+        return number
+    digits = _STRIP.sub("", number)
+    return digits if digits.startswith("+") else "+" + digits
+
+
+def canonical_e164(value: str) -> str | None:
+    """The E.164 form of ``value``, or None when it is not a possible phone number."""
+    try:
+        parsed = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(parsed):
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def e164_problem(value: str) -> str | None:
+    """Why ``value`` is not a strict E.164 number, or None when it is one."""
+    if not value.startswith("+"):
+        digits = re.sub(r"\D", "", value)
+        hint = f" (e.g. '+{digits}')" if digits else ""
+        return f"'{value}' is not E.164: it must start with '+' and the country code{hint}"
+    canonical = canonical_e164(value)
+    if canonical is None:
+        return f"'{value}' is not a possible phone number"
+    if canonical != value:
+        return f"'{value}' is not in strict E.164 form; write '{canonical}'"
+    return None
+
+
+def fix_number_formatting(props: Mapping[str, Any], fields: Iterable[str]) -> dict[str, Any] | None:
+    """``props`` with '+'-prefixed numbers of ``fields`` rewritten in strict E.164, or None.
+
+    Only a change of formatting is safe: '+1 (510) 555-0100' -> '+15105550100'. A number without
+    '+' could belong to any country: that is left to the user.
+    """
+    fixed = dict(props)
+    changed = False
+    for field in fields:
+        values = props.get(field)
+        if not isinstance(values, list):
+            continue
+        new_values = []
+        for value in values:
+            if isinstance(value, str) and value.startswith("+") and e164_problem(value):
+                canonical = canonical_e164(value)
+                if canonical is not None:
+                    new_values.append(canonical)
+                    changed = True
+                    continue
+            new_values.append(value)
+        fixed[field] = new_values
+    return fixed if changed else None

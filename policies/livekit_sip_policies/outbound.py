@@ -1,0 +1,303 @@
+"""Rules over outbound trunks (band LKSOUT)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .links import OUTBOUND_TRUNK_DOC, REGION_PINNING_DOC, TROUBLESHOOTING
+from .numbers import e164_problem, fix_number_formatting, normalize_number
+from .providers import DIGEST_PROVIDERS, host_of, provider_of
+from .rule import (
+    OUTBOUND_TRUNK,
+    Enforcement,
+    Finding,
+    Registry,
+    ResourceRule,
+    Severity,
+    is_unknown,
+)
+from .values import strings, text
+
+__all__ = ["SUPPORTED_COUNTRIES", "register"]
+
+#: destination_country values with an effect; any other value is silently ignored.
+SUPPORTED_COUNTRIES = (
+    "ae", "au", "br", "ca", "de", "fr", "gb", "il", "in", "jp", "sa", "sg", "us", "za",
+)  # fmt: skip
+_COUNTRY_ALIASES = {"uk": "gb"}
+
+
+def _address_problem(value: str) -> str | None:
+    lowered = value.strip().lower()
+    if lowered.startswith(("sip:", "sips:")):
+        return f"'{value}' is a SIP URI; give the bare host name or IP (drop 'sip:'/'sips:')"
+    if "@" in value:
+        return f"'{value}' contains '@'; give the bare host name or IP, without a user part"
+    if "transport=" in lowered:
+        return f"'{value}' sets 'transport=' in the address; use the trunk's transport field"
+    if ";" in value:
+        return f"'{value}' contains ';' (URI parameters); give the bare host name or IP"
+    if any(c.isspace() for c in value) or "/" in value:
+        return f"'{value}' is not a host name or IP (whitespace or '/')"
+    return None
+
+
+class OutboundAddressBareHost(ResourceRule):
+    id = "LKSOUT001"
+    title = "Outbound trunk address is a bare host"
+    description = (
+        "address (and from_host when set) is a bare host name or IP, optionally with a port: no "
+        "'sip:'/'sips:' scheme, no user part ('@'), no URI parameters (';', 'transport='). The "
+        "server rejects such values, and an empty address leaves calls nowhere to go."
+    )
+    severity = Severity.HIGH
+    enforcement = Enforcement.MANDATORY
+    remediation = (
+        "Set address to the provider's SIP host only, e.g. 'sip.telnyx.com' or "
+        "'example.pstn.twilio.com' (a ':port' suffix is fine); choose TLS/TCP with transport."
+    )
+    url = OUTBOUND_TRUNK_DOC
+    resource_types = (OUTBOUND_TRUNK,)
+
+    def check(self, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[Finding]:
+        address = text(props, "address")
+        if not is_unknown(address):
+            if not address.strip():
+                yield Finding("is empty: the trunk has no provider to send calls to", "address")
+            else:
+                problem = _address_problem(address)
+                if problem:
+                    yield Finding(problem, "address")
+        from_host = text(props, "from_host")
+        if not is_unknown(from_host) and from_host:
+            problem = _address_problem(from_host)
+            if problem:
+                yield Finding(problem, "from_host")
+
+
+class OutboundProviderAddressShape(ResourceRule):
+    id = "LKSOUT002"
+    title = "Outbound trunk address has its provider's shape"
+    description = (
+        "An address on a known provider's domain has the shape that provider serves: Telnyx "
+        "only 'sip.telnyx.com' or 'sip-eu.telnyx.com' (a subdomain answers 503), Twilio "
+        "'<trunk>.pstn[.<edge>].twilio.com', Plivo '<id>.zt.plivo.com', Wavix '<cc>.wavix.net'. "
+        "Other shapes make every outbound call fail."
+    )
+    severity = Severity.HIGH
+    enforcement = Enforcement.MANDATORY
+    remediation = (
+        "Copy the termination/outbound SIP host from the provider's console or LiveKit's "
+        "provider guide, e.g. 'sip.telnyx.com'."
+    )
+    url = TROUBLESHOOTING
+    resource_types = (OUTBOUND_TRUNK,)
+
+    def check(self, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[Finding]:
+        address = text(props, "address")
+        if is_unknown(address) or not address or _address_problem(address):
+            return
+        provider = provider_of(address)
+        if provider is None:
+            return
+        if not provider.shape.match(host_of(address)):
+            yield Finding(
+                f"'{address}' is not a {provider.name} SIP host; {provider.name} expects "
+                f"{provider.expected}",
+                "address",
+            )
+
+
+class OutboundNumbers(ResourceRule):
+    id = "LKSOUT003"
+    title = "Outbound trunk numbers are set and E.164 (or '*')"
+    description = (
+        "numbers lists the caller IDs the trunk may use: it must not be empty (the server "
+        "rejects 'no trunk numbers specified') and each entry is a strict E.164 number or '*'. "
+        "Other formats are sent as-is and providers refuse the call (403/404)."
+    )
+    severity = Severity.HIGH
+    enforcement = Enforcement.MANDATORY
+    remediation = (
+        "List the provider numbers the trunk calls from as '+<country code><number>', digits "
+        "only, e.g. '+15105550100', or '*' to pass the number per call."
+    )
+    url = OUTBOUND_TRUNK_DOC
+    resource_types = (OUTBOUND_TRUNK,)
+
+    def check(self, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[Finding]:
+        raw = props.get("numbers")
+        if is_unknown(raw):
+            return
+        if not raw:
+            yield Finding("is empty: the trunk has no number to call from", "numbers")
+            return
+        if not isinstance(raw, list):
+            return
+        for index, value in enumerate(raw):
+            if is_unknown(value) or not isinstance(value, str) or value == "*":
+                continue
+            problem = e164_problem(value)
+            if problem:
+                yield Finding(problem, f"numbers[{index}]")
+
+    def remediate(
+        self, props: Mapping[str, Any], config: Mapping[str, Any]
+    ) -> dict[str, Any] | None:
+        return fix_number_formatting(props, ("numbers",))
+
+
+class OutboundAuthPair(ResourceRule):
+    id = "LKSOUT004"
+    title = "Outbound trunk credentials are complete"
+    description = (
+        "auth_username and auth_password are both set or both empty. With only one of them the "
+        "provider's digest challenge cannot be answered and calls fail with 401/403."
+    )
+    severity = Severity.HIGH
+    enforcement = Enforcement.MANDATORY
+    remediation = (
+        "Set both auth_username and auth_password (the password from a Pulumi secret), or "
+        "neither when the provider authenticates by IP."
+    )
+    url = TROUBLESHOOTING
+    resource_types = (OUTBOUND_TRUNK,)
+
+    def check(self, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[Finding]:
+        username = text(props, "auth_username")
+        password = text(props, "auth_password")
+        if is_unknown(username) or is_unknown(password):
+            return
+        if username and not password:
+            yield Finding("is empty while auth_username is set", "auth_password")
+        elif password and not username:
+            yield Finding("is empty while auth_password is set", "auth_username")
+
+
+class OutboundDigestProviderAuth(ResourceRule):
+    id = "LKSOUT005"
+    title = "Digest-auth providers get credentials"
+    description = (
+        "Telnyx, Plivo and Wavix authenticate outbound calls with a SIP username and password. "
+        "A trunk to them without credentials gets 403 Forbidden on every call."
+    )
+    severity = Severity.HIGH
+    enforcement = Enforcement.MANDATORY
+    remediation = (
+        "Set auth_username and auth_password to the credentials of the provider's outbound "
+        "trunk/connection (the password from a Pulumi secret)."
+    )
+    url = TROUBLESHOOTING
+    resource_types = (OUTBOUND_TRUNK,)
+
+    def check(self, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[Finding]:
+        address = text(props, "address")
+        username = text(props, "auth_username")
+        password = text(props, "auth_password")
+        if any(is_unknown(v) for v in (address, username, password)) or not address:
+            return
+        provider = provider_of(address)
+        if provider is None or provider.name not in DIGEST_PROVIDERS:
+            return
+        if not username and not password:
+            yield Finding(
+                f"is empty: {provider.name} needs digest credentials for outbound calls "
+                "(403 without them)",
+                "auth_username",
+            )
+
+
+def _country_fix(value: str) -> str | None:
+    lowered = value.strip().lower()
+    lowered = _COUNTRY_ALIASES.get(lowered, lowered)
+    return lowered if lowered in SUPPORTED_COUNTRIES else None
+
+
+class OutboundDestinationCountry(ResourceRule):
+    id = "LKSOUT006"
+    title = "destination_country is a supported region code"
+    description = (
+        "destination_country, when set, is one of the lowercase codes LiveKit pins outbound "
+        f"calls to ({', '.join(SUPPORTED_COUNTRIES)}). Any other value is silently ignored: "
+        "calls are not pinned ('uk' is not a code: the United Kingdom is 'gb')."
+    )
+    severity = Severity.MEDIUM
+    enforcement = Enforcement.MANDATORY
+    remediation = (
+        "Use a lowercase ISO 3166-1 alpha-2 code from the supported list ('gb' for the United "
+        "Kingdom), or leave destination_country empty."
+    )
+    url = REGION_PINNING_DOC
+    resource_types = (OUTBOUND_TRUNK,)
+
+    def check(self, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[Finding]:
+        country = text(props, "destination_country")
+        if is_unknown(country) or not country or country in SUPPORTED_COUNTRIES:
+            return
+        fix = _country_fix(country)
+        hint = f"; write '{fix}'" if fix else ""
+        yield Finding(
+            f"'{country}' is not a supported region code, so calls are not pinned{hint}",
+            "destination_country",
+        )
+
+    def remediate(
+        self, props: Mapping[str, Any], config: Mapping[str, Any]
+    ) -> dict[str, Any] | None:
+        country = text(props, "destination_country")
+        if is_unknown(country) or not country or country in SUPPORTED_COUNTRIES:
+            return None
+        fix = _country_fix(country)
+        if fix is None:
+            return None
+        return {**props, "destination_country": fix}
+
+
+class OutboundIndiaPinning(ResourceRule):
+    id = "LKSOUT007"
+    title = "India (+91) numbers are pinned to 'in'"
+    description = (
+        "Calls with Indian (+91) numbers must stay in India: a trunk with a +91 number needs "
+        "destination_country 'in', otherwise calls fail with '403 Domestic Anchored Terms Not "
+        "Met'."
+    )
+    severity = Severity.HIGH
+    enforcement = Enforcement.MANDATORY
+    remediation = "Set destination_country to 'in' on trunks that call from +91 numbers."
+    url = REGION_PINNING_DOC
+    resource_types = (OUTBOUND_TRUNK,)
+
+    def check(self, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[Finding]:
+        numbers = strings(props, "numbers")
+        country = text(props, "destination_country")
+        if is_unknown(country) or country.strip().lower() == "in":
+            return
+        if is_unknown(numbers):
+            # Known +91 entries are enough to tell, even if others are unknown.
+            raw = props.get("numbers")
+            numbers = [v for v in raw if isinstance(v, str)] if isinstance(raw, list) else []
+        indian = [n for n in numbers if normalize_number(n).startswith("+91")]
+        if indian:
+            current = f"'{country}'" if country else "not set"
+            yield Finding(
+                f"is {current} but the trunk calls from +91 number '{indian[0]}'; India "
+                "requires 'in' (403 Domestic Anchored Terms Not Met)",
+                "destination_country",
+            )
+
+
+RULES: tuple[type[ResourceRule], ...] = (
+    OutboundAddressBareHost,
+    OutboundProviderAddressShape,
+    OutboundNumbers,
+    OutboundAuthPair,
+    OutboundDigestProviderAuth,
+    OutboundDestinationCountry,
+    OutboundIndiaPinning,
+)
+
+
+def register(registry: Registry) -> None:
+    for rule in RULES:
+        registry.register(rule)

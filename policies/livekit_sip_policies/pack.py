@@ -1,0 +1,180 @@
+"""The one adapter between the pure rules and ``pulumi_policy``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
+
+from pulumi_policy import (
+    EnforcementLevel,
+    Policy,
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+from pulumi_policy.proxy import (
+    UNKNOWN_ARRAY_VALUE,
+    UNKNOWN_ASSET_VALUE,
+    UNKNOWN_BOOLEAN_VALUE,
+    UNKNOWN_NUMBER_VALUE,
+    UNKNOWN_OBJECT_VALUE,
+    UNKNOWN_STRING_VALUE,
+)
+
+from .catalogue import REGISTRY
+from .rule import UNKNOWN, Registry, ResourceRule, Rule, StackResource, StackRule
+
+__all__ = ["EXEMPT_KEY", "build_policies", "plain"]
+
+PACK_NAME = "livekit-sip"
+
+#: Every rule accepts this knob: resource names (Pulumi names) the rule does not apply to.
+EXEMPT_KEY = "exemptResources"
+
+_UNKNOWN_SENTINELS = frozenset(
+    {
+        UNKNOWN_ARRAY_VALUE,
+        UNKNOWN_ASSET_VALUE,
+        UNKNOWN_BOOLEAN_VALUE,
+        UNKNOWN_NUMBER_VALUE,
+        UNKNOWN_OBJECT_VALUE,
+        UNKNOWN_STRING_VALUE,
+    }
+)
+
+
+def plain(value: Any) -> Any:
+    """Unwrap pulumi_policy's unknown-checking proxies into plain values, unknowns as UNKNOWN.
+
+    Reading an unknown through the proxy raises; rules must see it as a value instead.
+    """
+    target = _target(value)
+    if isinstance(target, str):
+        return UNKNOWN if target in _UNKNOWN_SENTINELS else target
+    if isinstance(target, Mapping):
+        return {k: plain(_raw_item(target, k)) for k in target}
+    if isinstance(target, Sequence):
+        return [plain(_raw_item(target, i)) for i in range(len(target))]
+    return target
+
+
+def _target(value: Any) -> Any:
+    if isinstance(value, (Mapping, Sequence)) and not isinstance(value, str):
+        try:
+            return cast(Any, value)["__target"]
+        except (KeyError, IndexError, TypeError):
+            return value
+    return value
+
+
+def _raw_item(container: Any, key: Any) -> Any:
+    return container[key]
+
+
+def _enforcement(rule: Rule) -> EnforcementLevel:
+    return EnforcementLevel(rule.enforcement.value)
+
+
+def _schema(rule: Rule) -> PolicyConfigSchema:
+    properties: dict[str, dict[str, Any]] = {
+        EXEMPT_KEY: {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "Pulumi resource names this rule does not apply to.",
+            "default": [],
+        }
+    }
+    properties.update({k: dict(v) for k, v in (rule.config_schema or {}).items()})
+    return PolicyConfigSchema(properties=properties)
+
+
+def _common(rule: Rule) -> dict[str, Any]:
+    return {
+        "name": rule.id,
+        "description": f"{rule.title}. {rule.description}",
+        "enforcement_level": _enforcement(rule),
+        "config_schema": _schema(rule),
+        "display_name": rule.title,
+        "severity": Severity(rule.severity.value),
+        "remediation_steps": rule.remediation,
+        "url": rule.url,
+    }
+
+
+def _resource_policy(rule: ResourceRule) -> Policy:
+    def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+        if args.resource_type not in rule.resource_types:
+            return
+        config = args.get_config()
+        if args.name in config.get(EXEMPT_KEY, ()):
+            return
+        props = plain(args.props)
+        for finding in rule.check(props, config):
+            report_violation(rule.format(finding), None)
+
+    def remediate(args: ResourceValidationArgs) -> Mapping[str, Any] | None:
+        if args.resource_type not in rule.resource_types:
+            return None
+        config = args.get_config()
+        if args.name in config.get(EXEMPT_KEY, ()):
+            return None
+        fixed = rule.remediate(plain(args.props), config)
+        if fixed is None:
+            return None
+        # Mutate in place: a copy would drop the secretness of the other values. Compare with
+        # the unwrapped props: reading an unknown value through the proxy raises.
+        current = plain(args.props)
+        for key, value in fixed.items():
+            if current.get(key) != value:
+                args.props[key] = value  # type: ignore[index]
+        return args.props
+
+    has_remediation = type(rule).remediate is not ResourceRule.remediate
+    # pulumi_policy accepts a plain (non-awaitable) result; its annotation only names Awaitable.
+    return ResourceValidationPolicy(
+        validate=validate,
+        remediate=cast(Any, remediate) if has_remediation else None,
+        **_common(rule),
+    )
+
+
+def _stack_resources(args: StackValidationArgs) -> list[StackResource]:
+    return [
+        StackResource(
+            urn=r.urn,
+            name=r.name,
+            type=r.resource_type,
+            props=plain(r.props),
+            property_dependencies={
+                key: [dep.urn for dep in deps] for key, deps in r.property_dependencies.items()
+            },
+        )
+        for r in args.resources
+    ]
+
+
+def _stack_policy(rule: StackRule) -> Policy:
+    def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+        config = args.get_config()
+        exempt = set(config.get(EXEMPT_KEY, ()))
+        resources = [r for r in _stack_resources(args) if r.name not in exempt]
+        for finding in rule.check(resources, config):
+            report_violation(rule.format(finding), finding.urn)
+
+    return StackValidationPolicy(validate=validate, **_common(rule))
+
+
+def build_policies(registry: Registry = REGISTRY) -> list[Policy]:
+    policies: list[Policy] = []
+    for rule in registry:
+        if isinstance(rule, ResourceRule):
+            policies.append(_resource_policy(rule))
+        elif isinstance(rule, StackRule):
+            policies.append(_stack_policy(rule))
+        else:  # pragma: no cover - the registry only holds these two kinds
+            raise TypeError(f"{rule.id}: not a ResourceRule or StackRule")
+    return policies

@@ -1,0 +1,65 @@
+"""Small readers over plain props: tell "not set", "unknown yet" and "set" apart.
+
+Props come from Pulumi: any value may be missing, None, :data:`UNKNOWN` (preview) or of a
+looser type than the protocol's (floats for ints). Rules read them only through these helpers so
+that an unknown value always means "cannot tell" (no finding) and never a crash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .rule import UNKNOWN, is_unknown
+
+__all__ = ["contains_unknown", "flag", "string", "strings", "text"]
+
+
+def contains_unknown(value: Any) -> bool:
+    """True when ``value`` is UNKNOWN or holds an UNKNOWN anywhere inside it."""
+    if is_unknown(value):
+        return True
+    if isinstance(value, Mapping):
+        return any(contains_unknown(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(contains_unknown(v) for v in value)
+    return False
+
+
+def text(props: Mapping[str, Any], key: str) -> Any:
+    """A string field: its value, '' when not set, UNKNOWN when not known yet."""
+    value = props.get(key)
+    if is_unknown(value):
+        return UNKNOWN
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else str(value)
+
+
+def string(value: Any) -> Any:
+    """Like :func:`text` for a value already read."""
+    if is_unknown(value):
+        return UNKNOWN
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else str(value)
+
+
+def strings(props: Mapping[str, Any], key: str) -> Any:
+    """A list-of-strings field: the list ([] when not set), UNKNOWN if it or an entry is unknown."""
+    value = props.get(key)
+    if value is None:
+        return []
+    if contains_unknown(value) or not isinstance(value, (list, tuple)):
+        return UNKNOWN if contains_unknown(value) else []
+    return [v if isinstance(v, str) else str(v) for v in value if v is not None]
+
+
+def flag(props: Mapping[str, Any], key: str) -> Any:
+    """A boolean field: True/False (False when not set), UNKNOWN when not known yet."""
+    value = props.get(key)
+    if is_unknown(value):
+        return UNKNOWN
+    if isinstance(value, str):
+        return value.strip().lower() == "true"
+    return bool(value)

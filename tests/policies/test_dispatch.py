@@ -1,0 +1,219 @@
+from __future__ import annotations
+
+import pytest
+from livekit_sip_policies import UNKNOWN, Finding
+from livekit_sip_policies.catalogue import REGISTRY
+from livekit_sip_policies.rule import DISPATCH_RULE
+
+from .helpers import DELETE, DISPATCH, Case, changed, fail, ok, run
+
+
+def rule(**changes):
+    return changed(DISPATCH, changes)
+
+
+def kind(name: str, **body):
+    return changed(DISPATCH, {"rule": {name: body}})
+
+
+DIRECT = "dispatch_rule_direct"
+INDIVIDUAL = "dispatch_rule_individual"
+CALLEE = "dispatch_rule_callee"
+NO_AGENT = (
+    "is empty: no agent is dispatched to the call's room (the call rings and no agent answers)"
+)
+
+CASES = [
+    # LKSDR001 one kind
+    ok("LKSDR001", "baseline", DISPATCH),
+    ok("LKSDR001", "direct", kind(DIRECT, room_name="lobby", pin="1234")),
+    ok("LKSDR001", "other_kinds_none", rule(rule={DIRECT: None, CALLEE: {"randomize": True}})),
+    ok("LKSDR001", "unknown_rule", rule(rule=UNKNOWN)),
+    ok("LKSDR001", "unknown_kind", rule(rule={DIRECT: UNKNOWN})),
+    fail(
+        "LKSDR001",
+        "missing",
+        changed(DISPATCH, {"rule": DELETE}),
+        Finding(
+            "sets no rule kind; set one of dispatch_rule_direct, dispatch_rule_individual, "
+            "dispatch_rule_callee",
+            "rule",
+        ),
+    ),
+    fail(
+        "LKSDR001",
+        "fields_at_top_level",
+        rule(rule={"room_prefix": "call-"}),
+        Finding(
+            "sets no rule kind; set one of dispatch_rule_direct, dispatch_rule_individual, "
+            "dispatch_rule_callee",
+            "rule",
+        ),
+    ),
+    fail(
+        "LKSDR001",
+        "two_kinds",
+        rule(rule={DIRECT: {"room_name": "lobby"}, INDIVIDUAL: {"room_prefix": "call-"}}),
+        Finding(
+            "sets 2 rule kinds (dispatch_rule_direct, dispatch_rule_individual); exactly one is "
+            "allowed",
+            "rule",
+        ),
+    ),
+    # LKSDR002 named, deployed agent
+    ok("LKSDR002", "baseline", DISPATCH),
+    ok("LKSDR002", "deployed", DISPATCH, agentNames=["support-agent", "sales-agent"]),
+    ok("LKSDR002", "empty_knob_means_any", DISPATCH, agentNames=[]),
+    ok("LKSDR002", "unknown_room_config", rule(room_config=UNKNOWN)),
+    ok("LKSDR002", "unknown_agents", rule(room_config={"agents": UNKNOWN})),
+    ok(
+        "LKSDR002",
+        "unknown_name",
+        rule(room_config={"agents": [{"agent_name": UNKNOWN}]}),
+        agentNames=["support-agent"],
+    ),
+    fail(
+        "LKSDR002",
+        "no_room_config",
+        rule(room_config=None),
+        Finding(NO_AGENT, "room_config.agents"),
+    ),
+    fail(
+        "LKSDR002",
+        "no_agents",
+        rule(room_config={"agents": []}),
+        Finding(NO_AGENT, "room_config.agents"),
+    ),
+    fail(
+        "LKSDR002",
+        "empty_name",
+        rule(room_config={"agents": [{"agent_name": "support-agent"}, {"agent_name": " "}]}),
+        Finding(
+            "is empty: a named worker is never dispatched without its name",
+            "room_config.agents[1].agent_name",
+        ),
+    ),
+    fail(
+        "LKSDR002",
+        "typo",
+        rule(room_config={"agents": [{"agent_name": "suport-agent"}]}),
+        Finding(
+            "'suport-agent' is not a deployed agent (agentNames: support-agent)",
+            "room_config.agents[0].agent_name",
+        ),
+        agentNames=["support-agent"],
+    ),
+    # LKSDR003 agents on a direct rule
+    ok("LKSDR003", "baseline", DISPATCH),
+    ok(
+        "LKSDR003",
+        "direct_without_agents",
+        changed(kind(DIRECT, room_name="lobby"), {"room_config": None}),
+    ),
+    ok("LKSDR003", "unknown_rule", rule(rule=UNKNOWN)),
+    fail(
+        "LKSDR003",
+        "direct_with_agents",
+        kind(DIRECT, room_name="lobby", pin="1234"),
+        Finding(
+            "names agents on a direct rule: only the call that creates the room gets one",
+            "room_config.agents",
+        ),
+    ),
+    # LKSDR004 shared rooms
+    ok("LKSDR004", "baseline", DISPATCH),
+    ok("LKSDR004", "direct_with_pin", kind(DIRECT, room_name="lobby", pin="4821")),
+    ok("LKSDR004", "callee_randomized", kind(CALLEE, room_prefix="line", randomize=True)),
+    ok("LKSDR004", "unknown_pin", kind(DIRECT, room_name="lobby", pin=UNKNOWN)),
+    ok("LKSDR004", "unknown_randomize", kind(CALLEE, randomize=UNKNOWN)),
+    fail(
+        "LKSDR004",
+        "direct_without_pin",
+        kind(DIRECT, room_name="lobby"),
+        Finding("has no pin: every caller joins the same room", "rule.dispatch_rule_direct.pin"),
+    ),
+    fail(
+        "LKSDR004",
+        "callee_not_randomized",
+        kind(CALLEE, room_prefix="line", randomize=False),
+        Finding(
+            "is false: every caller of the same number joins the same room",
+            "rule.dispatch_rule_callee.randomize",
+        ),
+    ),
+    # LKSDR005 hide_phone_number
+    ok("LKSDR005", "baseline", DISPATCH),
+    ok("LKSDR005", "unknown", rule(hide_phone_number=UNKNOWN)),
+    fail(
+        "LKSDR005",
+        "individual_shows_number",
+        rule(hide_phone_number=False),
+        Finding(
+            "is not set: caller numbers appear in room names and participants",
+            "hide_phone_number",
+        ),
+    ),
+    fail(
+        "LKSDR005",
+        "callee_shows_number",
+        changed(kind(CALLEE, randomize=True), {"hide_phone_number": DELETE}),
+        Finding("is not set: caller numbers appear in participants", "hide_phone_number"),
+    ),
+    # LKSDR006 pin digits
+    ok("LKSDR006", "baseline", DISPATCH),
+    ok("LKSDR006", "digits", kind(DIRECT, room_name="lobby", pin="004821")),
+    ok("LKSDR006", "unknown", kind(DIRECT, room_name="lobby", pin=UNKNOWN)),
+    fail(
+        "LKSDR006",
+        "letters",
+        kind(INDIVIDUAL, room_prefix="call-", pin="12a4"),
+        Finding("is not digits only: callers cannot type it", "rule.dispatch_rule_individual.pin"),
+    ),
+    fail(
+        "LKSDR006",
+        "non_ascii_digits",
+        kind(DIRECT, room_name="lobby", pin="١٢٣٤"),
+        Finding("is not digits only: callers cannot type it", "rule.dispatch_rule_direct.pin"),
+    ),
+    # LKSDR007 numbers strict E.164
+    ok("LKSDR007", "baseline", DISPATCH),
+    ok("LKSDR007", "set", rule(inbound_numbers=["+14155550100"], numbers=["+15105550100"])),
+    ok("LKSDR007", "unknown", rule(inbound_numbers=UNKNOWN, numbers=[UNKNOWN])),
+    fail(
+        "LKSDR007",
+        "caller_without_plus",
+        rule(inbound_numbers=["14155550100"]),
+        Finding(
+            "'14155550100' is not E.164: it must start with '+' and the country code "
+            "(e.g. '+14155550100')",
+            "inbound_numbers[0]",
+        ),
+    ),
+    fail(
+        "LKSDR007",
+        "called_with_spaces",
+        rule(numbers=["+1 510 555 0100"]),
+        Finding(
+            "'+1 510 555 0100' is not in strict E.164 form; write '+15105550100'", "numbers[0]"
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_rule_table(case: Case) -> None:
+    assert run(case) == list(case.expected)
+
+
+@pytest.mark.parametrize(
+    "rule_",
+    [r for r in REGISTRY if DISPATCH_RULE in getattr(r, "resource_types", ())],
+    ids=lambda r: r.id,
+)
+def test_baseline_passes(rule_) -> None:
+    assert list(rule_.check(DISPATCH, {"agentNames": ["support-agent"]})) == []
+
+
+def test_numbers_remediation() -> None:
+    fixed = REGISTRY.get("LKSDR007").remediate(rule(numbers=["+1 (510) 555-0100"]), {})
+    assert fixed is not None and fixed["numbers"] == ["+15105550100"]

@@ -1,0 +1,196 @@
+from __future__ import annotations
+
+import pytest
+from livekit_sip_policies import UNKNOWN, Finding
+from livekit_sip_policies.catalogue import REGISTRY
+from livekit_sip_policies.rule import INBOUND_TRUNK
+
+from .helpers import INBOUND, SECRET, Case, changed, fail, ok, run
+
+
+def trunk(**changes):
+    return changed(INBOUND, changes)
+
+
+OPEN = {"numbers": [], "allowed_addresses": []}
+
+CASES = [
+    # LKSIN001 numbers strict E.164
+    ok("LKSIN001", "baseline", INBOUND),
+    ok("LKSIN001", "unknown_list", trunk(numbers=UNKNOWN)),
+    ok("LKSIN001", "unknown_entry", trunk(numbers=[UNKNOWN, "+15105550100"])),
+    ok("LKSIN001", "not_set", trunk(numbers=None, allowed_numbers=None)),
+    fail(
+        "LKSIN001",
+        "no_plus",
+        trunk(numbers=["15105550100"]),
+        Finding(
+            "'15105550100' is not E.164: it must start with '+' and the country code "
+            "(e.g. '+15105550100')",
+            "numbers[0]",
+        ),
+    ),
+    fail(
+        "LKSIN001",
+        "separators_in_allowed_numbers",
+        trunk(allowed_numbers=["+14155550100", "+1 510-555-0100"]),
+        Finding(
+            "'+1 510-555-0100' is not in strict E.164 form; write '+15105550100'",
+            "allowed_numbers[1]",
+        ),
+    ),
+    fail(
+        "LKSIN001",
+        "impossible_number",
+        trunk(numbers=["+1234"]),
+        Finding("'+1234' is not a possible phone number", "numbers[0]"),
+    ),
+    # LKSIN002 not open to the world
+    ok("LKSIN002", "baseline", INBOUND),
+    ok("LKSIN002", "numbers_only", trunk(allowed_addresses=[])),
+    ok("LKSIN002", "addresses_only", trunk(numbers=[])),
+    ok("LKSIN002", "auth_only", trunk(**OPEN, auth_username="u", auth_password=SECRET)),
+    ok("LKSIN002", "unknown_numbers", trunk(numbers=UNKNOWN, allowed_addresses=[])),
+    ok("LKSIN002", "unknown_password", trunk(**OPEN, auth_username="u", auth_password=UNKNOWN)),
+    fail(
+        "LKSIN002",
+        "open",
+        trunk(**OPEN),
+        Finding(
+            "none of auth_username/auth_password, allowed_addresses, numbers is set: the "
+            "trunk accepts calls from anyone"
+        ),
+    ),
+    fail(
+        "LKSIN002",
+        "username_without_password",
+        trunk(auth_username="u", numbers=None, allowed_addresses=None),
+        Finding(
+            "none of auth_username/auth_password, allowed_addresses, numbers is set: the "
+            "trunk accepts calls from anyone"
+        ),
+    ),
+    # LKSIN003 allowed_addresses parse
+    ok("LKSIN003", "baseline", INBOUND),
+    ok("LKSIN003", "ipv6_and_host_ip", trunk(allowed_addresses=["2001:db8::/32", "198.51.100.7"])),
+    ok("LKSIN003", "non_canonical_cidr", trunk(allowed_addresses=["203.0.113.9/24"])),
+    ok("LKSIN003", "unknown", trunk(allowed_addresses=[UNKNOWN])),
+    ok("LKSIN003", "not_set", trunk(allowed_addresses=None)),
+    fail(
+        "LKSIN003",
+        "uri_all_dropped",
+        trunk(allowed_addresses=["sip://203.0.113.5"]),
+        Finding(
+            "'sip://203.0.113.5' is not an IP address or CIDR range; the server ignores it at "
+            "call time",
+            "allowed_addresses[0]",
+        ),
+        Finding(
+            "every entry is ignored at call time, so the trunk accepts calls from any source "
+            "address",
+            "allowed_addresses",
+        ),
+    ),
+    fail(
+        "LKSIN003",
+        "comma_list_in_one_entry",
+        trunk(allowed_addresses=["203.0.113.0/24", "198.51.100.1, 198.51.100.2"]),
+        Finding(
+            "'198.51.100.1, 198.51.100.2' is not an IP address or CIDR range; the server "
+            "ignores it at call time",
+            "allowed_addresses[1]",
+        ),
+    ),
+    fail(
+        "LKSIN003",
+        "bad_prefix",
+        trunk(allowed_addresses=["203.0.113.0/33"]),
+        Finding(
+            "'203.0.113.0/33' is not an IP address or CIDR range; it never matches a caller's "
+            "address",
+            "allowed_addresses[0]",
+        ),
+    ),
+    fail(
+        "LKSIN003",
+        "hostname",
+        trunk(allowed_addresses=["sip.telnyx.com"]),
+        Finding(
+            "'sip.telnyx.com' is not an IP address or CIDR range; it never matches a caller's "
+            "address",
+            "allowed_addresses[0]",
+        ),
+    ),
+    fail(
+        "LKSIN003",
+        "invalid_next_to_unknown_is_not_all_dropped",
+        trunk(allowed_addresses=[UNKNOWN, "10.0.0.1 "]),
+        Finding(
+            "'10.0.0.1 ' is not an IP address or CIDR range; the server ignores it at call time",
+            "allowed_addresses[1]",
+        ),
+    ),
+    # LKSIN004 not the whole internet
+    ok("LKSIN004", "baseline", INBOUND),
+    ok("LKSIN004", "slash_2", trunk(allowed_addresses=["0.0.0.0/2"])),
+    ok("LKSIN004", "invalid_is_other_rule", trunk(allowed_addresses=["0.0.0.0/99"])),
+    fail(
+        "LKSIN004",
+        "slash_0",
+        trunk(allowed_addresses=["203.0.113.0/24", "0.0.0.0/0"]),
+        Finding("'0.0.0.0/0' admits every source address", "allowed_addresses[1]"),
+    ),
+    fail(
+        "LKSIN004",
+        "ipv6_slash_1",
+        trunk(allowed_addresses=["8000::/1"]),
+        Finding("'8000::/1' admits half of all source addresses", "allowed_addresses[0]"),
+    ),
+    # LKSIN005 auth pair
+    ok("LKSIN005", "baseline", INBOUND),
+    ok("LKSIN005", "both_set", trunk(auth_username="u", auth_password=SECRET)),
+    ok("LKSIN005", "unknown_password", trunk(auth_username="u", auth_password=UNKNOWN)),
+    fail(
+        "LKSIN005",
+        "username_only",
+        trunk(auth_username="u"),
+        Finding("is empty while auth_username is set", "auth_password"),
+    ),
+    fail(
+        "LKSIN005",
+        "password_only",
+        trunk(auth_password=SECRET),
+        Finding("is empty while auth_password is set", "auth_username"),
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_rule_table(case: Case) -> None:
+    assert run(case) == list(case.expected)
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [r for r in REGISTRY if INBOUND_TRUNK in getattr(r, "resource_types", ())],
+    ids=lambda r: r.id,
+)
+def test_baseline_passes(rule) -> None:
+    assert list(rule.check(INBOUND, {})) == []
+
+
+@pytest.mark.parametrize(
+    ("numbers", "expected"),
+    [
+        (["+1 (510) 555-0100"], ["+15105550100"]),
+        (["+15105550100", "+44 20 7946 0958"], ["+15105550100", "+442079460958"]),
+    ],
+)
+def test_numbers_remediation_fixes_formatting(numbers, expected) -> None:
+    fixed = REGISTRY.get("LKSIN001").remediate(trunk(numbers=numbers), {})
+    assert fixed is not None and fixed["numbers"] == expected
+
+
+@pytest.mark.parametrize("numbers", [["5105550100"], ["+15105550100"], ["+1234"], UNKNOWN])
+def test_numbers_remediation_never_guesses(numbers) -> None:
+    assert REGISTRY.get("LKSIN001").remediate(trunk(numbers=numbers), {}) is None

@@ -1,0 +1,288 @@
+from __future__ import annotations
+
+import pytest
+from livekit_sip_policies import UNKNOWN, Finding
+from livekit_sip_policies.catalogue import REGISTRY
+from livekit_sip_policies.rule import OUTBOUND_TRUNK
+
+from .helpers import OUTBOUND, SECRET, Case, changed, fail, ok, run
+
+
+def trunk(**changes):
+    return changed(OUTBOUND, changes)
+
+
+NO_AUTH = {"auth_username": "", "auth_password": ""}
+TELNYX_SHAPE = "Telnyx expects 'sip.telnyx.com' (US) or 'sip-eu.telnyx.com' (EU), never a subdomain"
+INDIA = "+919876543210"
+
+CASES = [
+    # LKSOUT001 bare host
+    ok("LKSOUT001", "baseline", OUTBOUND),
+    ok("LKSOUT001", "with_port", trunk(address="sip.telnyx.com:5061")),
+    ok("LKSOUT001", "ip", trunk(address="198.51.100.20")),
+    ok("LKSOUT001", "unknown", trunk(address=UNKNOWN, from_host=UNKNOWN)),
+    ok("LKSOUT001", "from_host_bare", trunk(from_host="pbx.example.com")),
+    fail(
+        "LKSOUT001",
+        "sip_uri",
+        trunk(address="sip:sip.telnyx.com"),
+        Finding(
+            "'sip:sip.telnyx.com' is a SIP URI; give the bare host name or IP (drop "
+            "'sip:'/'sips:')",
+            "address",
+        ),
+    ),
+    fail(
+        "LKSOUT001",
+        "user_part",
+        trunk(address="user@sip.telnyx.com"),
+        Finding(
+            "'user@sip.telnyx.com' contains '@'; give the bare host name or IP, without a user "
+            "part",
+            "address",
+        ),
+    ),
+    fail(
+        "LKSOUT001",
+        "transport_param",
+        trunk(address="sip.telnyx.com;transport=tcp"),
+        Finding(
+            "'sip.telnyx.com;transport=tcp' sets 'transport=' in the address; use the trunk's "
+            "transport field",
+            "address",
+        ),
+    ),
+    fail(
+        "LKSOUT001",
+        "uri_param",
+        trunk(address="sip.telnyx.com;lr"),
+        Finding(
+            "'sip.telnyx.com;lr' contains ';' (URI parameters); give the bare host name or IP",
+            "address",
+        ),
+    ),
+    fail(
+        "LKSOUT001",
+        "empty",
+        trunk(address=""),
+        Finding("is empty: the trunk has no provider to send calls to", "address"),
+    ),
+    fail(
+        "LKSOUT001",
+        "missing",
+        trunk(address=None),
+        Finding("is empty: the trunk has no provider to send calls to", "address"),
+    ),
+    fail(
+        "LKSOUT001",
+        "from_host_uri",
+        trunk(from_host="sips:pbx.example.com"),
+        Finding(
+            "'sips:pbx.example.com' is a SIP URI; give the bare host name or IP (drop "
+            "'sip:'/'sips:')",
+            "from_host",
+        ),
+    ),
+    # LKSOUT002 provider shapes
+    ok("LKSOUT002", "baseline", OUTBOUND),
+    ok("LKSOUT002", "telnyx_eu_port", trunk(address="sip-eu.telnyx.com:5061")),
+    ok("LKSOUT002", "twilio", trunk(address="acme.pstn.twilio.com")),
+    ok("LKSOUT002", "twilio_edge", trunk(address="acme.pstn.ashburn.twilio.com")),
+    ok("LKSOUT002", "plivo_upper_case", trunk(address="ABC123.zt.plivo.com")),
+    ok("LKSOUT002", "wavix", trunk(address="us.wavix.net")),
+    ok("LKSOUT002", "unknown_provider", trunk(address="sip.example.com")),
+    ok("LKSOUT002", "unknown", trunk(address=UNKNOWN)),
+    fail(
+        "LKSOUT002",
+        "telnyx_subdomain",
+        trunk(address="acme.sip.telnyx.com"),
+        Finding(f"'acme.sip.telnyx.com' is not a Telnyx SIP host; {TELNYX_SHAPE}", "address"),
+    ),
+    fail(
+        "LKSOUT002",
+        "twilio_without_pstn",
+        trunk(address="acme.twilio.com"),
+        Finding(
+            "'acme.twilio.com' is not a Twilio SIP host; Twilio expects "
+            "'<trunk>.pstn.twilio.com' or '<trunk>.pstn.<edge>.twilio.com'",
+            "address",
+        ),
+    ),
+    fail(
+        "LKSOUT002",
+        "plivo_without_id",
+        trunk(address="zt.plivo.com"),
+        Finding(
+            "'zt.plivo.com' is not a Plivo SIP host; Plivo expects '<trunk id>.zt.plivo.com'",
+            "address",
+        ),
+    ),
+    fail(
+        "LKSOUT002",
+        "wavix_three_letters",
+        trunk(address="usa.wavix.net"),
+        Finding(
+            "'usa.wavix.net' is not a Wavix SIP host; Wavix expects '<country code>.wavix.net', "
+            "e.g. 'us.wavix.net'",
+            "address",
+        ),
+    ),
+    # LKSOUT003 numbers
+    ok("LKSOUT003", "baseline", OUTBOUND),
+    ok("LKSOUT003", "wildcard", trunk(numbers=["*"])),
+    ok("LKSOUT003", "unknown_list", trunk(numbers=UNKNOWN)),
+    ok("LKSOUT003", "unknown_entry", trunk(numbers=[UNKNOWN])),
+    fail(
+        "LKSOUT003",
+        "empty",
+        trunk(numbers=[]),
+        Finding("is empty: the trunk has no number to call from", "numbers"),
+    ),
+    fail(
+        "LKSOUT003",
+        "missing",
+        trunk(numbers=None),
+        Finding("is empty: the trunk has no number to call from", "numbers"),
+    ),
+    fail(
+        "LKSOUT003",
+        "national_format",
+        trunk(numbers=["*", "5105550100"]),
+        Finding(
+            "'5105550100' is not E.164: it must start with '+' and the country code "
+            "(e.g. '+5105550100')",
+            "numbers[1]",
+        ),
+    ),
+    # LKSOUT004 auth pair
+    ok("LKSOUT004", "baseline", OUTBOUND),
+    ok("LKSOUT004", "neither", trunk(**NO_AUTH)),
+    ok("LKSOUT004", "unknown_password", trunk(auth_password=UNKNOWN)),
+    fail(
+        "LKSOUT004",
+        "username_only",
+        trunk(auth_password=""),
+        Finding("is empty while auth_username is set", "auth_password"),
+    ),
+    fail(
+        "LKSOUT004",
+        "password_only",
+        trunk(auth_username=None),
+        Finding("is empty while auth_password is set", "auth_username"),
+    ),
+    # LKSOUT005 digest providers
+    ok("LKSOUT005", "baseline", OUTBOUND),
+    ok("LKSOUT005", "twilio_ip_auth", trunk(address="acme.pstn.twilio.com", **NO_AUTH)),
+    ok("LKSOUT005", "unknown_password", trunk(auth_username="", auth_password=UNKNOWN)),
+    ok("LKSOUT005", "unknown_address", trunk(address=UNKNOWN, **NO_AUTH)),
+    fail(
+        "LKSOUT005",
+        "telnyx_without_credentials",
+        trunk(**NO_AUTH),
+        Finding(
+            "is empty: Telnyx needs digest credentials for outbound calls (403 without them)",
+            "auth_username",
+        ),
+    ),
+    fail(
+        "LKSOUT005",
+        "plivo_without_credentials",
+        trunk(address="abc123.zt.plivo.com", auth_username=None, auth_password=None),
+        Finding(
+            "is empty: Plivo needs digest credentials for outbound calls (403 without them)",
+            "auth_username",
+        ),
+    ),
+    # LKSOUT006 destination_country
+    ok("LKSOUT006", "baseline", OUTBOUND),
+    ok("LKSOUT006", "not_set", trunk(destination_country="")),
+    ok("LKSOUT006", "missing", trunk(destination_country=None)),
+    ok("LKSOUT006", "unknown", trunk(destination_country=UNKNOWN)),
+    fail(
+        "LKSOUT006",
+        "uk",
+        trunk(destination_country="uk"),
+        Finding(
+            "'uk' is not a supported region code, so calls are not pinned; write 'gb'",
+            "destination_country",
+        ),
+    ),
+    fail(
+        "LKSOUT006",
+        "upper_case",
+        trunk(destination_country="US"),
+        Finding(
+            "'US' is not a supported region code, so calls are not pinned; write 'us'",
+            "destination_country",
+        ),
+    ),
+    fail(
+        "LKSOUT006",
+        "unsupported",
+        trunk(destination_country="nl"),
+        Finding(
+            "'nl' is not a supported region code, so calls are not pinned", "destination_country"
+        ),
+    ),
+    # LKSOUT007 India pinning
+    ok("LKSOUT007", "baseline", OUTBOUND),
+    ok("LKSOUT007", "pinned", trunk(numbers=[INDIA], destination_country="in")),
+    ok("LKSOUT007", "unknown_country", trunk(numbers=[INDIA], destination_country=UNKNOWN)),
+    ok("LKSOUT007", "unknown_numbers", trunk(numbers=UNKNOWN, destination_country="")),
+    fail(
+        "LKSOUT007",
+        "pinned_elsewhere",
+        trunk(numbers=[INDIA]),
+        Finding(
+            f"is 'us' but the trunk calls from +91 number '{INDIA}'; India requires 'in' (403 "
+            "Domestic Anchored Terms Not Met)",
+            "destination_country",
+        ),
+    ),
+    fail(
+        "LKSOUT007",
+        "not_pinned_partly_unknown",
+        trunk(numbers=[UNKNOWN, INDIA], destination_country=None),
+        Finding(
+            f"is not set but the trunk calls from +91 number '{INDIA}'; India requires 'in' "
+            "(403 Domestic Anchored Terms Not Met)",
+            "destination_country",
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_rule_table(case: Case) -> None:
+    assert run(case) == list(case.expected)
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [r for r in REGISTRY if OUTBOUND_TRUNK in getattr(r, "resource_types", ())],
+    ids=lambda r: r.id,
+)
+def test_baseline_passes(rule) -> None:
+    assert list(rule.check(OUTBOUND, {})) == []
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"), [("uk", "gb"), ("UK", "gb"), ("US", "us"), (" de ", "de")]
+)
+def test_country_remediation(given: str, expected: str) -> None:
+    fixed = REGISTRY.get("LKSOUT006").remediate(trunk(destination_country=given), {})
+    assert fixed is not None and fixed["destination_country"] == expected
+    assert fixed["auth_password"] == SECRET  # the rest is untouched
+
+
+@pytest.mark.parametrize("given", ["nl", "", "us", UNKNOWN, None])
+def test_country_remediation_never_guesses(given) -> None:
+    assert REGISTRY.get("LKSOUT006").remediate(trunk(destination_country=given), {}) is None
+
+
+def test_numbers_remediation() -> None:
+    rule = REGISTRY.get("LKSOUT003")
+    fixed = rule.remediate(trunk(numbers=["+1 510 555 0100", "*", "5105550100"]), {})
+    assert fixed is not None and fixed["numbers"] == ["+15105550100", "*", "5105550100"]
+    assert rule.remediate(OUTBOUND, {}) is None

@@ -1,0 +1,226 @@
+"""The adapter to pulumi_policy: policies built from the registry, proxies unwrapped."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from livekit_sip_policies import DISPATCH_RULE, INBOUND_TRUNK, OUTBOUND_TRUNK, REGISTRY, UNKNOWN
+from livekit_sip_policies.pack import EXEMPT_KEY, PACK_NAME, build_policies, plain
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyResource,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+from pulumi_policy.proxy import (
+    UNKNOWN_ARRAY_VALUE,
+    UNKNOWN_BOOLEAN_VALUE,
+    UNKNOWN_NUMBER_VALUE,
+    UNKNOWN_OBJECT_VALUE,
+    UNKNOWN_STRING_VALUE,
+    UnknownValueError,
+    unknown_checking_proxy,
+)
+
+from .helpers import DISPATCH, INBOUND, OUTBOUND, SECRET, changed, urn
+
+POLICIES = {p.name: p for p in build_policies()}
+
+
+def test_one_policy_per_rule_in_order() -> None:
+    assert PACK_NAME == "livekit-sip"
+    assert [p.name for p in build_policies()] == [r.id for r in REGISTRY]
+
+
+@pytest.mark.parametrize("rule", list(REGISTRY), ids=lambda r: r.id)
+def test_policy_metadata(rule) -> None:
+    policy = POLICIES[rule.id]
+    kind = StackValidationPolicy if rule.id.startswith("LKSSTK") else ResourceValidationPolicy
+    assert isinstance(policy, kind)
+    assert policy.display_name == rule.title
+    assert policy.description.startswith(rule.title)
+    assert policy.enforcement_level == EnforcementLevel(rule.enforcement.value)
+    assert policy.severity == Severity(rule.severity.value)
+    assert policy.remediation_steps == rule.remediation
+    assert policy.url == rule.url
+    properties = policy.config_schema.properties
+    assert properties[EXEMPT_KEY]["type"] == "array"
+    assert set(properties) == {EXEMPT_KEY, *(rule.config_schema or {})}
+
+
+def test_knobs_in_schemas() -> None:
+    assert POLICIES["LKSDR002"].config_schema.properties["agentNames"]["items"] == {
+        "type": "string"
+    }
+    assert "externalTrunkIds" in POLICIES["LKSSTK001"].config_schema.properties
+    assert POLICIES["LKSSTK007"].config_schema.properties["telnyxReferEnabled"]["type"] == (
+        "boolean"
+    )
+
+
+def test_enforcement_defaults() -> None:
+    assert POLICIES["LKSIN002"].enforcement_level == EnforcementLevel.MANDATORY
+    assert POLICIES["LKSDR004"].enforcement_level == EnforcementLevel.ADVISORY
+    assert POLICIES["LKSDR005"].enforcement_level == EnforcementLevel.DISABLED
+
+
+@pytest.mark.parametrize(
+    "sentinel",
+    [
+        UNKNOWN_STRING_VALUE,
+        UNKNOWN_ARRAY_VALUE,
+        UNKNOWN_OBJECT_VALUE,
+        UNKNOWN_BOOLEAN_VALUE,
+        UNKNOWN_NUMBER_VALUE,
+    ],
+)
+def test_plain_unwraps_unknown_sentinels(sentinel: str) -> None:
+    props = unknown_checking_proxy(
+        {
+            "top": sentinel,
+            "list": ["+15105550100", sentinel],
+            "nested": {"agents": [{"agent_name": sentinel, "metadata": ""}]},
+            "number": 30.0,
+            "flag": True,
+            "none": None,
+        }
+    )
+    with pytest.raises(UnknownValueError):
+        props["top"]
+    assert plain(props) == {
+        "top": UNKNOWN,
+        "list": ["+15105550100", UNKNOWN],
+        "nested": {"agents": [{"agent_name": UNKNOWN, "metadata": ""}]},
+        "number": 30.0,
+        "flag": True,
+        "none": None,
+    }
+
+
+def test_plain_passes_plain_values_through() -> None:
+    assert plain({"a": [1, "x"], "b": {"c": None}}) == {"a": [1, "x"], "b": {"c": None}}
+    assert plain("text") == "text"
+
+
+def _resource_args(
+    type_: str, props: dict[str, Any], name: str = "r", config: dict[str, Any] | None = None
+) -> ResourceValidationArgs:
+    return ResourceValidationArgs(
+        type_, unknown_checking_proxy(props), urn(type_, name), name, None, None, config or {}
+    )
+
+
+def _validate(rule_id: str, args: Any) -> list[str]:
+    reports: list[str] = []
+    POLICIES[rule_id].validate(args, lambda message, urn=None: reports.append(message))
+    return reports
+
+
+def test_resource_policy_reports_formatted_findings() -> None:
+    args = _resource_args(OUTBOUND_TRUNK, changed(OUTBOUND, {"auth_username": ""}))
+    [message] = _validate("LKSOUT004", args)
+    assert message.startswith("auth_username: is empty while auth_password is set\nFix: ")
+    assert message.endswith("See https://docs.livekit.io/sip/troubleshooting/")
+    assert SECRET not in message
+
+
+def test_resource_policy_ignores_other_types_and_exempt_names() -> None:
+    bad = changed(OUTBOUND, {"auth_username": ""})
+    assert _validate("LKSOUT004", _resource_args(INBOUND_TRUNK, bad)) == []
+    exempt = _resource_args(OUTBOUND_TRUNK, bad, "legacy", {EXEMPT_KEY: ["legacy"]})
+    assert _validate("LKSOUT004", exempt) == []
+
+
+def test_resource_policy_with_unknowns_in_preview() -> None:
+    props = changed(INBOUND, {"numbers": UNKNOWN_ARRAY_VALUE, "allowed_addresses": []})
+    assert _validate("LKSIN002", _resource_args(INBOUND_TRUNK, props)) == []
+    assert _validate("LKSIN001", _resource_args(INBOUND_TRUNK, props)) == []
+
+
+def test_agent_names_knob_reaches_the_rule() -> None:
+    args = _resource_args(DISPATCH_RULE, DISPATCH, config={"agentNames": ["other-agent"]})
+    [message] = _validate("LKSDR002", args)
+    assert "'support-agent' is not a deployed agent" in message
+
+
+def test_remediation_mutates_props_in_place_around_unknowns() -> None:
+    props = changed(
+        OUTBOUND,
+        {
+            "destination_country": "UK",
+            "headers": UNKNOWN_OBJECT_VALUE,
+            "name": UNKNOWN_STRING_VALUE,
+        },
+    )
+    args = _resource_args(OUTBOUND_TRUNK, props)
+    fixed = POLICIES["LKSOUT006"].remediate(args)
+    assert fixed is args.props
+    assert plain(fixed)["destination_country"] == "gb"
+    assert plain(fixed)["headers"] is UNKNOWN
+    assert POLICIES["LKSOUT006"].remediate(_resource_args(OUTBOUND_TRUNK, OUTBOUND)) is None
+
+
+def test_only_rules_with_a_safe_fix_remediate() -> None:
+    fixers = {
+        p.name
+        for p in POLICIES.values()
+        if isinstance(p, ResourceValidationPolicy) and p.has_remediation()
+    }
+    assert fixers == {"LKSIN001", "LKSOUT003", "LKSOUT006", "LKSDR007"}
+    args = _resource_args(OUTBOUND_TRUNK, changed(OUTBOUND, {"auth_username": ""}))
+    assert POLICIES["LKSOUT004"].remediate(args) is None
+
+
+def _policy_resource(
+    type_: str,
+    name: str,
+    props: dict[str, Any],
+    deps: dict[str, list[PolicyResource]] | None = None,
+) -> PolicyResource:
+    return PolicyResource(
+        type_,
+        unknown_checking_proxy(props),
+        urn(type_, name),
+        name,
+        None,  # type: ignore[arg-type]
+        None,
+        None,
+        [r for rs in (deps or {}).values() for r in rs],
+        deps or {},
+    )
+
+
+def _stack_report(rule_id: str, resources: list[PolicyResource], config=None) -> list[tuple]:
+    reports: list[tuple] = []
+    POLICIES[rule_id].validate(
+        StackValidationArgs(resources, config or {}),
+        lambda message, urn=None: reports.append((message, urn)),
+    )
+    return reports
+
+
+def test_stack_policy_resolves_unknown_trunk_ids_through_dependencies() -> None:
+    trunk = _policy_resource(
+        INBOUND_TRUNK, "support", changed(INBOUND, {"sip_trunk_id": UNKNOWN_STRING_VALUE})
+    )
+    out = _policy_resource(
+        OUTBOUND_TRUNK, "out", changed(OUTBOUND, {"sip_trunk_id": UNKNOWN_STRING_VALUE})
+    )
+    props = changed(DISPATCH, {"trunk_ids": [UNKNOWN_STRING_VALUE]})
+    good = _policy_resource(DISPATCH_RULE, "good", props, {"trunk_ids": [trunk]})
+    assert _stack_report("LKSSTK001", [trunk, out, good]) == []
+    assert _stack_report("LKSSTK005", [trunk, out, good]) == []
+    wrong = _policy_resource(DISPATCH_RULE, "wrong", props, {"trunk_ids": [out]})
+    [(message, where)] = _stack_report("LKSSTK001", [trunk, out, wrong])
+    assert message.startswith("trunk_ids: references outbound trunk 'out'")
+    assert where == urn(DISPATCH_RULE, "wrong")
+
+
+def test_stack_policy_exempt_resources() -> None:
+    trunk = _policy_resource(INBOUND_TRUNK, "legacy", INBOUND)
+    assert _stack_report("LKSSTK005", [trunk])
+    assert _stack_report("LKSSTK005", [trunk], {EXEMPT_KEY: ["legacy"]}) == []

@@ -1,0 +1,409 @@
+"""Stack rules, including the first preview: trunk IDs unknown, resolved via dependencies."""
+
+from __future__ import annotations
+
+import pytest
+from livekit_sip_policies import UNKNOWN, Finding
+from livekit_sip_policies.rule import INBOUND_TRUNK
+from livekit_sip_policies.stack import trunk_refs
+
+from .helpers import SECRET, Case, dispatch, fail, inbound, ok, outbound, resource, run, urn
+
+A = "+15105550100"
+B = "+14155550100"
+CALLER = "+12125550100"
+
+support = inbound("support", sip_trunk_id="ST_support")
+sales = inbound("sales", sip_trunk_id="ST_sales", numbers=[B])
+out = outbound("out")
+# First preview: nothing exists, every ID is unknown.
+new_support = inbound("support", sip_trunk_id=UNKNOWN)
+new_sales = inbound("sales", sip_trunk_id=UNKNOWN, numbers=[B])
+new_out = outbound("out", sip_trunk_id=UNKNOWN)
+
+
+def deps(*resources) -> dict[str, list[str]]:
+    return {"trunk_ids": [r.urn for r in resources]}
+
+
+def routed(name: str, *trunks, **props):
+    """A dispatch rule referencing ``trunks`` through unknown IDs, as in the first preview."""
+    return dispatch(name, deps(*trunks), trunk_ids=[UNKNOWN] * len(trunks), **props)
+
+
+NOT_IN_STACK = "is not an inbound trunk of this stack nor listed in externalTrunkIds"
+NEITHER = "neither restricting callers with allowed_numbers"
+ANY = "any caller, any called number, no pin"
+
+CASES = [
+    # LKSSTK001 references
+    ok("LKSSTK001", "known_ids", [support, dispatch("calls", trunk_ids=["ST_support"])]),
+    ok("LKSSTK001", "preview_resolved", [new_support, routed("calls", new_support)]),
+    ok("LKSSTK001", "wildcard", [support, dispatch("calls", trunk_ids=[])]),
+    ok("LKSSTK001", "unresolvable_unknown", [support, dispatch("calls", trunk_ids=[UNKNOWN])]),
+    ok(
+        "LKSSTK001",
+        "external_declared",
+        [dispatch("calls", trunk_ids=["ST_elsewhere"])],
+        externalTrunkIds=["ST_elsewhere"],
+    ),
+    ok(
+        "LKSSTK001",
+        "replaced_trunk_id_not_visible",
+        [new_support, dispatch("calls", deps(new_support), trunk_ids=["ST_old"])],
+    ),
+    ok(
+        "LKSSTK001",
+        "whole_list_unknown",
+        [new_support, dispatch("calls", deps(new_support), trunk_ids=UNKNOWN)],
+    ),
+    fail(
+        "LKSSTK001",
+        "missing_trunk",
+        [support, dispatch("calls", trunk_ids=["ST_support", "ST_gone"])],
+        Finding(f"'ST_gone' {NOT_IN_STACK}", "trunk_ids[1]", urn(dispatch("calls").type, "calls")),
+    ),
+    fail(
+        "LKSSTK001",
+        "provider_sid",
+        [dispatch("calls", trunk_ids=["TK0123456789abcdef"])],
+        Finding(
+            f"'TK0123456789abcdef' {NOT_IN_STACK} (LiveKit trunk IDs start with 'ST_'; this "
+            "looks like a provider's ID)",
+            "trunk_ids[0]",
+            dispatch("calls").urn,
+        ),
+    ),
+    fail(
+        "LKSSTK001",
+        "outbound_known_id",
+        [out, dispatch("calls", trunk_ids=["ST_out"])],
+        Finding(
+            "references outbound trunk 'out': dispatch rules match inbound trunks only, so this "
+            "entry never matches",
+            "trunk_ids[0]",
+            dispatch("calls").urn,
+        ),
+    ),
+    fail(
+        "LKSSTK001",
+        "preview_outbound",
+        [new_support, new_out, routed("calls", new_out)],
+        Finding(
+            "references outbound trunk 'out': dispatch rules match inbound trunks only, so this "
+            "entry never matches",
+            "trunk_ids",
+            dispatch("calls").urn,
+        ),
+    ),
+    # LKSSTK002 inbound trunk conflicts (create check)
+    ok("LKSSTK002", "different_numbers", [support, sales]),
+    ok(
+        "LKSSTK002",
+        "disjoint_allowed_numbers",
+        [inbound("a", allowed_numbers=[CALLER]), inbound("b", allowed_numbers=[B])],
+    ),
+    ok(
+        "LKSSTK002",
+        "one_filtered_one_open_passes_create_check",
+        [inbound("a"), inbound("b", allowed_numbers=[CALLER])],
+    ),
+    ok(
+        "LKSSTK002",
+        "formatting_differs_passes_create_check",
+        [inbound("a"), inbound("b", numbers=["+1 510 555 0100"])],
+    ),
+    ok("LKSSTK002", "unknown_numbers", [inbound("a"), inbound("b", numbers=UNKNOWN)]),
+    fail(
+        "LKSSTK002",
+        "same_number",
+        [inbound("a"), inbound("b", allowed_addresses=["198.51.100.0/24"])],
+        Finding(
+            f"conflicts with inbound trunk 'a': both take number '{A}', {NEITHER}",
+            "numbers",
+            inbound("b").urn,
+        ),
+    ),
+    fail(
+        "LKSSTK002",
+        "both_without_numbers",
+        [inbound("a", numbers=[]), inbound("b", numbers=None)],
+        Finding(
+            f"conflicts with inbound trunk 'a': both take any called number (no numbers set), "
+            f"{NEITHER}",
+            "numbers",
+            inbound("b").urn,
+        ),
+    ),
+    fail(
+        "LKSSTK002",
+        "shared_allowed_number",
+        [
+            inbound("a", allowed_numbers=[CALLER]),
+            inbound("b", allowed_numbers=[B, "+1 212 555 0100"]),
+        ],
+        Finding(
+            f"conflicts with inbound trunk 'a': both take number '{A}' and allowed number "
+            "'+1 212 555 0100'",
+            "allowed_numbers",
+            inbound("b").urn,
+        ),
+    ),
+    # LKSSTK003 call-time overlaps the create check lets through
+    ok("LKSSTK003", "different_numbers", [support, sales]),
+    ok("LKSSTK003", "rejected_pairs_are_LKSSTK002", [inbound("a"), inbound("b")]),
+    ok(
+        "LKSSTK003",
+        "disjoint_allowed_numbers",
+        [inbound("a", allowed_numbers=[CALLER]), inbound("b", allowed_numbers=[B])],
+    ),
+    fail(
+        "LKSSTK003",
+        "formatting_differs",
+        [inbound("a"), inbound("b", numbers=["+1 510 555 0100"])],
+        Finding(
+            f"a call can match both this trunk and 'a': both take number '{A}', {NEITHER}",
+            "numbers",
+            inbound("b").urn,
+        ),
+    ),
+    fail(
+        "LKSSTK003",
+        "one_filtered_one_open",
+        [inbound("a"), inbound("b", allowed_numbers=[CALLER])],
+        Finding(
+            f"a call can match both this trunk and 'a': both take number '{A}', one of them "
+            "admitting every caller",
+            "numbers",
+            inbound("b").urn,
+        ),
+    ),
+    # LKSSTK004 dispatch rule conflicts
+    ok(
+        "LKSSTK004",
+        "different_pins",
+        [
+            dispatch("a", trunk_ids=[]),
+            dispatch(
+                "b", trunk_ids=[], rule={"dispatch_rule_direct": {"room_name": "x", "pin": "1"}}
+            ),
+        ],
+    ),
+    ok("LKSSTK004", "wildcard_and_specific", [support, dispatch("a", trunk_ids=[]), dispatch("b")]),
+    ok(
+        "LKSSTK004",
+        "different_called_numbers",
+        [support, dispatch("a", numbers=[A]), dispatch("b", numbers=[B])],
+    ),
+    ok(
+        "LKSSTK004",
+        "preview_different_trunks",
+        [new_support, new_sales, routed("a", new_support), routed("b", new_sales)],
+    ),
+    ok(
+        "LKSSTK004",
+        "unresolvable_is_skipped",
+        [support, dispatch("a"), dispatch("b", trunk_ids=[UNKNOWN])],
+    ),
+    ok("LKSSTK004", "unknown_kind", [support, dispatch("a"), dispatch("b", rule=UNKNOWN)]),
+    fail(
+        "LKSSTK004",
+        "two_catch_alls",
+        [dispatch("a", trunk_ids=[]), dispatch("b", trunk_ids=None)],
+        Finding(
+            f"conflicts with dispatch rule 'a': both cover any trunk, {ANY}",
+            "trunk_ids",
+            dispatch("b").urn,
+        ),
+    ),
+    fail(
+        "LKSSTK004",
+        "preview_same_trunk",
+        [new_support, routed("a", new_support), routed("b", new_support)],
+        Finding(
+            f"conflicts with dispatch rule 'a': both cover trunk 'support', {ANY}",
+            "trunk_ids",
+            dispatch("b").urn,
+        ),
+    ),
+    fail(
+        "LKSSTK004",
+        "known_id_and_dependency_name_the_same_trunk",
+        [support, dispatch("a"), routed("b", support)],
+        Finding(
+            f"conflicts with dispatch rule 'a': both cover trunk 'support', {ANY}",
+            "trunk_ids",
+            dispatch("b").urn,
+        ),
+    ),
+    fail(
+        "LKSSTK004",
+        "caller_numbers_equal_after_normalization",
+        [
+            support,
+            dispatch("a", inbound_numbers=[CALLER]),
+            dispatch("b", inbound_numbers=["+1 (212) 555-0100"]),
+        ],
+        Finding(
+            "conflicts with dispatch rule 'a': both cover trunk 'support', caller "
+            "'+1 (212) 555-0100', any called number, no pin",
+            "trunk_ids",
+            dispatch("b").urn,
+        ),
+    ),
+    # LKSSTK005 reachability
+    ok("LKSSTK005", "routed_by_id", [support, dispatch("calls")]),
+    ok("LKSSTK005", "routed_by_wildcard", [support, sales, dispatch("calls", trunk_ids=[])]),
+    ok("LKSSTK005", "preview", [new_support, routed("calls", new_support)]),
+    ok("LKSSTK005", "cannot_tell", [support, dispatch("calls", trunk_ids=[UNKNOWN])]),
+    ok("LKSSTK005", "outbound_needs_no_rule", [out]),
+    fail(
+        "LKSSTK005",
+        "no_rule",
+        [support],
+        Finding(
+            "no dispatch rule routes calls from this trunk, so they are dropped", None, support.urn
+        ),
+    ),
+    fail(
+        "LKSSTK005",
+        "preview_other_trunk_only",
+        [new_support, new_sales, routed("calls", new_support)],
+        Finding(
+            "no dispatch rule routes calls from this trunk, so they are dropped",
+            None,
+            new_sales.urn,
+        ),
+    ),
+    # LKSSTK006 noise cancellation
+    ok("LKSSTK006", "on_trunk", [support]),
+    ok(
+        "LKSSTK006",
+        "on_every_rule",
+        [inbound("support", krisp_enabled=False), dispatch("calls", krisp_enabled=True)],
+    ),
+    ok(
+        "LKSSTK006",
+        "unknown",
+        [inbound("support", krisp_enabled=UNKNOWN), dispatch("calls", krisp_enabled=False)],
+    ),
+    fail(
+        "LKSSTK006",
+        "off_everywhere",
+        [inbound("support", krisp_enabled=False), dispatch("calls", krisp_enabled=None)],
+        Finding("is off on the trunk and on its dispatch rules", "krisp_enabled", support.urn),
+    ),
+    fail(
+        "LKSSTK006",
+        "off_and_unrouted",
+        [inbound("support", krisp_enabled=False)],
+        Finding(
+            "is off on the trunk (and no dispatch rule routes it)", "krisp_enabled", support.urn
+        ),
+    ),
+    # LKSSTK007 Telnyx REFER
+    ok("LKSSTK007", "attested", [out], telnyxReferEnabled=True),
+    ok("LKSSTK007", "twilio", [outbound("out", address="acme.pstn.twilio.com")]),
+    ok("LKSSTK007", "unknown_address", [outbound("out", address=UNKNOWN)]),
+    fail(
+        "LKSSTK007",
+        "telnyx_not_attested",
+        [support, out],
+        Finding(
+            "is a Telnyx host: transfers fail with 408 unless SIP REFER is enabled on the "
+            "connection (attest it with telnyxReferEnabled: true)",
+            "address",
+            out.urn,
+        ),
+    ),
+    # LKSSTK008 uninspectable objects
+    ok("LKSSTK008", "ours", [support, out, dispatch("calls")]),
+    ok(
+        "LKSSTK008",
+        "component_without_props",
+        [resource("livekit-sip:index:SipTelephony", "tel", {})],
+    ),
+    ok("LKSSTK008", "partly_unknown", [inbound("support", numbers=UNKNOWN)]),
+    fail(
+        "LKSSTK008",
+        "foreign_type",
+        [resource("livekit:index:SipInboundTrunk", "other", {"numbers": [A]})],
+        Finding(
+            "type 'livekit:index:SipInboundTrunk' is a LiveKit SIP object the pack cannot inspect",
+            None,
+            urn("livekit:index:SipInboundTrunk", "other"),
+        ),
+    ),
+    fail(
+        "LKSSTK008",
+        "all_unknown",
+        [resource(INBOUND_TRUNK, "x", {"numbers": UNKNOWN, "name": UNKNOWN, "__provider": "p"})],
+        Finding(
+            "every property is unknown, so this object is not checked",
+            None,
+            urn(INBOUND_TRUNK, "x"),
+        ),
+    ),
+    # LKSSTK009 inbound_numbers used as a called-number filter
+    ok("LKSSTK009", "caller_filter", [support, dispatch("calls", inbound_numbers=[CALLER])]),
+    ok("LKSSTK009", "called_filter", [support, dispatch("calls", numbers=[A])]),
+    ok("LKSSTK009", "other_trunk", [support, sales, dispatch("calls", inbound_numbers=[B])]),
+    ok("LKSSTK009", "unknown", [support, dispatch("calls", inbound_numbers=UNKNOWN)]),
+    fail(
+        "LKSSTK009",
+        "own_number_preview",
+        [new_support, routed("calls", new_support, inbound_numbers=["+1 510 555 0100"])],
+        Finding(
+            "'+1 510 555 0100' is a number of trunk 'support' (the number called), but "
+            "inbound_numbers filters callers: calls from anyone else never match; put it in "
+            "numbers",
+            "inbound_numbers[0]",
+            dispatch("calls").urn,
+        ),
+    ),
+    fail(
+        "LKSSTK009",
+        "wildcard_rule",
+        [support, sales, dispatch("calls", trunk_ids=[], inbound_numbers=[CALLER, B])],
+        Finding(
+            f"'{B}' is a number of trunk 'sales' (the number called), but inbound_numbers "
+            "filters callers: calls from anyone else never match; put it in numbers",
+            "inbound_numbers[1]",
+            dispatch("calls").urn,
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_rule_table(case: Case) -> None:
+    assert run(case) == list(case.expected)
+
+
+def test_refs_resolve_mixed_known_external_and_unknown() -> None:
+    rule = dispatch("calls", deps(new_sales), trunk_ids=["ST_support", "ST_ext", UNKNOWN])
+    refs = trunk_refs(rule, [support, new_sales, rule])
+    assert refs.resolved and not refs.wildcard
+    assert [(r.field, r.resource.name if r.resource else r.trunk_id) for r in refs.refs] == [
+        ("trunk_ids[0]", "support"),
+        ("trunk_ids[1]", "ST_ext"),
+        ("trunk_ids", "sales"),
+    ]
+
+
+def test_refs_unknown_list_depending_on_two_trunks_references_both() -> None:
+    rule = dispatch("calls", deps(new_support, new_sales), trunk_ids=[UNKNOWN, UNKNOWN])
+    refs = trunk_refs(rule, [new_support, new_sales, rule])
+    assert {r.resource.name for r in refs.refs if r.resource} == {"support", "sales"}
+
+
+def test_refs_ignore_dependencies_on_non_trunks() -> None:
+    other = resource("random:index:RandomString", "suffix", {"result": UNKNOWN})
+    rule = dispatch("calls", deps(other), trunk_ids=[UNKNOWN])
+    assert not trunk_refs(rule, [other, rule]).resolved
+
+
+def test_secrets_never_in_stack_messages() -> None:
+    for case in CASES:
+        for finding in run(case):
+            assert SECRET not in finding.message
