@@ -15,6 +15,7 @@ from enum import Enum
 from typing import Any, ClassVar
 
 __all__ = [
+    "COMPONENT_TYPE_PREFIX",
     "DISPATCH_RULE",
     "INBOUND_TRUNK",
     "OUTBOUND_TRUNK",
@@ -35,6 +36,8 @@ INBOUND_TRUNK = "pulumi-python:dynamic/livekit:SipInboundTrunk"
 OUTBOUND_TRUNK = "pulumi-python:dynamic/livekit:SipOutboundTrunk"
 DISPATCH_RULE = "pulumi-python:dynamic/livekit:SipDispatchRule"
 RESOURCE_TYPES = (INBOUND_TRUNK, OUTBOUND_TRUNK, DISPATCH_RULE)
+#: Type tokens of livekit-sip-pulumi's ComponentResources (AgentPhoneLine, ...).
+COMPONENT_TYPE_PREFIX = "livekit-sip:"
 
 
 class _Unknown:

@@ -24,6 +24,7 @@ from .links import DISPATCH_RULE_DOC, INBOUND_TRUNK_DOC, TELNYX_DOC, TROUBLESHOO
 from .numbers import normalize_number
 from .providers import provider_of
 from .rule import (
+    COMPONENT_TYPE_PREFIX,
     DISPATCH_RULE,
     INBOUND_TRUNK,
     OUTBOUND_TRUNK,
@@ -495,6 +496,9 @@ class UninspectableObjects(StackRule):
                         None,
                         resource.urn,
                     )
+            elif resource.type.startswith(COMPONENT_TYPE_PREFIX):
+                # livekit-sip-pulumi's own components: their children are checked.
+                continue
             elif "livekit" in lowered and "sip" in lowered and resource.props:
                 yield Finding(
                     f"type '{resource.type}' is a LiveKit SIP object the pack cannot inspect",

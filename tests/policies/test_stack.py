@@ -323,6 +323,17 @@ CASES = [
         "component_without_props",
         [resource("livekit-sip:index:SipTelephony", "tel", {})],
     ),
+    ok(
+        "LKSSTK008",
+        "own_component_with_outputs",
+        [
+            resource(
+                "livekit-sip:index:AgentPhoneLine",
+                "support",
+                {"inbound_trunk_id": "ST_1", "dispatch_rule_id": "SDR_1", "sip_uri": None},
+            )
+        ],
+    ),
     ok("LKSSTK008", "partly_unknown", [inbound("support", numbers=UNKNOWN)]),
     fail(
         "LKSSTK008",
