@@ -9,7 +9,7 @@ __all__ = [
     "SpecError",
 ]
 
-TROUBLESHOOTING_URL = "https://docs.livekit.io/sip/troubleshooting/"
+TROUBLESHOOTING_URL = "https://docs.livekit.io/reference/telephony/troubleshooting/"
 
 
 class LiveKitSipError(Exception):

@@ -64,7 +64,6 @@ __all__ = [
 DOCS_INBOUND = "https://docs.livekit.io/telephony/accepting-calls/inbound-trunk/"
 DOCS_OUTBOUND = "https://docs.livekit.io/telephony/making-calls/outbound-trunk/"
 DOCS_DISPATCH = "https://docs.livekit.io/telephony/accepting-calls/dispatch-rule/"
-DOCS_NUMBERS = "https://docs.livekit.io/sip/troubleshooting/"
 
 
 # --- scalar types -----------------------------------------------------------------------------

@@ -11,9 +11,9 @@ __all__ = [
     "TROUBLESHOOTING",
 ]
 
-TROUBLESHOOTING = "https://docs.livekit.io/sip/troubleshooting/"
-INBOUND_TRUNK_DOC = "https://docs.livekit.io/sip/trunk-inbound/"
-OUTBOUND_TRUNK_DOC = "https://docs.livekit.io/sip/trunk-outbound/"
-DISPATCH_RULE_DOC = "https://docs.livekit.io/sip/dispatch-rule/"
+TROUBLESHOOTING = "https://docs.livekit.io/reference/telephony/troubleshooting/"
+INBOUND_TRUNK_DOC = "https://docs.livekit.io/telephony/accepting-calls/inbound-trunk/"
+OUTBOUND_TRUNK_DOC = "https://docs.livekit.io/telephony/making-calls/outbound-trunk/"
+DISPATCH_RULE_DOC = "https://docs.livekit.io/telephony/accepting-calls/dispatch-rule/"
 REGION_PINNING_DOC = "https://docs.livekit.io/telephony/features/region-pinning/"
-TELNYX_DOC = "https://docs.livekit.io/sip/quickstarts/configuring-telnyx-trunk/"
+TELNYX_DOC = "https://docs.livekit.io/telephony/start/providers/telnyx/"

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from livekit_sip_policies import DISPATCH_RULE, INBOUND_TRUNK, OUTBOUND_TRUNK, REGISTRY, UNKNOWN
+from livekit_sip_policies.links import TROUBLESHOOTING
 from livekit_sip_policies.pack import EXEMPT_KEY, PACK_NAME, build_policies, plain
 from pulumi_policy import (
     EnforcementLevel,
@@ -124,7 +125,7 @@ def test_resource_policy_reports_formatted_findings() -> None:
     args = _resource_args(OUTBOUND_TRUNK, changed(OUTBOUND, {"auth_username": ""}))
     [message] = _validate("LKSOUT004", args)
     assert message.startswith("auth_username: is empty while auth_password is set\nFix: ")
-    assert message.endswith("See https://docs.livekit.io/sip/troubleshooting/")
+    assert message.endswith(f"See {TROUBLESHOOTING}")
     assert SECRET not in message
 
 
