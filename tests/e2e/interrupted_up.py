@@ -1,0 +1,37 @@
+"""Run `pulumi up` of a one-trunk program, to be killed halfway by test_interrupted_up.py.
+
+usage: python interrupted_up.py STATE_DIR LIVEKIT_URL API_KEY API_SECRET
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+
+from livekit_sip_pulumi import SipOutboundTrunk
+from localstack import LocalStack
+
+
+def program() -> None:
+    SipOutboundTrunk(
+        "carrier",
+        address="sip.telnyx.com",
+        numbers=["+15105550100"],
+        auth_username="acme",
+        auth_password="interrupted-pw-not-in-state",
+    )
+
+
+if __name__ == "__main__":
+    state, url, key, secret = sys.argv[1:5]
+    stack = LocalStack(
+        "interrupted",
+        program,
+        Path(state),
+        config={"livekit:url": url, "livekit:apiKey": key},
+        secret_config={"livekit:apiSecret": secret},
+    )
+    result = stack.up()
+    print("finished" if result.ok else result.error, flush=True)

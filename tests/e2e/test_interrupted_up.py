@@ -1,0 +1,135 @@
+"""An update killed after LiveKit created an object, before the state recorded it.
+
+The fault is injected with a loopback proxy that forwards requests to the real server at once
+but holds back its answers: the create happens, the engine never hears of it, and the whole
+process group is then killed. Re-running `pulumi up` must converge on that one object.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from livekit_sip_pulumi import SipOutboundTrunk
+from localstack import LocalStack
+
+pytestmark = pytest.mark.e2e
+
+
+class SlowCreateProxy:
+    """TCP proxy on 127.0.0.1 in front of the server: requests pass at once, the answers to
+    Create* calls are held back for ``delay`` seconds (other calls answer normally)."""
+
+    def __init__(self, target_port: int, delay: float) -> None:
+        self.target_port = target_port
+        self.delay = delay
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.stopped = threading.Event()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        self.listener.settimeout(0.2)
+        while not self.stopped.is_set():
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                continue
+            upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            is_create = threading.Event()
+            threading.Thread(
+                target=self._pipe, args=(client, upstream, is_create, True), daemon=True
+            ).start()
+            threading.Thread(
+                target=self._pipe, args=(upstream, client, is_create, False), daemon=True
+            ).start()
+
+    def _pipe(
+        self, src: socket.socket, dst: socket.socket, is_create: threading.Event, request: bool
+    ) -> None:
+        try:
+            while data := src.recv(65536):
+                if request and b"/Create" in data:
+                    is_create.set()
+                if not request and is_create.is_set():
+                    time.sleep(self.delay)
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                with contextlib.suppress(OSError):
+                    s.close()
+
+    def close(self) -> None:
+        self.stopped.set()
+        self.listener.close()
+
+
+def test_rerun_after_interrupted_create_converges(tmp_path: Path, clean_livekit) -> None:
+    port = urlparse(clean_livekit.url).port
+    assert port is not None
+    proxy = SlowCreateProxy(port, delay=60)
+    state = tmp_path / "state"
+    runner = subprocess.Popen(
+        [
+            sys.executable,
+            str(Path(__file__).with_name("interrupted_up.py")),
+            str(state),
+            f"http://127.0.0.1:{proxy.port}",
+            clean_livekit.api_key,
+            clean_livekit.api_secret,
+        ],
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not clean_livekit.outbound_trunks():
+            assert runner.poll() is None, runner.stdout.read().decode() if runner.stdout else ""
+            assert time.monotonic() < deadline, "the create never reached LiveKit"
+            time.sleep(0.2)
+        os.killpg(runner.pid, signal.SIGKILL)
+        runner.wait(timeout=30)
+    finally:
+        proxy.close()
+        if runner.poll() is None:
+            os.killpg(runner.pid, signal.SIGKILL)
+    [orphan] = clean_livekit.outbound_trunks()
+
+    # Re-run against the server directly: the same program, the same state.
+    stack = LocalStack(
+        "interrupted",
+        lambda: SipOutboundTrunk(
+            "carrier",
+            address="sip.telnyx.com",
+            numbers=["+15105550100"],
+            auth_username="acme",
+            auth_password="interrupted-pw-not-in-state",
+        ),
+        state,
+        config=clean_livekit.config(),
+        secret_config=clean_livekit.secret_config(),
+    )
+    # A killed update leaves its lock behind: `pulumi cancel` is the documented way out.
+    stack.stack.cancel()
+    rerun = stack.up()
+    assert rerun.ok, rerun.error
+    assert "pending operations" in rerun.stdout
+    trunks = clean_livekit.outbound_trunks()
+    assert [t.sip_trunk_id for t in trunks] == [orphan.sip_trunk_id]
+    outputs = stack.export_decrypted()
+    [recorded] = [r for r in outputs["resources"] if r["type"].endswith(":SipOutboundTrunk")]
+    assert recorded["id"] == orphan.sip_trunk_id
+    assert stack.destroy().ok
+    assert clean_livekit.outbound_trunks() == []
