@@ -22,6 +22,9 @@ line = AgentPhoneLine(
     AgentPhoneLineArgs(
         numbers=config.get_object("numbers") or ["+15105550100"],
         agent_name=config.get("agentName") or "support-agent",
+        # Callers' numbers stay out of room names and participant identities (the agent sees
+        # the last four digits); drop this if the agent looks callers up by number.
+        hide_phone_number=True,
         auth_username="support" if password is not None else None,
         auth_password=password,
     ),

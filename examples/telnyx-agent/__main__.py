@@ -11,7 +11,11 @@ Configure (all optional except the credentials LiveKit needs):
     pulumi config set telnyxUsername <credential connection user>
     pulumi config set --secret telnyxPassword <credential connection password>
 
-Then point the Telnyx number's connection at the exported ``sip_uri``.
+Then point the Telnyx number's connection at the exported ``sip_uri``, and enable SIP REFER
+on that connection if the agent transfers calls (without it transfers fail with 408);
+policy-config.json attests it for the policy pack:
+
+    pulumi preview --policy-pack ../../policies --policy-pack-config policy-config.json
 """
 
 import pulumi

@@ -1,0 +1,115 @@
+"""`pulumi preview --policy-pack policies` on example stacks, one per troubleshooting failure.
+
+Each failing example must produce exactly the expected mandatory violation on the expected
+resource and fail the preview; the good examples must preview with no violation at all. Nothing
+is ever created.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from localstack import POLICY_PACK, ROOT, LocalStack, program_from_dir
+
+pytestmark = pytest.mark.e2e
+
+EXAMPLES = ROOT / "examples"
+
+# example folder -> the mandatory violations (rule, resource) it must produce. Of two
+# conflicting trunks either may be reported: preview registers resources in parallel.
+FAILURES: dict[str, set[tuple[str, str]] | list[set[tuple[str, str]]]] = {
+    "no-agent-dispatch": {("LKSDR002", "line-dispatch")},
+    "telnyx-subdomain": {("LKSOUT002", "telnyx")},
+    "india-without-pinning": {("LKSOUT007", "plivo-india")},
+    "unknown-trunk-id": {("LKSSTK001", "line-dispatch"), ("LKSSTK005", "line")},
+    "conflicting-trunks": [{("LKSSTK002", "support")}, {("LKSSTK002", "sales")}],
+    "unrouted-trunk": {("LKSSTK005", "line")},
+    "number-format": {("LKSIN001", "line")},
+}
+
+GOOD = ["quickstart", "telnyx-agent", "twilio"]
+
+
+def project_name(folder: Path) -> str:
+    for line in (folder / "Pulumi.yaml").read_text().splitlines():
+        if line.startswith("name:"):
+            return line.split(":", 1)[1].strip()
+    raise AssertionError(f"{folder}/Pulumi.yaml has no name")
+
+
+def preview(tmp_path: Path, livekit, folder: Path, policy_config: Path | None = None):
+    name = project_name(folder) if (folder / "Pulumi.yaml").exists() else "livekit-sip-demo"
+    stack = LocalStack(
+        name,
+        program_from_dir(folder),
+        tmp_path / "state",
+        config={**livekit.config(), "livekit:sipSubdomain": "abc123xyz"},
+        secret_config=livekit.secret_config(),
+    )
+    return stack.preview(policy_packs=[POLICY_PACK], policy_config=policy_config)
+
+
+def test_every_failure_example_is_listed():
+    folders = {p.name for p in (EXAMPLES / "failures").iterdir() if p.is_dir()}
+    assert folders == set(FAILURES)
+
+
+@pytest.mark.parametrize("example", sorted(FAILURES))
+def test_failure_example_is_stopped_at_preview(tmp_path, clean_livekit, example):
+    result = preview(tmp_path, clean_livekit, EXAMPLES / "failures" / example)
+    mandatory = {
+        (e.policy, e.resource_name) for e in result.policy_events if e.enforcement == "mandatory"
+    }
+    expected = FAILURES[example]
+    assert mandatory in (expected if isinstance(expected, list) else [expected]), [
+        (e.policy, e.resource_name, e.enforcement, e.message) for e in result.policy_events
+    ]
+    assert not result.ok
+    for event in result.policy_events:
+        assert "Fix: " in event.message and "https://docs.livekit.io/" in event.message
+    assert clean_livekit.inbound_trunks() == []
+    assert clean_livekit.outbound_trunks() == []
+    assert clean_livekit.dispatch_rules() == []
+
+
+@pytest.mark.parametrize("example", GOOD)
+def test_good_example_has_no_violation(tmp_path, clean_livekit, example):
+    folder = EXAMPLES / example
+    own_config = folder / "policy-config.json"
+    result = preview(tmp_path, clean_livekit, folder, own_config if own_config.exists() else None)
+    assert result.ok, result.error
+    assert [(e.policy, e.resource_name, e.message) for e in result.policy_events] == []
+
+
+def test_policy_config_turns_mandatory_into_advisory(tmp_path, clean_livekit):
+    config = tmp_path / "policy-config.json"
+    config.write_text(json.dumps({"all": "advisory"}))
+    result = preview(tmp_path, clean_livekit, EXAMPLES / "failures" / "no-agent-dispatch", config)
+    assert result.ok, result.error
+    assert {(e.policy, e.resource_name, e.enforcement) for e in result.policy_events} == {
+        ("LKSDR002", "line-dispatch", "advisory")
+    }
+
+
+def test_agent_names_knob_catches_a_mismatched_agent(tmp_path, clean_livekit):
+    config = tmp_path / "policy-config.json"
+    config.write_text(json.dumps({"LKSDR002": {"agentNames": ["billing-agent"]}}))
+    result = preview(tmp_path, clean_livekit, EXAMPLES / "quickstart", config)
+    assert not result.ok
+    [event] = result.policy_events
+    assert (event.policy, event.resource_name, event.enforcement) == (
+        "LKSDR002",
+        "support-dispatch",
+        "mandatory",
+    )
+    assert "support-agent" in event.message and "billing-agent" in event.message
+
+
+@pytest.mark.parametrize("config", ["autofix", "production", "strict"])
+def test_shipped_policy_configs_pass_the_quickstart(tmp_path, clean_livekit, config):
+    path = EXAMPLES / "policy-config" / f"{config}.json"
+    result = preview(tmp_path, clean_livekit, EXAMPLES / "quickstart", path)
+    assert result.ok, result.error
+    assert [(e.policy, e.enforcement) for e in result.policy_events] == []
