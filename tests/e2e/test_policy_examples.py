@@ -29,7 +29,7 @@ FAILURES: dict[str, set[tuple[str, str]] | list[set[tuple[str, str]]]] = {
     "number-format": {("LKSIN001", "line")},
 }
 
-GOOD = ["quickstart", "telnyx-agent", "twilio"]
+GOOD = ["quickstart", "telnyx-agent", "twilio", "adopt-existing"]
 
 
 def project_name(folder: Path) -> str:
