@@ -190,8 +190,12 @@ def call_livekit(
                 last = exc
                 if attempt + 1 < policy.attempts:
                     delay = policy.delay(attempt)
-                    log.warning("%s: transient failure (%s), retrying in %.2fs", what,
-                                type(exc).__name__, delay)
+                    log.warning(
+                        "%s: transient failure (%s), retrying in %.2fs",
+                        what,
+                        type(exc).__name__,
+                        delay,
+                    )
                     await asyncio.sleep(delay)
         assert last is not None
         raise _map_error(last, what, settings) from None

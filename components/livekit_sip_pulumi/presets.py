@@ -103,8 +103,13 @@ def required_region_pin(numbers: Iterable[Any]) -> RegionPin | None:
     if len(pins) > 1:
         raise SpecError(
             "agent phone line",
-            [("numbers", f"these numbers need different regions ({', '.join(sorted(pins))}): "
-                         "put each region's numbers in its own phone line")],
+            [
+                (
+                    "numbers",
+                    f"these numbers need different regions ({', '.join(sorted(pins))}): "
+                    "put each region's numbers in its own phone line",
+                )
+            ],
         )
     return next(iter(pins.values()), None)
 
@@ -118,12 +123,19 @@ def inbound_sip_host(sip_subdomain: str, region: str | None = None) -> str:
     if not _SUBDOMAIN.match(sip_subdomain):
         raise SpecError(
             "agent phone line",
-            [("sip_subdomain", f"'{sip_subdomain}' is not a SIP subdomain: give only the first "
-                               "label of your project's SIP URI (the part before "
-                               "'.sip.livekit.cloud', shown in the LiveKit console)")],
+            [
+                (
+                    "sip_subdomain",
+                    f"'{sip_subdomain}' is not a SIP subdomain: give only the first "
+                    "label of your project's SIP URI (the part before "
+                    "'.sip.livekit.cloud', shown in the LiveKit console)",
+                )
+            ],
         )
-    return f"{sip_subdomain}.{region}.sip.livekit.cloud" if region else (
-        f"{sip_subdomain}.sip.livekit.cloud"
+    return (
+        f"{sip_subdomain}.{region}.sip.livekit.cloud"
+        if region
+        else (f"{sip_subdomain}.sip.livekit.cloud")
     )
 
 
@@ -169,11 +181,15 @@ class OutboundPreset(ABC):
 
     def _require_auth(self) -> None:
         if self.auth_username is None or _known(self.auth_username) == "":
-            self._fail("auth_username", f"{self.provider} needs the SIP user name of your "
-                                        "credentials for outbound calls")
+            self._fail(
+                "auth_username",
+                f"{self.provider} needs the SIP user name of your credentials for outbound calls",
+            )
         if self.auth_password is None or _known(self.auth_password) == "":
-            self._fail("auth_password", f"{self.provider} needs the SIP password of your "
-                                        "credentials for outbound calls")
+            self._fail(
+                "auth_password",
+                f"{self.provider} needs the SIP password of your credentials for outbound calls",
+            )
 
     def outbound_trunk_args(
         self,
@@ -225,19 +241,28 @@ class TelnyxOutbound(OutboundPreset):
     def __post_init__(self) -> None:
         self._require_auth()
         if self.region not in self.HOSTS:
-            self._fail("region", f"'{self.region}' is not a Telnyx SIP region: use 'us' "
-                                 "(sip.telnyx.com) or 'eu' (sip-eu.telnyx.com)")
+            self._fail(
+                "region",
+                f"'{self.region}' is not a Telnyx SIP region: use 'us' "
+                "(sip.telnyx.com) or 'eu' (sip-eu.telnyx.com)",
+            )
         if self.host is not None:
             host = _strip_scheme(self.host).lower().split(":")[0]
             if host != self.host.lower().split(":")[0]:
                 self._fail("host", f"'{self.host}' is a SIP URI: write the bare host '{host}'")
             if host.endswith(".sip.telnyx.com") or host.endswith(".sip-eu.telnyx.com"):
-                self._fail("host", f"'{self.host}' is a subdomain; Telnyx answers 503 to it. Use "
-                                   "'sip.telnyx.com' (or region='eu' for 'sip-eu.telnyx.com'); "
-                                   "the credentials select your connection")
+                self._fail(
+                    "host",
+                    f"'{self.host}' is a subdomain; Telnyx answers 503 to it. Use "
+                    "'sip.telnyx.com' (or region='eu' for 'sip-eu.telnyx.com'); "
+                    "the credentials select your connection",
+                )
             if host not in self.HOSTS.values():
-                self._fail("host", f"'{self.host}' is not a Telnyx SIP host: use "
-                                   "'sip.telnyx.com' or 'sip-eu.telnyx.com'")
+                self._fail(
+                    "host",
+                    f"'{self.host}' is not a Telnyx SIP host: use "
+                    "'sip.telnyx.com' or 'sip-eu.telnyx.com'",
+                )
 
     @property
     def address(self) -> str:
@@ -268,15 +293,23 @@ class TwilioOutbound(OutboundPreset):
         self._require_auth()
         host = _strip_scheme(self.termination_uri).lower()
         if host != self.termination_uri.lower():
-            self._fail("termination_uri", f"'{self.termination_uri}' is a SIP URI: write the "
-                                          f"bare host '{host}'")
+            self._fail(
+                "termination_uri",
+                f"'{self.termination_uri}' is a SIP URI: write the bare host '{host}'",
+            )
         if host.endswith(".sip.twilio.com"):
-            self._fail("termination_uri", f"'{self.termination_uri}' is a Programmable Voice SIP "
-                                          "domain, not an Elastic SIP trunk: use the trunk's "
-                                          "Termination SIP URI, '<name>.pstn.twilio.com'")
+            self._fail(
+                "termination_uri",
+                f"'{self.termination_uri}' is a Programmable Voice SIP "
+                "domain, not an Elastic SIP trunk: use the trunk's "
+                "Termination SIP URI, '<name>.pstn.twilio.com'",
+            )
         if not _TWILIO_HOST.match(host):
-            self._fail("termination_uri", f"'{self.termination_uri}' is not a Twilio termination "
-                                          "URI: it looks like '<name>.pstn.twilio.com'")
+            self._fail(
+                "termination_uri",
+                f"'{self.termination_uri}' is not a Twilio termination "
+                "URI: it looks like '<name>.pstn.twilio.com'",
+            )
 
     @property
     def address(self) -> str:
@@ -304,9 +337,12 @@ class PlivoOutbound(OutboundPreset):
         self._require_auth()
         host = _strip_scheme(self.trunk_domain).lower()
         if not _PLIVO_HOST.match(host) or host != self.trunk_domain.lower():
-            self._fail("trunk_domain", f"'{self.trunk_domain}' is not a Plivo Zentrunk domain: "
-                                       "write the bare host '<trunk_id>.zt.plivo.com' from the "
-                                       "Plivo console")
+            self._fail(
+                "trunk_domain",
+                f"'{self.trunk_domain}' is not a Plivo Zentrunk domain: "
+                "write the bare host '<trunk_id>.zt.plivo.com' from the "
+                "Plivo console",
+            )
         user = _known(self.auth_username)
         if user is not None and not _PLIVO_USER.match(user):
             self._fail("auth_username", "Plivo user names are 5-20 letters or digits")
@@ -315,8 +351,10 @@ class PlivoOutbound(OutboundPreset):
             5 <= len(password) <= 20 and re.search(r"[^A-Za-z0-9]", password)
         ):
             # Never echo the password itself.
-            self._fail("auth_password", "Plivo passwords are 5-20 characters with at least one "
-                                        "special character")
+            self._fail(
+                "auth_password",
+                "Plivo passwords are 5-20 characters with at least one special character",
+            )
 
     @property
     def address(self) -> str:
@@ -342,12 +380,18 @@ class WavixOutbound(OutboundPreset):
     def __post_init__(self) -> None:
         self._require_auth()
         if not _WAVIX_HOST.match(f"{self.country}.wavix.net"):
-            self._fail("country", f"'{self.country}' is not a Wavix gateway: use a two-letter "
-                                  "lowercase code such as 'us' (us.wavix.net)")
+            self._fail(
+                "country",
+                f"'{self.country}' is not a Wavix gateway: use a two-letter "
+                "lowercase code such as 'us' (us.wavix.net)",
+            )
         user = _known(self.auth_username)
         if user is not None and not re.fullmatch(r"\d{5}", user):
-            self._fail("auth_username", f"'{user}' is not a Wavix SIP trunk ID: Wavix user names "
-                                        "are the 5-digit trunk ID (e.g. '12345')")
+            self._fail(
+                "auth_username",
+                f"'{user}' is not a Wavix SIP trunk ID: Wavix user names "
+                "are the 5-digit trunk ID (e.g. '12345')",
+            )
 
     @property
     def address(self) -> str:
@@ -376,8 +420,9 @@ class ProviderOutboundTrunk(pulumi.ComponentResource):
         destination_country: Input[str] | None = None,
         opts: ResourceOptions | None = None,
     ) -> None:
-        super().__init__(f"{COMPONENT_PACKAGE}:index:ProviderOutboundTrunk", resource_name,
-                         None, opts)
+        super().__init__(
+            f"{COMPONENT_PACKAGE}:index:ProviderOutboundTrunk", resource_name, None, opts
+        )
         args = preset.outbound_trunk_args(
             numbers, name=resource_name, destination_country=destination_country
         )
@@ -523,18 +568,34 @@ def _pinning(args: AgentPhoneLineArgs) -> tuple[str | None, str | None]:
     region, country = args.region, args.destination_country
     if pin is not None:
         if region is not None and region != pin.inbound_region:
-            raise SpecError("agent phone line", [(
-                "region", f"'{region}' cannot serve these numbers: {pin.reason}. Set "
-                          f"region='{pin.inbound_region}' or leave it unset. See {DOCS_REGIONS}")])
+            raise SpecError(
+                "agent phone line",
+                [
+                    (
+                        "region",
+                        f"'{region}' cannot serve these numbers: {pin.reason}. Set "
+                        f"region='{pin.inbound_region}' or leave it unset. See {DOCS_REGIONS}",
+                    )
+                ],
+            )
         if country is not None and country != pin.destination_country:
-            raise SpecError("agent phone line", [(
-                "destination_country", f"'{country}' cannot serve these numbers: {pin.reason}. "
-                                       f"Set destination_country='{pin.destination_country}' or "
-                                       f"leave it unset. See {DOCS_REGIONS}")])
+            raise SpecError(
+                "agent phone line",
+                [
+                    (
+                        "destination_country",
+                        f"'{country}' cannot serve these numbers: {pin.reason}. "
+                        f"Set destination_country='{pin.destination_country}' or "
+                        f"leave it unset. See {DOCS_REGIONS}",
+                    )
+                ],
+            )
         region, country = pin.inbound_region, pin.destination_country
     if region is not None and not re.fullmatch(r"[a-z]+", region):
-        raise SpecError("agent phone line", [(
-            "region", f"'{region}' is not a LiveKit SIP region name (e.g. 'eu', 'india', 'us')")])
+        raise SpecError(
+            "agent phone line",
+            [("region", f"'{region}' is not a LiveKit SIP region name (e.g. 'eu', 'india', 'us')")],
+        )
     return region, country
 
 

@@ -178,7 +178,8 @@ class SipProviderBase(dynamic.ResourceProvider):
         unknown = {k for k, v in values.items() if contains_unknowns(v)}
         try:
             declared = validate_spec(
-                self.spec_class, {k: v for k, v in values.items() if k not in unknown},
+                self.spec_class,
+                {k: v for k, v in values.items() if k not in unknown},
                 frozenset(unknown),
             ).outputs()
         except SpecError:
@@ -250,7 +251,8 @@ class SipProviderBase(dynamic.ResourceProvider):
         secrets included, equal the declaration (and it has a name). Objects in a LiveKit project
         shared by several stacks therefore need names unique to each stack.
         """
-        if not spec.name:
+        name = getattr(spec, "name", "")
+        if not name:
             return None
         declared = _normalize(spec.outputs())
         items = call_livekit(
@@ -259,13 +261,16 @@ class SipProviderBase(dynamic.ResourceProvider):
             lambda lk: self.object_api.list_by_ids(lk, []),
         )
         for item in items:
-            if item.name == spec.name and _normalize(
-                self.spec_class.outputs_from_proto(item)
-            ) == declared:
+            if (
+                item.name == name
+                and _normalize(self.spec_class.outputs_from_proto(item)) == declared
+            ):
                 object_id = getattr(item, self.object_api.id_field)
                 log.warning(
                     "%s '%s': taking over %s, left by an interrupted update",
-                    self.spec_class.kind, spec.name, object_id,
+                    self.spec_class.kind,
+                    name,
+                    object_id,
                 )
                 return item
         return None
@@ -276,9 +281,7 @@ class SipProviderBase(dynamic.ResourceProvider):
             return dynamic.ReadResult(None, {})
         return dynamic.ReadResult(id_, self._outputs(props, message))
 
-    def update(
-        self, id_: str, _olds: dict[str, Any], news: dict[str, Any]
-    ) -> dynamic.UpdateResult:
+    def update(self, id_: str, _olds: dict[str, Any], news: dict[str, Any]) -> dynamic.UpdateResult:
         spec = self._spec(news)
         message = call_livekit(
             self.settings,

@@ -124,6 +124,38 @@ def _collect(
     return values
 
 
+class _SipObject(dynamic.Resource):
+    """What the three resources share: args dataclass or keyword arguments in, a fresh props
+    dict with every field (so each becomes an output attribute), the provider, and
+    ``auth_password`` as a secret where the object has one."""
+
+    _spec_class: ClassVar[type[SipSpec]]
+    _provider_class: ClassVar[type[SipProviderBase]]
+    _id_output: ClassVar[str]
+    _info_name: ClassVar[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        args: Any = None,
+        opts: ResourceOptions | None = None,
+        **kwargs: Any,
+    ) -> None:
+        values = _collect(
+            type(self).__name__, self._info_name, resource_name, self._spec_class, args, kwargs
+        )
+        has_secret = any(name in self._spec_class.model_fields for name in _SECRET_INPUTS)
+        props = _props(
+            self._spec_class.model_fields, values, (self._id_output, ADOPT_ID), secret=has_secret
+        )
+        super().__init__(
+            self._provider_class(),
+            resource_name,
+            props,
+            _with_secret_outputs(opts) if has_secret else opts,
+        )
+
+
 # --- media ------------------------------------------------------------------------------------
 
 
@@ -179,7 +211,7 @@ class SipInboundTrunkArgs:
     adopt_id: Input[str] | None = None
 
 
-class SipInboundTrunk(dynamic.Resource, module="livekit", name="SipInboundTrunk"):
+class SipInboundTrunk(_SipObject, module="livekit", name="SipInboundTrunk"):
     """A LiveKit SIP inbound trunk: which calls from a phone provider LiveKit accepts.
 
     Example::
@@ -208,6 +240,11 @@ class SipInboundTrunk(dynamic.Resource, module="livekit", name="SipInboundTrunk"
     media: Output[dict[str, Any] | None]
     adopt_id: Output[str | None]
 
+    _spec_class = SipInboundTrunkSpec
+    _provider_class = SipInboundTrunkProvider
+    _id_output = "sip_trunk_id"
+    _info_name = "SIPInboundTrunkInfo"
+
     def __init__(
         self,
         resource_name: str,
@@ -215,13 +252,7 @@ class SipInboundTrunk(dynamic.Resource, module="livekit", name="SipInboundTrunk"
         opts: ResourceOptions | None = None,
         **kwargs: Any,
     ) -> None:
-        values = _collect(
-            "SipInboundTrunk", "SIPInboundTrunkInfo", resource_name, SipInboundTrunkSpec,
-            args, kwargs,
-        )
-        props = _props(SipInboundTrunkSpec.model_fields, values, ("sip_trunk_id", ADOPT_ID))
-        provider: SipProviderBase = SipInboundTrunkProvider()
-        super().__init__(provider, resource_name, props, _with_secret_outputs(opts))
+        super().__init__(resource_name, args, opts, **kwargs)
 
 
 # --- outbound trunk -----------------------------------------------------------------------------
@@ -255,7 +286,7 @@ class SipOutboundTrunkArgs:
     adopt_id: Input[str] | None = None
 
 
-class SipOutboundTrunk(dynamic.Resource, module="livekit", name="SipOutboundTrunk"):
+class SipOutboundTrunk(_SipObject, module="livekit", name="SipOutboundTrunk"):
     """A LiveKit SIP outbound trunk: how LiveKit places calls through a phone provider.
 
     Example::
@@ -286,6 +317,11 @@ class SipOutboundTrunk(dynamic.Resource, module="livekit", name="SipOutboundTrun
     from_host: Output[str]
     adopt_id: Output[str | None]
 
+    _spec_class = SipOutboundTrunkSpec
+    _provider_class = SipOutboundTrunkProvider
+    _id_output = "sip_trunk_id"
+    _info_name = "SIPOutboundTrunkInfo"
+
     def __init__(
         self,
         resource_name: str,
@@ -293,13 +329,7 @@ class SipOutboundTrunk(dynamic.Resource, module="livekit", name="SipOutboundTrun
         opts: ResourceOptions | None = None,
         **kwargs: Any,
     ) -> None:
-        values = _collect(
-            "SipOutboundTrunk", "SIPOutboundTrunkInfo", resource_name, SipOutboundTrunkSpec,
-            args, kwargs,
-        )
-        props = _props(SipOutboundTrunkSpec.model_fields, values, ("sip_trunk_id", ADOPT_ID))
-        provider: SipProviderBase = SipOutboundTrunkProvider()
-        super().__init__(provider, resource_name, props, _with_secret_outputs(opts))
+        super().__init__(resource_name, args, opts, **kwargs)
 
 
 # --- dispatch rule ------------------------------------------------------------------------------
@@ -406,7 +436,7 @@ class SipDispatchRuleArgs:
     adopt_id: Input[str] | None = None
 
 
-class SipDispatchRule(dynamic.Resource, module="livekit", name="SipDispatchRule"):
+class SipDispatchRule(_SipObject, module="livekit", name="SipDispatchRule"):
     """A LiveKit SIP dispatch rule: which room an accepted call joins, and which agent answers.
 
     Example::
@@ -436,6 +466,11 @@ class SipDispatchRule(dynamic.Resource, module="livekit", name="SipDispatchRule"
     media: Output[dict[str, Any] | None]
     adopt_id: Output[str | None]
 
+    _spec_class = SipDispatchRuleSpec
+    _provider_class = SipDispatchRuleProvider
+    _id_output = "sip_dispatch_rule_id"
+    _info_name = "SIPDispatchRuleInfo"
+
     def __init__(
         self,
         resource_name: str,
@@ -443,13 +478,4 @@ class SipDispatchRule(dynamic.Resource, module="livekit", name="SipDispatchRule"
         opts: ResourceOptions | None = None,
         **kwargs: Any,
     ) -> None:
-        values = _collect(
-            "SipDispatchRule", "SIPDispatchRuleInfo", resource_name, SipDispatchRuleSpec,
-            args, kwargs,
-        )
-        props = _props(
-            SipDispatchRuleSpec.model_fields, values, ("sip_dispatch_rule_id", ADOPT_ID),
-            secret=False,
-        )
-        provider: SipProviderBase = SipDispatchRuleProvider()
-        super().__init__(provider, resource_name, props, opts)
+        super().__init__(resource_name, args, opts, **kwargs)

@@ -85,8 +85,7 @@ def _e164(value: str) -> str:
         digits = re.sub(r"[^\d]", "", value) if isinstance(value, str) else ""
         hint = f" (did you mean '+{digits}'?)" if digits else ""
         raise ValueError(
-            f"'{value}' is not an E.164 number: it must start with '+' and the country code"
-            f"{hint}"
+            f"'{value}' is not an E.164 number: it must start with '+' and the country code{hint}"
         )
     canonical = canonical_e164(value)
     if canonical is None:
