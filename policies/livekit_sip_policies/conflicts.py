@@ -1,14 +1,14 @@
 """Cross-object conflicts, ported from the LiveKit server.
 
-Source: livekit/protocol ``sip/sip.go`` (the version with ``dispatchRuleKey{Pin, Trunk,
-InboundNumber, Number}``), called by livekit/livekit ``pkg/service/sip.go`` on every create and
-update (``sip.ValidateTrunksIter``, ``sip.ValidateDispatchRulesIter``) and at call time
-(``MatchTrunkIter``). The Go code, abridged::
+Source: livekit/protocol ``sip/sip.go`` at v1.50.5-0.20260728075222-28e604c046c6, the version
+livekit-server v1.13.5 builds with (read from its go.mod and the module cache), called by
+livekit/livekit ``pkg/service/sip.go`` on every create and update (``sip.ValidateTrunksIter``,
+``sip.ValidateDispatchRulesIter``). The Go code, abridged::
 
     func validateTrunkInbound(byInbound map[string]*SIPInboundTrunkInfo,
         t *SIPInboundTrunkInfo, ...) error {
         if len(t.AllowedNumbers) == 0 {
-            if t2 := byInbound[""]; t2 != nil {
+            if t2 := byInbound[""]; t2 != nil && t2.SipTrunkId != t.SipTrunkId {
                 return twirp.NewErrorf(twirp.InvalidArgument,
                     "Conflicting inbound SIP Trunks: %q and %q, "+
                     "using the same number(s) %s without AllowedNumbers set", ...)
@@ -17,7 +17,9 @@ update (``sip.ValidateTrunksIter``, ``sip.ValidateDispatchRulesIter``) and at ca
         } else {
             for _, num := range t.AllowedNumbers {
                 inboundKey := NormalizeNumber(num)
-                if t2 := byInbound[inboundKey]; t2 != nil {
+                if seen[inboundKey] { continue }   // a trunk never collides with itself
+                seen[inboundKey] = true
+                if t2 := byInbound[inboundKey]; t2 != nil && t2.SipTrunkId != t.SipTrunkId {
                     return twirp.NewErrorf(twirp.InvalidArgument,
                         "Conflicting inbound SIP Trunks: %q and %q, "+
                         "using the same number(s) %s and AllowedNumber %q", ...)
@@ -34,8 +36,13 @@ update (``sip.ValidateTrunksIter``, ``sip.ValidateDispatchRulesIter``) and at ca
             if len(t.Numbers) == 0 {
                 validateTrunkInbound(byOutboundAndInbound[""], t)
             } else {
-                for _, num := range t.Numbers {     // NOTE: the raw number, not normalized
-                    validateTrunkInbound(byOutboundAndInbound[num], t)
+                for _, num := range t.Numbers {
+                    // Normalize so different forms of the same number (e.g. "+123" and
+                    // "123") share a conflict bucket across trunks.
+                    key := NormalizeNumber(num)
+                    if seen[key] { continue }
+                    seen[key] = true
+                    validateTrunkInbound(byOutboundAndInbound[key], t)
                 }
             }
         }
@@ -49,7 +56,7 @@ update (``sip.ValidateTrunksIter``, ``sip.ValidateDispatchRulesIter``) and at ca
         for trunk, inboundNumber, number {
             key := dispatchRuleKey{Pin: pin, Trunk: trunk,
                 Number: NormalizeNumber(number), InboundNumber: NormalizeNumber(inboundNumber)}
-            if r2 := v.byRuleKey[key]; r2 != nil {
+            if r2 := v.byRuleKey[key]; r2 != nil {   // no dedup: r2 can be r itself
                 return twirp.NewErrorf(twirp.InvalidArgument,
                     "Dispatch rule for the same trunk, inbound number, number, and PIN "+
                     "combination already exists in dispatch rule %q %q", ...)
@@ -57,6 +64,12 @@ update (``sip.ValidateTrunksIter``, ``sip.ValidateDispatchRulesIter``) and at ca
             v.byRuleKey[key] = r
         }
     }
+
+On create the server validates the new object after the stored ones it lists (filtered by the
+new trunk's numbers, or the new rule's trunk_ids; the filter never hides an object the new one
+can collide with), so a creation fails iff the new object collides with a stored one or, for
+dispatch rules, with itself. tests/e2e/test_conflicts_differential.py checks the ports below
+against a real livekit-server v1.13.5, case by case.
 
 The ports below collect every conflict instead of stopping at the first (the Go code's
 ``AllowConflicts`` mode: the first holder of a key keeps it). Trunk identities are whatever the
@@ -109,6 +122,18 @@ class TrunkConflict:
     allowed_number: str | None
 
 
+def _first_of_each(values: Sequence[str]) -> list[str]:
+    """``values`` without later entries that normalize like an earlier one (Go's ``seen``)."""
+    seen: set[str] = set()
+    out: list[str] = []
+    for value in values:
+        key = normalize_number(value)
+        if key not in seen:
+            seen.add(key)
+            out.append(value)
+    return out
+
+
 def _validate_trunk_inbound(
     by_inbound: dict[str, InboundTrunkKeys],
     trunk: InboundTrunkKeys,
@@ -117,27 +142,37 @@ def _validate_trunk_inbound(
 ) -> None:
     if not trunk.allowed_numbers:
         other = by_inbound.get("")
-        if other is not None:
+        if other is not None and other.key != trunk.key:
             out.append(TrunkConflict(other.key, trunk.key, number, None))
             return
         by_inbound[""] = trunk
     else:
-        for allowed in trunk.allowed_numbers:
+        # Repeats are skipped: the server accepts allowed_numbers ['14155550199',
+        # '+1 415 555 0199'] on one trunk (observed on v1.13.5).
+        for allowed in _first_of_each(trunk.allowed_numbers):
             inbound_key = normalize_number(allowed)
             other = by_inbound.get(inbound_key)
-            if other is not None:
+            if other is not None and other.key != trunk.key:
                 out.append(TrunkConflict(other.key, trunk.key, number, allowed))
                 continue
             by_inbound[inbound_key] = trunk
 
 
 def inbound_trunk_conflicts(trunks: Sequence[InboundTrunkKeys]) -> list[TrunkConflict]:
-    """The conflicts the server rejects on create/update (``ValidateTrunksIter``)."""
+    """The conflicts the server rejects on create/update (``ValidateTrunksIter``).
+
+    Called numbers are grouped *normalized*: livekit-server v1.13.5 rejects numbers
+    ['15551234567'] after a trunk with numbers ['+15551234567'] ("Conflicting inbound SIP
+    Trunks: ... using the same number(s) ["15551234567"] without AllowedNumbers set"), and
+    skips a trunk's repeated numbers ('+15551234567' and '1-555-123-4567' on one trunk are
+    accepted). Older protocol versions grouped the numbers as written.
+    """
     out: list[TrunkConflict] = []
     by_number: dict[str, dict[str, InboundTrunkKeys]] = {}
     for trunk in trunks:
-        for number in trunk.numbers or [""]:
-            _validate_trunk_inbound(by_number.setdefault(number, {}), trunk, number, out)
+        for number in _first_of_each(trunk.numbers) or [""]:
+            bucket = by_number.setdefault(normalize_number(number), {})
+            _validate_trunk_inbound(bucket, trunk, number, out)
     return out
 
 

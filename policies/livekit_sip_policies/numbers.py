@@ -1,6 +1,6 @@
 """Phone numbers: strict E.164 checks, and normalization exactly as the LiveKit server does it.
 
-The server (livekit/protocol ``sip.NormalizeNumber``) strips spaces, '-' and parentheses, and
+The server (livekit/protocol ``livekit.NormalizeNumber``) strips spaces, '-' and parentheses, and
 adds a '+' only when the whole string looks like a phone number, so '+123' and '123' are the same
 number for trunk conflicts and trunk matching.
 """
@@ -15,15 +15,26 @@ import phonenumbers
 
 __all__ = ["canonical_e164", "e164_problem", "fix_number_formatting", "normalize_number"]
 
-_PHONE_LIKE = re.compile(r"^\+?[\d\- ()]+$")
-_STRIP = re.compile(r"[\s\-()]")
+# The Go code, livekit/protocol ``livekit/sip.go`` (v1.50.5-0.20260728075222-28e604c046c6, the
+# version livekit-server v1.13.5 builds with)::
+#
+#     reNumber     = regexp.MustCompile(`^\+?[\d\- ()]+$`)
+#     reNumberRepl = strings.NewReplacer(" ", "", "-", "", "(", "", ")", "")
+#
+# Go's RE2 differs from Python's re in two ways that matter here, both observed on the real
+# server (tests/e2e/test_conflicts_differential.py): ``\d`` is ASCII only (Python's matches any
+# Unicode digit, so '+١٢٣' was normalized here but not by the server), and ``$`` is the end of
+# the text (Python's also matches before a final newline, so '123\n' became '+123' here while
+# the server keeps it as written). Hence re.ASCII and fullmatch.
+_PHONE_LIKE = re.compile(r"\+?[\d\- ()]+", re.ASCII)
+_STRIP = re.compile(r"[ \-()]")
 
 
 def normalize_number(number: str) -> str:
     """The server's normalization of a trunk or rule number."""
     if number == "":
         return ""
-    if not _PHONE_LIKE.match(number):
+    if not _PHONE_LIKE.fullmatch(number):
         return number
     digits = _STRIP.sub("", number)
     return digits if digits.startswith("+") else "+" + digits

@@ -213,7 +213,8 @@ class InboundTrunkConflicts(StackRule):
     description = (
         "No two inbound trunks share a called number (or both have no numbers) unless "
         "allowed_numbers tell their callers apart, and no two share an allowed_numbers entry "
-        "for the same called number. The server rejects the second trunk ('Conflicting "
+        "for the same called number. Numbers are compared normalized ('+1 510 555 0100' and "
+        "'15105550100' are the same number). The server rejects the second trunk ('Conflicting "
         "inbound SIP Trunks'); credentials and allowed_addresses do not disambiguate."
     )
     severity = Severity.CRITICAL
@@ -242,10 +243,9 @@ class InboundTrunkOverlaps(StackRule):
     id = "LKSSTK003"
     title = "A call matches at most one inbound trunk"
     description = (
-        "Trunks the server accepts can still both match one call: the same number written "
-        "differently ('+1 510 555 0100' and '+15105550100'), or one trunk with allowed_numbers "
-        "and one without for the same number. Such calls fail with 'Multiple SIP Trunks "
-        "matched' unless allowed_addresses separate the trunks."
+        "Trunks the server accepts can still both match one call: one trunk with "
+        "allowed_numbers and one without for the same called number. Such calls fail with "
+        "'Multiple SIP Trunks matched' unless allowed_addresses separate the trunks."
     )
     severity = Severity.HIGH
     enforcement = Enforcement.ADVISORY
