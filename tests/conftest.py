@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -102,22 +103,26 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def toolchain() -> Path:
-    """The built toolchain directory; fails (never skips) when a part is missing."""
+    """The built toolchain directory; fails (never skips) when a part is missing.
+
+    A pulumi CLI installed with Pulumi's installer (on PATH) replaces the built one and its
+    shims; livekit-server comes from the build or from PATH.
+    """
     bin_dir = toolchain_bin()
-    missing = [
-        name
-        for name in (
-            "bin/pulumi",
-            "bin/pulumi-resource-pulumi-python",
-            "plugins/pulumi-analyzer-policy-python",
-            "bin/livekit-server",
-        )
-        if not (bin_dir.parent / name).exists()
-    ]
+    built_pulumi = (bin_dir / "pulumi").exists()
+    needed = ["bin/pulumi-resource-pulumi-python", "plugins/pulumi-analyzer-policy-python"]
+    missing = [name for name in needed if built_pulumi and not (bin_dir.parent / name).exists()]
+    if not built_pulumi and shutil.which("pulumi") is None:
+        missing.append("pulumi")
+    if not (bin_dir / "livekit-server").exists() and shutil.which("livekit-server") is None:
+        missing.append("livekit-server")
+    if shutil.which("redis-server") is None:
+        missing.append("redis-server")
     if missing:
         pytest.fail(
-            f"toolchain incomplete in {bin_dir}: missing {missing}. Run `make toolchain` "
-            "(scripts/build-toolchain.sh) first; `make test` does it for you.",
+            f"toolchain incomplete (looked in {bin_dir} and on PATH): missing {missing}. Run "
+            "`make toolchain` (scripts/build-toolchain.sh, scripts/ensure-redis.sh) first; "
+            "`make test` does it for you.",
             pytrace=False,
         )
     return bin_dir
