@@ -11,6 +11,7 @@ given as the typed ``...Args`` classes below or as plain dicts shaped like the p
 from __future__ import annotations
 
 import dataclasses
+import pickle
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from enum import Enum
@@ -124,6 +125,14 @@ def _collect(
     return values
 
 
+# Pulumi's serialize_provider (pulumi/dynamic/dynamic.py, 3.259) wraps
+# pickle._Pickler._batch_setitems in a new sorting wrapper on every call and never unwraps it,
+# so each dynamic resource adds a frame to every later pickling: a program declaring about a
+# thousand of them fails with RecursionError (pulumi/pulumi#17803). Each of ours restores the
+# method afterwards, which keeps the wrapping one level deep.
+_PICKLER_BATCH_SETITEMS = pickle._Pickler._batch_setitems  # type: ignore[attr-defined]
+
+
 class _SipObject(dynamic.Resource):
     """What the three resources share: args dataclass or keyword arguments in, a fresh props
     dict with every field (so each becomes an output attribute), the provider, and
@@ -148,12 +157,15 @@ class _SipObject(dynamic.Resource):
         props = _props(
             self._spec_class.model_fields, values, (self._id_output, ADOPT_ID), secret=has_secret
         )
-        super().__init__(
-            self._provider_class(),
-            resource_name,
-            props,
-            _with_secret_outputs(opts) if has_secret else opts,
-        )
+        try:
+            super().__init__(
+                self._provider_class(),
+                resource_name,
+                props,
+                _with_secret_outputs(opts) if has_secret else opts,
+            )
+        finally:
+            pickle._Pickler._batch_setitems = _PICKLER_BATCH_SETITEMS  # type: ignore[attr-defined]
 
 
 # --- media ------------------------------------------------------------------------------------

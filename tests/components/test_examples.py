@@ -17,18 +17,24 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 @pytest.mark.parametrize(
     ("example", "expected"),
     [
-        ("telnyx-agent", {
-            "pulumi-python:dynamic/livekit:SipInboundTrunk",
-            "pulumi-python:dynamic/livekit:SipDispatchRule",
-            "pulumi-python:dynamic/livekit:SipOutboundTrunk",
-            "livekit-sip:index:AgentPhoneLine",
-        }),
-        ("twilio", {
-            "pulumi-python:dynamic/livekit:SipInboundTrunk",
-            "pulumi-python:dynamic/livekit:SipDispatchRule",
-            "pulumi-python:dynamic/livekit:SipOutboundTrunk",
-            "livekit-sip:index:ProviderOutboundTrunk",
-        }),
+        (
+            "telnyx-agent",
+            {
+                "pulumi-python:dynamic/livekit:SipInboundTrunk",
+                "pulumi-python:dynamic/livekit:SipDispatchRule",
+                "pulumi-python:dynamic/livekit:SipOutboundTrunk",
+                "livekit-sip:index:AgentPhoneLine",
+            },
+        ),
+        (
+            "twilio",
+            {
+                "pulumi-python:dynamic/livekit:SipInboundTrunk",
+                "pulumi-python:dynamic/livekit:SipDispatchRule",
+                "pulumi-python:dynamic/livekit:SipOutboundTrunk",
+                "livekit-sip:index:ProviderOutboundTrunk",
+            },
+        ),
     ],
 )
 def test_example_program_builds(example: str, expected: set[str]) -> None:

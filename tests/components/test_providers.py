@@ -75,8 +75,11 @@ def test_dispatch_check_tolerates_unknown_trunk_ids() -> None:
 
 
 def test_dispatch_check_tolerates_unknown_inside_nested_rule() -> None:
-    news = with_(DISPATCH_OK, rule={"dispatch_rule_individual": {"room_prefix": Unknown()}},
-                 room_config={"agents": [{"agent_name": Unknown()}]})
+    news = with_(
+        DISPATCH_OK,
+        rule={"dispatch_rule_individual": {"room_prefix": Unknown()}},
+        room_config={"agents": [{"agent_name": Unknown()}]},
+    )
     assert failures(SipDispatchRuleProvider(), news) == []
 
 
@@ -86,8 +89,14 @@ def test_dispatch_check_missing_rule() -> None:
 
 
 def test_dispatch_check_floats_from_engine() -> None:
-    news = with_(DISPATCH_OK, room_config={"empty_timeout": 30.0, "max_participants": 2.0,
-                                           "agents": [{"agent_name": "a"}]})
+    news = with_(
+        DISPATCH_OK,
+        room_config={
+            "empty_timeout": 30.0,
+            "max_participants": 2.0,
+            "agents": [{"agent_name": "a"}],
+        },
+    )
     assert failures(SipDispatchRuleProvider(), news) == []
 
 
@@ -135,16 +144,18 @@ def test_diff_no_change_ignores_provider_blob(
 
 def test_diff_outbound_change_is_in_place_update() -> None:
     olds = outputs(SipOutboundTrunkSpec, OUTBOUND_OK, "ST_1")
-    result = SipOutboundTrunkProvider().diff("ST_1", olds, with_(OUTBOUND_OK,
-                                                                 address="sip-eu.telnyx.com"))
+    result = SipOutboundTrunkProvider().diff(
+        "ST_1", olds, with_(OUTBOUND_OK, address="sip-eu.telnyx.com")
+    )
     assert result.changes is True
     assert result.replaces == []  # IDs never change: dispatch rules keep pointing at the trunk
 
 
 def test_diff_outbound_password_change_detected() -> None:
     olds = outputs(SipOutboundTrunkSpec, OUTBOUND_OK, "ST_1")
-    result = SipOutboundTrunkProvider().diff("ST_1", olds, with_(OUTBOUND_OK,
-                                                                 auth_password="other-pass!"))
+    result = SipOutboundTrunkProvider().diff(
+        "ST_1", olds, with_(OUTBOUND_OK, auth_password="other-pass!")
+    )
     assert result.changes is True
 
 
@@ -157,10 +168,17 @@ def test_diff_dispatch_nested_change_detected() -> None:
 
 def test_diff_dispatch_defaults_equal_explicit_defaults() -> None:
     olds = outputs(SipDispatchRuleSpec, DISPATCH_OK, "SDR_1")
-    news = with_(DISPATCH_OK, rule={"dispatch_rule_individual": {
-        "room_prefix": "call-", "pin": "", "no_randomness": False}}, hide_phone_number=False,
-        room_config={"agents": [{"agent_name": "support-agent", "metadata": ""}],
-                     "empty_timeout": 0.0})
+    news = with_(
+        DISPATCH_OK,
+        rule={
+            "dispatch_rule_individual": {"room_prefix": "call-", "pin": "", "no_randomness": False}
+        },
+        hide_phone_number=False,
+        room_config={
+            "agents": [{"agent_name": "support-agent", "metadata": ""}],
+            "empty_timeout": 0.0,
+        },
+    )
     assert SipDispatchRuleProvider().diff("SDR_1", olds, news).changes is False
 
 

@@ -129,8 +129,10 @@ def test_dispatch_rule_lifecycle_pointing_at_a_trunk(
         "rule": {"dispatch_rule_individual": {"room_prefix": "call-"}},
         "trunk_ids": [trunk_id],
         "hide_phone_number": True,
-        "room_config": {"agents": [{"agent_name": "support-agent", "metadata": "{}"}],
-                        "empty_timeout": 30.0},
+        "room_config": {
+            "agents": [{"agent_name": "support-agent", "metadata": "{}"}],
+            "empty_timeout": 30.0,
+        },
         "krisp_enabled": True,
         "adopt_id": None,
     }
@@ -144,8 +146,11 @@ def test_dispatch_rule_lifecycle_pointing_at_a_trunk(
     assert read.id == rule_id
     assert provider.diff(rule_id, read.outs, dict(props)).changes is False
 
-    news = dict(props, rule={"dispatch_rule_direct": {"room_name": "lobby", "pin": "1234"}},
-                room_config=None)
+    news = dict(
+        props,
+        rule={"dispatch_rule_direct": {"room_name": "lobby", "pin": "1234"}},
+        room_config=None,
+    )
     updated = provider.update(rule_id, outs, news)
     assert updated.outs["sip_dispatch_rule_id"] == rule_id
     assert updated.outs["rule"] == {"dispatch_rule_direct": {"room_name": "lobby", "pin": "1234"}}
@@ -214,27 +219,37 @@ def test_wrong_api_secret_is_a_clear_unauthenticated_error(livekit_env: dict[str
 def test_media_round_trips_without_diff(
     livekit_env: dict[str, str], tracker: Tracker, kind: str
 ) -> None:
-    media = {"codecs": [{"name": "PCMU"}, {"name": "opus", "rate": 48000}],
-             "only_listed_codecs": True, "media_timeout": 45.0}
+    media = {
+        "codecs": [{"name": "PCMU"}, {"name": "opus", "rate": 48000}],
+        "only_listed_codecs": True,
+        "media_timeout": 45.0,
+    }
     provider: SipProviderBase
     if kind == "outbound":
         provider = configured(SipOutboundTrunkProvider(), livekit_env)
         props = outbound_props(media_encryption="SIP_MEDIA_ENCRYPT_ALLOW", media=media)
     elif kind == "inbound":
         provider = configured(SipInboundTrunkProvider(), livekit_env)
-        props = {"numbers": [unique_number()], "media_encryption": "SIP_MEDIA_ENCRYPT_ALLOW",
-                 "media": media}
+        props = {
+            "numbers": [unique_number()],
+            "media_encryption": "SIP_MEDIA_ENCRYPT_ALLOW",
+            "media": media,
+        }
     else:
         provider = configured(SipDispatchRuleProvider(), livekit_env)
         # The server copies media_encryption into media.encryption for dispatch rules.
-        props = {"rule": {"dispatch_rule_individual": {"room_prefix": "m-"}},
-                 "trunk_ids": [f"ST_media{random.randint(0, 10**9)}"],
-                 "media_encryption": "SIP_MEDIA_ENCRYPT_REQUIRE"}
+        props = {
+            "rule": {"dispatch_rule_individual": {"room_prefix": "m-"}},
+            "trunk_ids": [f"ST_media{random.randint(0, 10**9)}"],
+            "media_encryption": "SIP_MEDIA_ENCRYPT_REQUIRE",
+        }
     object_id, outs = tracker.create(provider, dict(props))
     assert provider.diff(object_id, outs, dict(props)).changes is False
     read = provider.read(object_id, outs)
     assert provider.diff(object_id, read.outs, dict(props)).changes is False
     if kind != "dispatch":
-        assert read.outs["media"]["codecs"] == [{"name": "PCMU", "rate": 0},
-                                                {"name": "opus", "rate": 48000}]
+        assert read.outs["media"]["codecs"] == [
+            {"name": "PCMU", "rate": 0},
+            {"name": "opus", "rate": 48000},
+        ]
         assert read.outs["media"]["media_timeout"] == 45.0

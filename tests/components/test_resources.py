@@ -48,8 +48,7 @@ class Mocks(pulumi.runtime.Mocks):
 
     def by_name(self, name: str, dynamic: bool = True) -> pulumi.runtime.MockResourceArgs:
         return next(
-            r for r in self.resources
-            if r.name == name and ("dynamic/" in r.typ) == dynamic
+            r for r in self.resources if r.name == name and ("dynamic/" in r.typ) == dynamic
         )
 
 
@@ -68,9 +67,13 @@ def inputs(resource: pulumi.runtime.MockResourceArgs) -> dict[str, Any]:
 def test_outbound_trunk_props(mocks: Mocks) -> Any:
     trunk = SipOutboundTrunk(
         "telnyx-out",
-        SipOutboundTrunkArgs(address="sip.telnyx.com", numbers=["+15105550100"],
-                             transport=SipTransport.SIP_TRANSPORT_TLS),
-        auth_username="acme", auth_password="Pa55-word!",
+        SipOutboundTrunkArgs(
+            address="sip.telnyx.com",
+            numbers=["+15105550100"],
+            transport=SipTransport.SIP_TRANSPORT_TLS,
+        ),
+        auth_username="acme",
+        auth_password="Pa55-word!",
     )
 
     def check(_: Any) -> None:
@@ -118,7 +121,8 @@ def test_dispatch_rule_typed_args_serialize_to_protocol_dicts(mocks: Mocks) -> A
         props = inputs(registered)
         assert props["rule"] == {"dispatch_rule_individual": {"room_prefix": "call-"}}
         assert props["room_config"] == {
-            "agents": [{"agent_name": "support-agent"}], "empty_timeout": 30
+            "agents": [{"agent_name": "support-agent"}],
+            "empty_timeout": 30,
         }
         assert inputs(mocks.by_name("support-plain"))["rule"] == {
             "dispatch_rule_direct": {"room_name": "lobby", "pin": "1234"}
@@ -173,7 +177,9 @@ def test_agent_phone_line_minimal(mocks: Mocks) -> Any:
     line = AgentPhoneLine(
         "sales",
         AgentPhoneLineArgs(
-            numbers=["+15105550100"], agent_name="sales-agent", krisp_enabled=False,
+            numbers=["+15105550100"],
+            agent_name="sales-agent",
+            krisp_enabled=False,
             rule=SipDispatchRuleDirectArgs(room_name="sales", pin="4321"),
         ),
     )
@@ -194,7 +200,8 @@ def test_agent_phone_line_minimal(mocks: Mocks) -> Any:
 @pulumi.runtime.test
 def test_provider_outbound_trunk_component(mocks: Mocks) -> Any:
     component = ProviderOutboundTrunk(
-        "twilio", TwilioOutbound("acme.pstn.twilio.com", "acme", "Pa55-word!"),
+        "twilio",
+        TwilioOutbound("acme.pstn.twilio.com", "acme", "Pa55-word!"),
         numbers=["+15105550100"],
     )
 
@@ -208,3 +215,17 @@ def test_provider_outbound_trunk_component(mocks: Mocks) -> Any:
 
 def test_inbound_trunk_still_registers(mocks: Mocks) -> None:
     SipInboundTrunk("in", numbers=["+15105550100"])
+
+
+@pulumi.runtime.test
+def test_a_thousand_resources_in_one_program(mocks: Mocks) -> Any:
+    # Regression: Pulumi's provider serialization nested one more wrapper around pickle's
+    # _batch_setitems per dynamic resource; around the thousandth resource, pickling the
+    # provider failed with RecursionError.
+    trunks = [SipInboundTrunk(f"trunk-{i}", numbers=[f"+1510555{i:04d}"]) for i in range(1200)]
+
+    def check(_: Any) -> None:
+        registered = [r for r in mocks.resources if r.typ.endswith(":SipInboundTrunk")]
+        assert len(registered) == 1200
+
+    return pulumi.Output.all(*[t.sip_trunk_id for t in trunks]).apply(check)

@@ -49,8 +49,9 @@ def with_(base: dict[str, Any], **changes: Any) -> dict[str, Any]:
     return values
 
 
-def problems(spec_class: Any, values: dict[str, Any], unknown: frozenset[str] = frozenset()
-             ) -> list[tuple[str, str]]:
+def problems(
+    spec_class: Any, values: dict[str, Any], unknown: frozenset[str] = frozenset()
+) -> list[tuple[str, str]]:
     with pytest.raises(SpecError) as info:
         validate_spec(spec_class, values, unknown)
     assert SECRET not in str(info.value)
@@ -72,8 +73,12 @@ def problems(spec_class: Any, values: dict[str, Any], unknown: frozenset[str] = 
         ("fail_address_sip_uri", {"address": "sip:sip.telnyx.com"}, "address", "SIP URI"),
         ("fail_address_sips_uri", {"address": "sips:sip.telnyx.com"}, "address", "SIP URI"),
         ("fail_address_user", {"address": "acme@sip.telnyx.com"}, "address", "'@'"),
-        ("fail_address_params", {"address": "sip.telnyx.com;transport=tcp"}, "address",
-         "transport"),
+        (
+            "fail_address_params",
+            {"address": "sip.telnyx.com;transport=tcp"},
+            "address",
+            "transport",
+        ),
         ("fail_address_transport", {"address": "transport=tcp"}, "address", "transport"),
         ("fail_address_spaces", {"address": "sip telnyx com"}, "address", "host name"),
         ("fail_address_bad_port", {"address": "sip.telnyx.com:99999"}, "address", "port"),
@@ -89,8 +94,12 @@ def problems(spec_class: Any, values: dict[str, Any], unknown: frozenset[str] = 
         ("fail_include_headers", {"include_headers": "ALL"}, "include_headers", "SIP_"),
         ("fail_media_encryption", {"media_encryption": "yes"}, "media_encryption", "SIP_MEDIA"),
         ("fail_unknown_field", {"adress": "x"}, "adress", "not a field"),
-        ("fail_media_not_supported", {"allowed_addresses": ["1.2.3.4"]}, "allowed_addresses",
-         "not a field"),
+        (
+            "fail_media_not_supported",
+            {"allowed_addresses": ["1.2.3.4"]},
+            "allowed_addresses",
+            "not a field",
+        ),
     ],
 )
 def test_outbound_rejects(case: str, changes: dict[str, Any], field: str, fragment: str) -> None:
@@ -118,9 +127,7 @@ def test_outbound_accepts(case: str, changes: dict[str, Any]) -> None:
 
 def test_outbound_unknown_fields_skip_required_checks() -> None:
     values = with_(OUTBOUND_OK, numbers=..., address=..., auth_password=...)
-    validate_spec(
-        SipOutboundTrunkSpec, values, frozenset({"numbers", "address", "auth_password"})
-    )
+    validate_spec(SipOutboundTrunkSpec, values, frozenset({"numbers", "address", "auth_password"}))
 
 
 def test_outbound_round_trip_through_proto() -> None:
@@ -151,39 +158,98 @@ def test_outbound_repr_hides_password() -> None:
         ("fail_no_rule", {"rule": ...}, "rule", "needs a rule"),
         ("fail_rule_none", {"rule": None}, "rule", "needs a rule"),
         ("fail_rule_empty", {"rule": {}}, "rule", "exactly one"),
-        ("fail_rule_two_kinds", {"rule": {"dispatch_rule_individual": {},
-                                          "dispatch_rule_callee": {}}}, "rule", "exactly one"),
-        ("fail_rule_unknown_kind", {"rule": {"dispatch_rule_random": {}}},
-         "rule.dispatch_rule_random", "not a field"),
-        ("fail_rule_at_top_level", {"rule": ..., "dispatch_rule_individual": {}},
-         "dispatch_rule_individual", "rule.dispatch_rule_individual"),
-        ("fail_direct_without_room", {"rule": {"dispatch_rule_direct": {"room_name": ""}}},
-         "rule.dispatch_rule_direct.room_name", "room"),
-        ("fail_direct_room_missing", {"rule": {"dispatch_rule_direct": {"pin": "1234"}}},
-         "rule.dispatch_rule_direct.room_name", "required"),
-        ("fail_pin_letters", {"rule": {"dispatch_rule_direct": {"room_name": "r", "pin": "12a"}}},
-         "rule.dispatch_rule_direct.pin", "digits only"),
-        ("fail_pin_individual", {"rule": {"dispatch_rule_individual": {"pin": "#12"}}},
-         "rule.dispatch_rule_individual.pin", "digits only"),
-        ("fail_pin_callee", {"rule": {"dispatch_rule_callee": {"pin": "one"}}},
-         "rule.dispatch_rule_callee.pin", "digits only"),
-        ("fail_trunk_id_twilio_sid", {"trunk_ids": ["TK0123456789abcdef"]}, "trunk_ids[0]",
-         "ST_"),
-        ("fail_inbound_numbers", {"inbound_numbers": ["5105550100"]}, "inbound_numbers[0]",
-         "E.164"),
+        (
+            "fail_rule_two_kinds",
+            {"rule": {"dispatch_rule_individual": {}, "dispatch_rule_callee": {}}},
+            "rule",
+            "exactly one",
+        ),
+        (
+            "fail_rule_unknown_kind",
+            {"rule": {"dispatch_rule_random": {}}},
+            "rule.dispatch_rule_random",
+            "not a field",
+        ),
+        (
+            "fail_rule_at_top_level",
+            {"rule": ..., "dispatch_rule_individual": {}},
+            "dispatch_rule_individual",
+            "rule.dispatch_rule_individual",
+        ),
+        (
+            "fail_direct_without_room",
+            {"rule": {"dispatch_rule_direct": {"room_name": ""}}},
+            "rule.dispatch_rule_direct.room_name",
+            "room",
+        ),
+        (
+            "fail_direct_room_missing",
+            {"rule": {"dispatch_rule_direct": {"pin": "1234"}}},
+            "rule.dispatch_rule_direct.room_name",
+            "required",
+        ),
+        (
+            "fail_pin_letters",
+            {"rule": {"dispatch_rule_direct": {"room_name": "r", "pin": "12a"}}},
+            "rule.dispatch_rule_direct.pin",
+            "digits only",
+        ),
+        (
+            "fail_pin_individual",
+            {"rule": {"dispatch_rule_individual": {"pin": "#12"}}},
+            "rule.dispatch_rule_individual.pin",
+            "digits only",
+        ),
+        (
+            "fail_pin_callee",
+            {"rule": {"dispatch_rule_callee": {"pin": "one"}}},
+            "rule.dispatch_rule_callee.pin",
+            "digits only",
+        ),
+        ("fail_trunk_id_twilio_sid", {"trunk_ids": ["TK0123456789abcdef"]}, "trunk_ids[0]", "ST_"),
+        (
+            "fail_inbound_numbers",
+            {"inbound_numbers": ["5105550100"]},
+            "inbound_numbers[0]",
+            "E.164",
+        ),
         ("fail_numbers", {"numbers": ["+1 (510) 555-0100"]}, "numbers[0]", "+15105550100"),
-        ("fail_agent_name_empty", {"room_config": {"agents": [{"agent_name": ""}]}},
-         "room_config.agents[0].agent_name", "agent_name"),
-        ("fail_agent_name_missing", {"room_config": {"agents": [{"metadata": "x"}]}},
-         "room_config.agents[0].agent_name", "required"),
-        ("fail_agents_at_top_level", {"agents": [{"agent_name": "a"}]}, "agents",
-         "room_config.agents"),
-        ("fail_agent_name_in_room_config", {"room_config": {"agent_name": "a"}},
-         "room_config.agent_name", "room_config.agents[].agent_name"),
-        ("fail_negative_timeout", {"room_config": {"empty_timeout": -1}},
-         "room_config.empty_timeout", "greater than or equal"),
-        ("fail_max_participants_text", {"room_config": {"max_participants": "many"}},
-         "room_config.max_participants", "integer"),
+        (
+            "fail_agent_name_empty",
+            {"room_config": {"agents": [{"agent_name": ""}]}},
+            "room_config.agents[0].agent_name",
+            "agent_name",
+        ),
+        (
+            "fail_agent_name_missing",
+            {"room_config": {"agents": [{"metadata": "x"}]}},
+            "room_config.agents[0].agent_name",
+            "required",
+        ),
+        (
+            "fail_agents_at_top_level",
+            {"agents": [{"agent_name": "a"}]},
+            "agents",
+            "room_config.agents",
+        ),
+        (
+            "fail_agent_name_in_room_config",
+            {"room_config": {"agent_name": "a"}},
+            "room_config.agent_name",
+            "room_config.agents[].agent_name",
+        ),
+        (
+            "fail_negative_timeout",
+            {"room_config": {"empty_timeout": -1}},
+            "room_config.empty_timeout",
+            "greater than or equal",
+        ),
+        (
+            "fail_max_participants_text",
+            {"room_config": {"max_participants": "many"}},
+            "room_config.max_participants",
+            "integer",
+        ),
         ("fail_media_encryption", {"media_encryption": "on"}, "media_encryption", "SIP_MEDIA"),
         ("fail_attributes_not_strings", {"attributes": {"a": ["b"]}}, "attributes.a", "string"),
     ],
@@ -197,16 +263,30 @@ def test_dispatch_rejects(case: str, changes: dict[str, Any], field: str, fragme
     ("case", "changes"),
     [
         ("pass_baseline", {}),
-        ("pass_direct_with_pin", {"rule": {"dispatch_rule_direct": {"room_name": "lobby",
-                                                                    "pin": "1234"}}}),
-        ("pass_callee_randomize", {"rule": {"dispatch_rule_callee": {"room_prefix": "c-",
-                                                                     "randomize": True}}}),
+        (
+            "pass_direct_with_pin",
+            {"rule": {"dispatch_rule_direct": {"room_name": "lobby", "pin": "1234"}}},
+        ),
+        (
+            "pass_callee_randomize",
+            {"rule": {"dispatch_rule_callee": {"room_prefix": "c-", "randomize": True}}},
+        ),
         ("pass_individual_empty", {"rule": {"dispatch_rule_individual": {}}}),
         ("pass_wildcard_trunks", {"trunk_ids": []}),
         ("pass_no_room_config", {"room_config": ...}),
-        ("pass_room_config_full", {"room_config": {
-            "name": "tmpl", "empty_timeout": 30.0, "departure_timeout": 20, "max_participants": 3,
-            "metadata": "{}", "agents": [{"agent_name": "a", "metadata": "{\"k\":1}"}]}}),
+        (
+            "pass_room_config_full",
+            {
+                "room_config": {
+                    "name": "tmpl",
+                    "empty_timeout": 30.0,
+                    "departure_timeout": 20,
+                    "max_participants": 3,
+                    "metadata": "{}",
+                    "agents": [{"agent_name": "a", "metadata": '{"k":1}'}],
+                }
+            },
+        ),
         ("pass_numbers", {"numbers": ["+15105550100"], "inbound_numbers": ["+442071838750"]}),
         ("pass_hide_phone_number", {"hide_phone_number": True}),
         ("pass_room_preset", {"room_preset": "preset"}),
@@ -228,9 +308,12 @@ def test_dispatch_accepts_typed_nested_models() -> None:
             ),
         },
     )
-    assert spec.outputs() == validate_spec(
-        SipDispatchRuleSpec, with_(DISPATCH_OK, name="", trunk_ids=[], krisp_enabled=False)
-    ).outputs()
+    assert (
+        spec.outputs()
+        == validate_spec(
+            SipDispatchRuleSpec, with_(DISPATCH_OK, name="", trunk_ids=[], krisp_enabled=False)
+        ).outputs()
+    )
 
 
 def test_dispatch_unknown_rule_is_tolerated_at_preview() -> None:
@@ -277,8 +360,7 @@ MEDIA_SPECS = [
     ("case", "media", "field", "fragment"),
     [
         ("fail_codec_no_name", {"codecs": [{"name": ""}]}, "media.codecs[0].name", "needs a name"),
-        ("fail_codec_space", {"codecs": [{"name": "G 722"}]}, "media.codecs[0].name",
-         "whitespace"),
+        ("fail_codec_space", {"codecs": [{"name": "G 722"}]}, "media.codecs[0].name", "whitespace"),
         ("fail_codec_slash", {"codecs": [{"name": "PCMU/8000"}]}, "media.codecs[0].name", "rate"),
         ("fail_timeout_too_long", {"media_timeout": 601}, "media.media_timeout", "600"),
         ("fail_timeout_negative", {"media_timeout": -1}, "media.media_timeout", "0"),
@@ -287,7 +369,11 @@ MEDIA_SPECS = [
     ],
 )
 def test_media_rejects(
-    spec_class: Any, base: dict[str, Any], case: str, media: dict[str, Any], field: str,
+    spec_class: Any,
+    base: dict[str, Any],
+    case: str,
+    media: dict[str, Any],
+    field: str,
     fragment: str,
 ) -> None:
     found = problems(spec_class, with_(base, media=media))
@@ -296,8 +382,11 @@ def test_media_rejects(
 
 @pytest.mark.parametrize(("spec_class", "base"), MEDIA_SPECS)
 def test_media_outputs(spec_class: Any, base: dict[str, Any]) -> None:
-    media = {"codecs": [{"name": "PCMU"}, {"name": "opus", "rate": 48000}],
-             "only_listed_codecs": True, "media_timeout": 30.0}
+    media = {
+        "codecs": [{"name": "PCMU"}, {"name": "opus", "rate": 48000}],
+        "only_listed_codecs": True,
+        "media_timeout": 30.0,
+    }
     outs = validate_spec(spec_class, with_(base, media=media)).outputs()
     assert outs["media"] == {
         "only_listed_codecs": True,
@@ -321,17 +410,27 @@ def test_media_encryption_folds_into_media(spec_class: Any, base: dict[str, Any]
     declared = validate_spec(
         spec_class, with_(base, media_encryption="SIP_MEDIA_ENCRYPT_REQUIRE")
     ).outputs()
-    assert declared["media"] == {"only_listed_codecs": False, "codecs": [],
-                                 "encryption": "SIP_MEDIA_ENCRYPT_REQUIRE", "media_timeout": None}
+    assert declared["media"] == {
+        "only_listed_codecs": False,
+        "codecs": [],
+        "encryption": "SIP_MEDIA_ENCRYPT_REQUIRE",
+        "media_timeout": None,
+    }
     server = validate_spec(
         spec_class,
-        with_(base, media_encryption="SIP_MEDIA_ENCRYPT_REQUIRE",
-              media={"encryption": "SIP_MEDIA_ENCRYPT_REQUIRE"}),
+        with_(
+            base,
+            media_encryption="SIP_MEDIA_ENCRYPT_REQUIRE",
+            media={"encryption": "SIP_MEDIA_ENCRYPT_REQUIRE"},
+        ),
     ).outputs()
     assert server == declared
     explicit = validate_spec(
         spec_class,
-        with_(base, media_encryption="SIP_MEDIA_ENCRYPT_REQUIRE",
-              media={"encryption": "SIP_MEDIA_ENCRYPT_ALLOW"}),
+        with_(
+            base,
+            media_encryption="SIP_MEDIA_ENCRYPT_REQUIRE",
+            media={"encryption": "SIP_MEDIA_ENCRYPT_ALLOW"},
+        ),
     ).outputs()
     assert explicit["media"]["encryption"] == "SIP_MEDIA_ENCRYPT_ALLOW"
