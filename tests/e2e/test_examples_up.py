@@ -96,3 +96,19 @@ def test_adopt_existing_example(tmp_path, clean_livekit):
     assert [r.sip_dispatch_rule_id for r in clean_livekit.dispatch_rules()] == [
         rule.sip_dispatch_rule_id
     ]
+
+
+def test_twilio_example_up_and_destroy(tmp_path, clean_livekit):
+    stack = example_stack(tmp_path, clean_livekit, "twilio", "twilio")
+    up = stack.up(policy_packs=[POLICY_PACK])
+    assert up.ok, up.error
+    [inbound] = clean_livekit.inbound_trunks()
+    [outbound] = clean_livekit.outbound_trunks()
+    [rule] = clean_livekit.dispatch_rules()
+    assert list(inbound.allowed_addresses) == ["54.172.60.0/30"]
+    assert outbound.address.endswith(".pstn.twilio.com")
+    assert list(rule.trunk_ids) == [inbound.sip_trunk_id]
+    assert stack.up().change_summary.get("update", 0) == 0  # converged: nothing to change
+    assert stack.destroy().ok
+    assert clean_livekit.inbound_trunks() == clean_livekit.outbound_trunks() == []
+    assert clean_livekit.dispatch_rules() == []
