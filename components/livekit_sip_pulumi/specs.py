@@ -315,6 +315,63 @@ def _media_outputs(message: Any) -> dict[str, Any] | None:
     }
 
 
+def _media_fields_proto(
+    spec: SipInboundTrunkSpec | SipOutboundTrunkSpec | SipDispatchRuleSpec,
+) -> dict[str, Any]:
+    """The ``media_encryption`` and ``media`` fields of ``spec``'s protocol message."""
+    return {
+        "media_encryption": _enum_name(spec.media_encryption),
+        "media": _media_proto(spec.media),
+    }
+
+
+def _media_fields_outputs(message: Any) -> dict[str, Any]:
+    """The ``media_encryption`` and ``media`` outputs of a trunk or dispatch rule message."""
+    return {
+        "media_encryption": sip_pb.SIPMediaEncryption.Name(message.media_encryption),
+        "media": _media_outputs(message),
+    }
+
+
+# --- fields shared by the specs -------------------------------------------------------------------
+
+_AUTH_FIELDS = frozenset({"auth_username", "auth_password"})
+
+
+def _check_auth_pair(username: str, password: SecretStr, unknown: frozenset[str]) -> None:
+    """Refuse a trunk with only one of its digest credentials (unless either is unknown yet)."""
+    if unknown & _AUTH_FIELDS:
+        return
+    has_user = bool(username)
+    has_password = bool(password.get_secret_value())
+    if has_user != has_password:
+        missing = "auth_password" if has_user else "auth_username"
+        raise ValueError(
+            f"auth_username and auth_password go together: set {missing} too, or "
+            "neither (the provider's digest credentials)"
+        )
+
+
+def _headers_proto(spec: SipInboundTrunkSpec | SipOutboundTrunkSpec) -> dict[str, Any]:
+    """The SIP header fields of a trunk spec's protocol message."""
+    return {
+        "headers": spec.headers,
+        "headers_to_attributes": spec.headers_to_attributes,
+        "attributes_to_headers": spec.attributes_to_headers,
+        "include_headers": _enum_name(spec.include_headers),
+    }
+
+
+def _headers_outputs(message: Any) -> dict[str, Any]:
+    """The SIP header outputs of a trunk message."""
+    return {
+        "headers": dict(message.headers),
+        "headers_to_attributes": dict(message.headers_to_attributes),
+        "attributes_to_headers": dict(message.attributes_to_headers),
+        "include_headers": sip_pb.SIPHeaderOptions.Name(message.include_headers),
+    }
+
+
 # --- specs --------------------------------------------------------------------------------------
 
 
@@ -372,17 +429,8 @@ class SipInboundTrunkSpec(SipSpec):
     @model_validator(mode="after")
     def _server_rules(self, info: ValidationInfo) -> SipInboundTrunkSpec:
         unknown = self._unknown(info)
-        auth_fields = {"auth_username", "auth_password"}
-        if not unknown & auth_fields:
-            has_user = bool(self.auth_username)
-            has_password = bool(self.auth_password.get_secret_value())
-            if has_user != has_password:
-                missing = "auth_password" if has_user else "auth_username"
-                raise ValueError(
-                    f"auth_username and auth_password go together: set {missing} too, or "
-                    "neither (the provider's digest credentials)"
-                )
-        if not unknown & (auth_fields | {"allowed_addresses", "numbers"}) and not (
+        _check_auth_pair(self.auth_username, self.auth_password, unknown)
+        if not unknown & (_AUTH_FIELDS | {"allowed_addresses", "numbers"}) and not (
             self.auth_username or self.allowed_addresses or self.numbers
         ):
             raise ValueError(
@@ -402,15 +450,11 @@ class SipInboundTrunkSpec(SipSpec):
             auth_username=self.auth_username,
             auth_password=self.auth_password.get_secret_value(),
             auth_realm=self.auth_realm,
-            headers=self.headers,
-            headers_to_attributes=self.headers_to_attributes,
-            attributes_to_headers=self.attributes_to_headers,
-            include_headers=_enum_name(self.include_headers),
+            **_headers_proto(self),
             ringing_timeout=_duration(self.ringing_timeout),
             max_call_duration=_duration(self.max_call_duration),
             krisp_enabled=self.krisp_enabled,
-            media_encryption=_enum_name(self.media_encryption),
-            media=_media_proto(self.media),
+            **_media_fields_proto(self),
         )
 
     @classmethod
@@ -424,15 +468,11 @@ class SipInboundTrunkSpec(SipSpec):
             "auth_username": message.auth_username,
             "auth_password": message.auth_password,
             "auth_realm": message.auth_realm,
-            "headers": dict(message.headers),
-            "headers_to_attributes": dict(message.headers_to_attributes),
-            "attributes_to_headers": dict(message.attributes_to_headers),
-            "include_headers": sip_pb.SIPHeaderOptions.Name(message.include_headers),
+            **_headers_outputs(message),
             "ringing_timeout": _seconds(message, "ringing_timeout"),
             "max_call_duration": _seconds(message, "max_call_duration"),
             "krisp_enabled": message.krisp_enabled,
-            "media_encryption": sip_pb.SIPMediaEncryption.Name(message.media_encryption),
-            "media": _media_outputs(message),
+            **_media_fields_outputs(message),
         }
 
 
@@ -498,15 +538,7 @@ class SipOutboundTrunkSpec(SipSpec):
 
     @model_validator(mode="after")
     def _auth_pair(self, info: ValidationInfo) -> SipOutboundTrunkSpec:
-        if not self._unknown(info) & {"auth_username", "auth_password"}:
-            has_user = bool(self.auth_username)
-            has_password = bool(self.auth_password.get_secret_value())
-            if has_user != has_password:
-                missing = "auth_password" if has_user else "auth_username"
-                raise ValueError(
-                    f"auth_username and auth_password go together: set {missing} too, or "
-                    "neither (the provider's digest credentials)"
-                )
+        _check_auth_pair(self.auth_username, self.auth_password, self._unknown(info))
         return self
 
     def to_proto(self) -> sip_pb.SIPOutboundTrunkInfo:
@@ -519,12 +551,8 @@ class SipOutboundTrunkSpec(SipSpec):
             numbers=self.numbers,
             auth_username=self.auth_username,
             auth_password=self.auth_password.get_secret_value(),
-            headers=self.headers,
-            headers_to_attributes=self.headers_to_attributes,
-            attributes_to_headers=self.attributes_to_headers,
-            include_headers=_enum_name(self.include_headers),
-            media_encryption=_enum_name(self.media_encryption),
-            media=_media_proto(self.media),
+            **_headers_proto(self),
+            **_media_fields_proto(self),
             from_host=self.from_host,
         )
 
@@ -539,12 +567,8 @@ class SipOutboundTrunkSpec(SipSpec):
             "numbers": list(message.numbers),
             "auth_username": message.auth_username,
             "auth_password": message.auth_password,
-            "headers": dict(message.headers),
-            "headers_to_attributes": dict(message.headers_to_attributes),
-            "attributes_to_headers": dict(message.attributes_to_headers),
-            "include_headers": sip_pb.SIPHeaderOptions.Name(message.include_headers),
-            "media_encryption": sip_pb.SIPMediaEncryption.Name(message.media_encryption),
-            "media": _media_outputs(message),
+            **_headers_outputs(message),
+            **_media_fields_outputs(message),
             "from_host": message.from_host,
         }
 
@@ -769,8 +793,7 @@ class SipDispatchRuleSpec(SipSpec):
             room_preset=self.room_preset,
             room_config=self.room_config.to_proto() if self.room_config is not None else None,
             krisp_enabled=self.krisp_enabled,
-            media_encryption=_enum_name(self.media_encryption),
-            media=_media_proto(self.media),
+            **_media_fields_proto(self),
         )
 
     @classmethod
@@ -787,8 +810,7 @@ class SipDispatchRuleSpec(SipSpec):
             "room_preset": message.room_preset,
             "room_config": _room_config_outputs(message),
             "krisp_enabled": message.krisp_enabled,
-            "media_encryption": sip_pb.SIPMediaEncryption.Name(message.media_encryption),
-            "media": _media_outputs(message),
+            **_media_fields_outputs(message),
         }
 
 

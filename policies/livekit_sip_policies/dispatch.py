@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .links import DISPATCH_RULE_DOC, TROUBLESHOOTING
-from .numbers import e164_problem, fix_number_formatting
+from .numbers import E164ListsRule
 from .rule import (
     DISPATCH_RULE,
     UNKNOWN,
@@ -19,7 +19,7 @@ from .rule import (
 )
 from .values import flag, string
 
-__all__ = ["RULE_KINDS", "register", "rule_kind"]
+__all__ = ["RULE_KINDS", "known_rule_kind", "register", "rule_kind"]
 
 DIRECT = "dispatch_rule_direct"
 INDIVIDUAL = "dispatch_rule_individual"
@@ -47,6 +47,20 @@ def rule_kind(props: Mapping[str, Any]) -> Any:
     if len(kinds) != 1:
         return None
     return kinds[0], props["rule"][kinds[0]]
+
+
+def known_rule_kind(props: Mapping[str, Any]) -> tuple[str, Any] | None:
+    """Like :func:`rule_kind`, with None also when the kinds are not known yet."""
+    kind = rule_kind(props)
+    return None if is_unknown(kind) else kind
+
+
+def _agents(props: Mapping[str, Any]) -> Any:
+    """``room_config.agents`` as set (None when room_config is not a mapping), or UNKNOWN."""
+    room_config = props.get("room_config")
+    if is_unknown(room_config):
+        return UNKNOWN
+    return room_config.get("agents") if isinstance(room_config, Mapping) else None
 
 
 class DispatchRuleOneKind(ResourceRule):
@@ -114,10 +128,7 @@ class DispatchRuleNamesAgent(ResourceRule):
     }
 
     def check(self, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[Finding]:
-        room_config = props.get("room_config")
-        if is_unknown(room_config):
-            return
-        agents = room_config.get("agents") if isinstance(room_config, Mapping) else None
+        agents = _agents(props)
         if is_unknown(agents):
             return
         if not isinstance(agents, list) or not agents:
@@ -164,11 +175,10 @@ class DispatchRuleDirectAgents(ResourceRule):
     resource_types = (DISPATCH_RULE,)
 
     def check(self, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[Finding]:
-        kind = rule_kind(props)
-        if is_unknown(kind) or kind is None or kind[0] != DIRECT:
+        kind = known_rule_kind(props)
+        if kind is None or kind[0] != DIRECT:
             return
-        room_config = props.get("room_config")
-        agents = room_config.get("agents") if isinstance(room_config, Mapping) else None
+        agents = _agents(props)
         if isinstance(agents, list) and agents:
             yield Finding(
                 "names agents on a direct rule: only the call that creates the room gets one",
@@ -193,8 +203,8 @@ class DispatchRuleSharedRoom(ResourceRule):
     resource_types = (DISPATCH_RULE,)
 
     def check(self, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[Finding]:
-        kind = rule_kind(props)
-        if is_unknown(kind) or kind is None:
+        kind = known_rule_kind(props)
+        if kind is None:
             return
         name, body = kind
         if name == DIRECT:
@@ -228,10 +238,10 @@ class DispatchRuleHidesPhoneNumber(ResourceRule):
         hidden = flag(props, "hide_phone_number")
         if is_unknown(hidden) or hidden:
             return
-        kind = rule_kind(props)
+        kind = known_rule_kind(props)
         where = (
             "room names and participants"
-            if not is_unknown(kind) and kind is not None and kind[0] == INDIVIDUAL
+            if kind is not None and kind[0] == INDIVIDUAL
             else "participants"
         )
         yield Finding(f"is not set: caller numbers appear in {where}", "hide_phone_number")
@@ -251,8 +261,8 @@ class DispatchRulePinDigits(ResourceRule):
     resource_types = (DISPATCH_RULE,)
 
     def check(self, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[Finding]:
-        kind = rule_kind(props)
-        if is_unknown(kind) or kind is None:
+        kind = known_rule_kind(props)
+        if kind is None:
             return
         name, body = kind
         pin = string(body.get("pin"))
@@ -260,7 +270,7 @@ class DispatchRulePinDigits(ResourceRule):
             yield Finding("is not digits only: callers cannot type it", f"rule.{name}.pin")
 
 
-class DispatchRuleNumbersE164(ResourceRule):
+class DispatchRuleNumbersE164(E164ListsRule):
     id = "LKSDR007"
     title = "Dispatch rule numbers are strict E.164"
     description = (
@@ -275,23 +285,6 @@ class DispatchRuleNumbersE164(ResourceRule):
     resource_types = (DISPATCH_RULE,)
 
     FIELDS = ("inbound_numbers", "numbers")
-
-    def check(self, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[Finding]:
-        for field in self.FIELDS:
-            values = props.get(field)
-            if not isinstance(values, list):
-                continue
-            for index, value in enumerate(values):
-                if not isinstance(value, str):
-                    continue
-                problem = e164_problem(value)
-                if problem:
-                    yield Finding(problem, f"{field}[{index}]")
-
-    def remediate(
-        self, props: Mapping[str, Any], config: Mapping[str, Any]
-    ) -> dict[str, Any] | None:
-        return fix_number_formatting(props, self.FIELDS)
 
 
 RULES: tuple[type[ResourceRule], ...] = (

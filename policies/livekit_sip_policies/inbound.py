@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .links import INBOUND_TRUNK_DOC, TROUBLESHOOTING
-from .numbers import e164_problem, fix_number_formatting
+from .numbers import E164ListsRule
 from .rule import (
     INBOUND_TRUNK,
     Enforcement,
@@ -17,12 +17,12 @@ from .rule import (
     Severity,
     is_unknown,
 )
-from .values import strings, text
+from .values import credential_pair_findings, strings, text
 
 __all__ = ["address_problem", "register", "server_drops_address"]
 
 
-class InboundNumbersE164(ResourceRule):
+class InboundNumbersE164(E164ListsRule):
     id = "LKSIN001"
     title = "Inbound trunk numbers are strict E.164"
     description = (
@@ -40,23 +40,6 @@ class InboundNumbersE164(ResourceRule):
     resource_types = (INBOUND_TRUNK,)
 
     FIELDS = ("numbers", "allowed_numbers")
-
-    def check(self, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[Finding]:
-        for field in self.FIELDS:
-            values = props.get(field)
-            if not isinstance(values, list):
-                continue
-            for index, value in enumerate(values):
-                if is_unknown(value) or not isinstance(value, str):
-                    continue
-                problem = e164_problem(value)
-                if problem:
-                    yield Finding(problem, field=f"{field}[{index}]")
-
-    def remediate(
-        self, props: Mapping[str, Any], config: Mapping[str, Any]
-    ) -> dict[str, Any] | None:
-        return fix_number_formatting(props, self.FIELDS)
 
 
 class InboundNotOpen(ResourceRule):
@@ -197,14 +180,7 @@ class InboundAuthPair(ResourceRule):
     resource_types = (INBOUND_TRUNK,)
 
     def check(self, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[Finding]:
-        username = text(props, "auth_username")
-        password = text(props, "auth_password")
-        if is_unknown(username) or is_unknown(password):
-            return
-        if username and not password:
-            yield Finding("is empty while auth_username is set", "auth_password")
-        elif password and not username:
-            yield Finding("is empty while auth_password is set", "auth_username")
+        return credential_pair_findings(props)
 
 
 RULES: tuple[type[ResourceRule], ...] = (

@@ -8,12 +8,21 @@ number for trunk conflicts and trunk matching.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, ClassVar
 
 import phonenumbers
 
-__all__ = ["canonical_e164", "e164_problem", "fix_number_formatting", "normalize_number"]
+from .rule import Finding, ResourceRule
+
+__all__ = [
+    "E164ListsRule",
+    "canonical_e164",
+    "e164_findings",
+    "e164_problem",
+    "fix_number_formatting",
+    "normalize_number",
+]
 
 # The Go code, livekit/protocol ``livekit/sip.go`` (v1.50.5-0.20260728075222-28e604c046c6, the
 # version livekit-server v1.13.5 builds with)::
@@ -65,6 +74,25 @@ def e164_problem(value: str) -> str | None:
     return None
 
 
+def e164_findings(
+    props: Mapping[str, Any], fields: Iterable[str], allowed: tuple[str, ...] = ()
+) -> Iterator[Finding]:
+    """A finding for each known entry of the list ``fields`` that is not strict E.164.
+
+    Entries listed in ``allowed`` (e.g. '*') pass; unknown and non-string entries are skipped.
+    """
+    for field in fields:
+        values = props.get(field)
+        if not isinstance(values, list):
+            continue
+        for index, value in enumerate(values):
+            if not isinstance(value, str) or value in allowed:
+                continue
+            problem = e164_problem(value)
+            if problem:
+                yield Finding(problem, f"{field}[{index}]")
+
+
 def fix_number_formatting(props: Mapping[str, Any], fields: Iterable[str]) -> dict[str, Any] | None:
     """``props`` with '+'-prefixed numbers of ``fields`` rewritten in strict E.164, or None.
 
@@ -88,3 +116,21 @@ def fix_number_formatting(props: Mapping[str, Any], fields: Iterable[str]) -> di
             new_values.append(value)
         fixed[field] = new_values
     return fixed if changed else None
+
+
+class E164ListsRule(ResourceRule):
+    """A rule that every entry of the list fields ``FIELDS`` is strict E.164 (or ``ALLOWED``).
+
+    The fix rewrites '+'-prefixed numbers of those fields in strict E.164 form.
+    """
+
+    FIELDS: ClassVar[tuple[str, ...]]
+    ALLOWED: ClassVar[tuple[str, ...]] = ()
+
+    def check(self, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[Finding]:
+        return e164_findings(props, self.FIELDS, self.ALLOWED)
+
+    def remediate(
+        self, props: Mapping[str, Any], config: Mapping[str, Any]
+    ) -> dict[str, Any] | None:
+        return fix_number_formatting(props, self.FIELDS)

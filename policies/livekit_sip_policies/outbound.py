@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .links import OUTBOUND_TRUNK_DOC, REGION_PINNING_DOC, TROUBLESHOOTING
-from .numbers import e164_problem, fix_number_formatting, normalize_number
+from .numbers import E164ListsRule, normalize_number
 from .providers import DIGEST_PROVIDERS, host_of, provider_of
 from .rule import (
     OUTBOUND_TRUNK,
@@ -17,7 +17,7 @@ from .rule import (
     Severity,
     is_unknown,
 )
-from .values import strings, text
+from .values import credential_pair_findings, strings, text
 
 __all__ = ["SUPPORTED_COUNTRIES", "register"]
 
@@ -109,7 +109,7 @@ class OutboundProviderAddressShape(ResourceRule):
             )
 
 
-class OutboundNumbers(ResourceRule):
+class OutboundNumbers(E164ListsRule):
     id = "LKSOUT003"
     title = "Outbound trunk numbers are set and E.164 (or '*')"
     description = (
@@ -126,6 +126,9 @@ class OutboundNumbers(ResourceRule):
     url = OUTBOUND_TRUNK_DOC
     resource_types = (OUTBOUND_TRUNK,)
 
+    FIELDS = ("numbers",)
+    ALLOWED = ("*",)
+
     def check(self, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[Finding]:
         raw = props.get("numbers")
         if is_unknown(raw):
@@ -133,19 +136,7 @@ class OutboundNumbers(ResourceRule):
         if not raw:
             yield Finding("is empty: the trunk has no number to call from", "numbers")
             return
-        if not isinstance(raw, list):
-            return
-        for index, value in enumerate(raw):
-            if is_unknown(value) or not isinstance(value, str) or value == "*":
-                continue
-            problem = e164_problem(value)
-            if problem:
-                yield Finding(problem, f"numbers[{index}]")
-
-    def remediate(
-        self, props: Mapping[str, Any], config: Mapping[str, Any]
-    ) -> dict[str, Any] | None:
-        return fix_number_formatting(props, ("numbers",))
+        yield from super().check(props, config)
 
 
 class OutboundAuthPair(ResourceRule):
@@ -165,14 +156,7 @@ class OutboundAuthPair(ResourceRule):
     resource_types = (OUTBOUND_TRUNK,)
 
     def check(self, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[Finding]:
-        username = text(props, "auth_username")
-        password = text(props, "auth_password")
-        if is_unknown(username) or is_unknown(password):
-            return
-        if username and not password:
-            yield Finding("is empty while auth_username is set", "auth_password")
-        elif password and not username:
-            yield Finding("is empty while auth_password is set", "auth_username")
+        return credential_pair_findings(props)
 
 
 class OutboundDigestProviderAuth(ResourceRule):

@@ -15,11 +15,12 @@ from typing import Any
 from .conflicts import (
     DispatchRuleKeys,
     InboundTrunkKeys,
+    TrunkConflict,
     dispatch_rule_conflicts,
     inbound_trunk_conflicts,
     inbound_trunk_overlaps,
 )
-from .dispatch import rule_kind
+from .dispatch import known_rule_kind
 from .links import DISPATCH_RULE_DOC, INBOUND_TRUNK_DOC, TELNYX_DOC, TROUBLESHOOTING
 from .numbers import normalize_number
 from .providers import provider_of
@@ -198,6 +199,16 @@ def _names(resources: Sequence[StackResource]) -> dict[str, str]:
     return {r.urn: r.name for r in resources}
 
 
+def _inbound_keys(resources: Sequence[StackResource]) -> list[InboundTrunkKeys]:
+    """The keys of the inbound trunks whose numbers are known."""
+    return [k for t in _of_type(resources, INBOUND_TRUNK) if (k := _trunk_keys(t))]
+
+
+def _both_take(pair: TrunkConflict) -> str:
+    """What two inbound trunks both take, as the findings word it."""
+    return "both take " + _describe_trunk_conflict(pair.number, pair.allowed_number)
+
+
 def _describe_trunk_conflict(number: str, allowed: str | None) -> str:
     called = f"number '{number}'" if number else "any called number (no numbers set)"
     if allowed is None:
@@ -228,12 +239,10 @@ class InboundTrunkConflicts(StackRule):
     def check(
         self, resources: Sequence[StackResource], config: Mapping[str, Any]
     ) -> Iterable[Finding]:
-        keys = [k for t in _of_type(resources, INBOUND_TRUNK) if (k := _trunk_keys(t))]
         names = _names(resources)
-        for conflict in inbound_trunk_conflicts(keys):
+        for conflict in inbound_trunk_conflicts(_inbound_keys(resources)):
             yield Finding(
-                f"conflicts with inbound trunk '{names[conflict.first]}': both take "
-                + _describe_trunk_conflict(conflict.number, conflict.allowed_number),
+                f"conflicts with inbound trunk '{names[conflict.first]}': {_both_take(conflict)}",
                 "allowed_numbers" if conflict.allowed_number else "numbers",
                 conflict.second,
             )
@@ -258,12 +267,11 @@ class InboundTrunkOverlaps(StackRule):
     def check(
         self, resources: Sequence[StackResource], config: Mapping[str, Any]
     ) -> Iterable[Finding]:
-        keys = [k for t in _of_type(resources, INBOUND_TRUNK) if (k := _trunk_keys(t))]
         names = _names(resources)
-        for overlap in inbound_trunk_overlaps(keys):
+        for overlap in inbound_trunk_overlaps(_inbound_keys(resources)):
             yield Finding(
-                f"a call can match both this trunk and '{names[overlap.first]}': both take "
-                + _describe_trunk_conflict(overlap.number, overlap.allowed_number),
+                f"a call can match both this trunk and '{names[overlap.first]}': "
+                f"{_both_take(overlap)}",
                 "numbers",
                 overlap.second,
             )
@@ -272,8 +280,8 @@ class InboundTrunkOverlaps(StackRule):
 def _dispatch_keys(
     rule: StackResource, resources: Sequence[StackResource]
 ) -> DispatchRuleKeys | None:
-    kind = rule_kind(rule.props)
-    if is_unknown(kind) or kind is None:
+    kind = known_rule_kind(rule.props)
+    if kind is None:
         return None
     pin = string(kind[1].get("pin"))
     inbound_numbers = strings(rule.props, "inbound_numbers")

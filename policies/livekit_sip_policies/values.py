@@ -7,12 +7,12 @@ that an unknown value always means "cannot tell" (no finding) and never a crash.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
-from .rule import UNKNOWN, is_unknown
+from .rule import UNKNOWN, Finding, is_unknown
 
-__all__ = ["contains_unknown", "flag", "string", "strings", "text"]
+__all__ = ["contains_unknown", "credential_pair_findings", "flag", "string", "strings", "text"]
 
 
 def contains_unknown(value: Any) -> bool:
@@ -28,12 +28,7 @@ def contains_unknown(value: Any) -> bool:
 
 def text(props: Mapping[str, Any], key: str) -> Any:
     """A string field: its value, '' when not set, UNKNOWN when not known yet."""
-    value = props.get(key)
-    if is_unknown(value):
-        return UNKNOWN
-    if value is None:
-        return ""
-    return value if isinstance(value, str) else str(value)
+    return string(props.get(key))
 
 
 def string(value: Any) -> Any:
@@ -63,3 +58,15 @@ def flag(props: Mapping[str, Any], key: str) -> Any:
     if isinstance(value, str):
         return value.strip().lower() == "true"
     return bool(value)
+
+
+def credential_pair_findings(props: Mapping[str, Any]) -> Iterator[Finding]:
+    """A finding when only one of auth_username and auth_password is set (on the empty one)."""
+    username = text(props, "auth_username")
+    password = text(props, "auth_password")
+    if is_unknown(username) or is_unknown(password):
+        return
+    if username and not password:
+        yield Finding("is empty while auth_username is set", "auth_password")
+    elif password and not username:
+        yield Finding("is empty while auth_password is set", "auth_username")
