@@ -27,7 +27,7 @@ $(VENV)/.installed: pyproject.toml
 
 lint: venv
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy
+	$(VENV)/bin/mypy components/livekit_sip_pulumi policies/livekit_sip_policies scripts/gen_rules_doc.py
 
 docs: venv
 	$(PY) scripts/gen_rules_doc.py
