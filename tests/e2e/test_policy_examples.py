@@ -113,3 +113,24 @@ def test_shipped_policy_configs_pass_the_quickstart(tmp_path, clean_livekit, con
     result = preview(tmp_path, clean_livekit, EXAMPLES / "quickstart", path)
     assert result.ok, result.error
     assert [(e.policy, e.enforcement) for e in result.policy_events] == []
+
+
+def test_stack_rules_judge_the_whole_stack_after_registration(tmp_path, clean_livekit):
+    """What the README says about stack rules: `preview` stops before anything exists, while an
+    update that skips the preview (the Automation API's `up`, `pulumi up --skip-preview`) has
+    created the resources by the time the stack rules run, and then fails."""
+    folder = EXAMPLES / "failures" / "unrouted-trunk"
+    assert not preview(tmp_path / "p", clean_livekit, folder).ok
+    assert clean_livekit.inbound_trunks() == []
+    stack = LocalStack(
+        project_name(folder),
+        program_from_dir(folder),
+        tmp_path / "u" / "state",
+        config=clean_livekit.config(),
+        secret_config=clean_livekit.secret_config(),
+    )
+    up = stack.up(policy_packs=[POLICY_PACK])
+    assert not up.ok
+    assert [(e.policy, e.enforcement) for e in up.policy_events] == [("LKSSTK005", "mandatory")]
+    assert len(clean_livekit.inbound_trunks()) == 1
+    assert stack.destroy().ok
