@@ -203,12 +203,12 @@ class LocalStack:
             )
         except auto.errors.CommandError as exc:
             return RunResult(ok=False, stdout="\n".join(out), policy_events=events, error=str(exc))
-        summary: dict[str, int] = {}
         outputs: dict[str, Any] = {}
         if op == "preview":
             summary = {str(k): v for k, v in result.change_summary.items()}
-        elif op == "up":
+        else:
             summary = dict(result.summary.resource_changes or {})
+        if op == "up":
             outputs = {k: v.value for k, v in result.outputs.items()}
         return RunResult(
             ok=True,
@@ -233,28 +233,10 @@ class LocalStack:
         return self._run("up", **self._policy_args(policy_packs, policy_config), **options)
 
     def refresh(self) -> RunResult:
-        events, collect = self._collector()
-        try:
-            result = self.stack.refresh(on_output=collect, color="never")
-        except auto.errors.CommandError as exc:
-            return RunResult(ok=False, stdout="\n".join(events), error=str(exc))
-        return RunResult(
-            ok=True,
-            stdout="\n".join(events),
-            change_summary=dict(result.summary.resource_changes or {}),
-        )
+        return self._run("refresh")
 
     def destroy(self) -> RunResult:
-        events, collect = self._collector()
-        try:
-            result = self.stack.destroy(on_output=collect, color="never")
-        except auto.errors.CommandError as exc:
-            return RunResult(ok=False, stdout="\n".join(events), error=str(exc))
-        return RunResult(
-            ok=True,
-            stdout="\n".join(events),
-            change_summary=dict(result.summary.resource_changes or {}),
-        )
+        return self._run("destroy")
 
     def outputs(self) -> dict[str, Any]:
         return {k: v.value for k, v in self.stack.outputs().items()}
