@@ -560,6 +560,48 @@ class CallerFilterIsNotCalledNumber(StackRule):
                     )
 
 
+class UniqueNames(StackRule):
+    id = "LKSSTK010"
+    title = "Objects of one kind have distinct names"
+    description = (
+        "No two inbound trunks, outbound trunks or dispatch rules of the stack share a name. "
+        "The LiveKit console, `lk sip ... list` and call logs show objects by name, and "
+        "livekit-sip-pulumi recognizes an object left behind by an interrupted update by its "
+        "name and declared fields: two identical objects with one name cannot be told apart."
+    )
+    severity = Severity.LOW
+    enforcement = Enforcement.ADVISORY
+    remediation = (
+        "Give each object its own name (it defaults to the Pulumi resource name; an explicit "
+        "name argument overrides it)."
+    )
+    url = TROUBLESHOOTING
+
+    KINDS = (
+        (INBOUND_TRUNK, "inbound trunk"),
+        (OUTBOUND_TRUNK, "outbound trunk"),
+        (DISPATCH_RULE, "dispatch rule"),
+    )
+
+    def check(
+        self, resources: Sequence[StackResource], config: Mapping[str, Any]
+    ) -> Iterable[Finding]:
+        for resource_type, kind in self.KINDS:
+            first: dict[str, StackResource] = {}
+            for resource in _of_type(resources, resource_type):
+                name = text(resource.props, "name")
+                if is_unknown(name) or not name:
+                    continue
+                if name in first:
+                    yield Finding(
+                        f"'{name}' is also the name of {kind} '{first[name].name}'",
+                        "name",
+                        resource.urn,
+                    )
+                else:
+                    first[name] = resource
+
+
 RULES: tuple[type[StackRule], ...] = (
     DispatchTrunkReferences,
     InboundTrunkConflicts,
@@ -570,6 +612,7 @@ RULES: tuple[type[StackRule], ...] = (
     TelnyxReferAttested,
     UninspectableObjects,
     CallerFilterIsNotCalledNumber,
+    UniqueNames,
 )
 
 

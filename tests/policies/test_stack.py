@@ -4,10 +4,25 @@ from __future__ import annotations
 
 import pytest
 from livekit_sip_policies import UNKNOWN, Finding
-from livekit_sip_policies.rule import INBOUND_TRUNK
+from livekit_sip_policies.rule import DISPATCH_RULE, INBOUND_TRUNK, OUTBOUND_TRUNK
 from livekit_sip_policies.stack import trunk_refs
 
-from .helpers import SECRET, Case, dispatch, fail, inbound, ok, outbound, resource, run, urn
+from .helpers import (
+    DISPATCH,
+    INBOUND,
+    OUTBOUND,
+    SECRET,
+    Case,
+    changed,
+    dispatch,
+    fail,
+    inbound,
+    ok,
+    outbound,
+    resource,
+    run,
+    urn,
+)
 
 A = "+15105550100"
 B = "+14155550100"
@@ -20,6 +35,12 @@ out = outbound("out")
 new_support = inbound("support", sip_trunk_id=UNKNOWN)
 new_sales = inbound("sales", sip_trunk_id=UNKNOWN, numbers=[B])
 new_out = outbound("out", sip_trunk_id=UNKNOWN)
+
+
+def named(type_: str, resource_name: str, name: object):
+    """A resource whose LiveKit ``name`` differs from its Pulumi resource name."""
+    baseline = {INBOUND_TRUNK: INBOUND, OUTBOUND_TRUNK: OUTBOUND, DISPATCH_RULE: DISPATCH}[type_]
+    return resource(type_, resource_name, changed(baseline, {"name": name}))
 
 
 def deps(*resources) -> dict[str, list[str]]:
@@ -384,6 +405,39 @@ CASES = [
             "inbound_numbers[1]",
             dispatch("calls").urn,
         ),
+    ),  # LKSSTK010 distinct names
+    ok("LKSSTK010", "distinct", [support, sales, out, dispatch("calls")]),
+    ok(
+        "LKSSTK010",
+        "same_name_other_kinds",
+        [
+            inbound("line"),
+            named(OUTBOUND_TRUNK, "line2", "line"),
+            named(DISPATCH_RULE, "r", "line"),
+        ],
+    ),
+    ok("LKSSTK010", "unknown_name", [support, named(INBOUND_TRUNK, "support2", UNKNOWN)]),
+    ok("LKSSTK010", "unnamed", [named(INBOUND_TRUNK, "a", ""), named(INBOUND_TRUNK, "b", "")]),
+    fail(
+        "LKSSTK010",
+        "two_trunks_one_name",
+        [support, sales, named(INBOUND_TRUNK, "support-copy", "support")],
+        Finding(
+            "'support' is also the name of inbound trunk 'support'",
+            "name",
+            inbound("support-copy").urn,
+        ),
+    ),
+    fail(
+        "LKSSTK010",
+        "dispatch_rules",
+        [
+            named(DISPATCH_RULE, "a", "calls"),
+            named(DISPATCH_RULE, "b", "calls"),
+            named(DISPATCH_RULE, "c", "calls"),
+        ],
+        Finding("'calls' is also the name of dispatch rule 'a'", "name", dispatch("b").urn),
+        Finding("'calls' is also the name of dispatch rule 'a'", "name", dispatch("c").urn),
     ),
 ]
 
