@@ -75,6 +75,35 @@ class SlowCreateProxy:
         self.listener.close()
 
 
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (read from /proc), children before grandchildren."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found: list[int] = []
+    queue = [pid]
+    while queue:
+        for child in children.get(queue.pop(0), []):
+            found.append(child)
+            queue.append(child)
+    return found
+
+
+def kill_tree(pid: int) -> None:
+    """SIGKILL ``pid``'s process group and every descendant: the engine starts each provider in
+    a process group of its own, which a kill of the update's group alone would orphan."""
+    below = descendants(pid)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGKILL)
+    for child in below:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(child, signal.SIGKILL)
+
+
 def test_rerun_after_interrupted_create_converges(tmp_path: Path, clean_livekit) -> None:
     port = urlparse(clean_livekit.url).port
     assert port is not None
@@ -99,12 +128,12 @@ def test_rerun_after_interrupted_create_converges(tmp_path: Path, clean_livekit)
             assert runner.poll() is None, runner.stdout.read().decode() if runner.stdout else ""
             assert time.monotonic() < deadline, "the create never reached LiveKit"
             time.sleep(0.2)
-        os.killpg(runner.pid, signal.SIGKILL)
+        kill_tree(runner.pid)
         runner.wait(timeout=30)
     finally:
         proxy.close()
         if runner.poll() is None:
-            os.killpg(runner.pid, signal.SIGKILL)
+            kill_tree(runner.pid)
     [orphan] = clean_livekit.outbound_trunks()
 
     # Re-run against the server directly: the same program, the same state.
