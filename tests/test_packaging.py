@@ -1,0 +1,110 @@
+"""The distribution as users get it: the built wheel, installed outside the source tree.
+
+The suite otherwise runs against the editable install, which would hide a module or data file
+missing from the wheel.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import sysconfig
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _build_wheel(out: Path) -> tuple[Path, str]:
+    # Build from a copy: setuptools writes build/ and *.egg-info next to the sources.
+    source = out.parent / "source"
+    shutil.copytree(
+        ROOT,
+        source,
+        ignore=shutil.ignore_patterns(
+            ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", ".pulumi*"
+        ),
+    )
+    built = subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out), "."],
+        capture_output=True,
+        text=True,
+        cwd=source,
+    )
+    log = built.stdout + built.stderr
+    assert built.returncode == 0, log
+    wheels = list(out.glob("livekit_sip_pulumi-*.whl"))
+    assert len(wheels) == 1, log
+    return wheels[0], log
+
+
+def test_wheel_builds_cleanly_and_installs_both_packages(tmp_path: Path) -> None:
+    wheel, log = _build_wheel(tmp_path / "dist")
+    # No deprecation warnings from our own build configuration (e.g. the license table).
+    assert "Deprecat" not in log, log
+
+    names = zipfile.ZipFile(wheel).namelist()
+    for package in ("livekit_sip_pulumi", "livekit_sip_policies"):
+        assert f"{package}/__init__.py" in names
+        assert f"{package}/py.typed" in names
+    assert not any(name.startswith(("tests/", "examples/", "scripts/")) for name in names)
+
+    # Install the wheel (not the tree) into a fresh virtualenv. Its dependencies come from the
+    # test environment's site-packages, added by a .pth file; .pth files found there are not
+    # processed, so the editable install of the source tree stays invisible.
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    site = Path(
+        subprocess.run(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    )
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-index",
+            "--target",
+            str(site),
+            str(wheel),
+        ],
+        check=True,
+    )
+    (site / "test-deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+
+    probe = r"""
+import json, importlib.metadata as md
+import livekit_sip_pulumi, livekit_sip_policies
+from livekit_sip_pulumi import SipInboundTrunk, AgentPhoneLine
+from livekit_sip_policies.pack import build_policies
+meta = md.metadata("livekit-sip-pulumi")
+print(json.dumps({
+    "components": livekit_sip_pulumi.__file__,
+    "policies": livekit_sip_policies.__file__,
+    "policy_count": len(build_policies()),
+    "license": meta.get("License-Expression"),
+}))
+"""
+    ran = subprocess.run(
+        [str(python), "-W", "error::DeprecationWarning", "-c", probe],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert ran.returncode == 0, ran.stderr
+    facts = json.loads(ran.stdout.strip().splitlines()[-1])
+    for key in ("components", "policies"):
+        assert Path(facts[key]).is_relative_to(site), facts
+        assert not Path(facts[key]).is_relative_to(ROOT), facts
+    assert facts["policy_count"] >= 29
+    assert facts["license"] == "Apache-2.0"
