@@ -64,6 +64,7 @@ __all__ = [
     "evaluate",
     "match_dispatch_rule",
     "match_trunk",
+    "room_regex",
     "route",
 ]
 
@@ -426,9 +427,30 @@ class AuthResult:
         return self.match.error
 
 
+def _bad_source(call: Call) -> str | None:
+    """Both server calls refuse a source address that is set and not an IP::
+
+        _, err := netip.ParseAddr(call.SourceIp)
+        if call.SourceIp != "" && err != nil {
+            return nil, twirp.WrapError(twirp.NewError(twirp.InvalidArgument, err.Error()), err)
+        }
+
+    An empty source address is let through (with a warning in the server's log).
+    """
+    if call.source_ip and _parse_addr(call.source_ip) is None:
+        return f"source address {call.source_ip!r} is not an IP address"
+    return None
+
+
 def authenticate(trunks: Sequence[Mapping[str, Any]], call: Call) -> AuthResult:
     """``GetSIPTrunkAuthentication``: ``matchSIPTrunk(ctx, "", call)`` then
-    ``InboundTrunkAuthPrompt(trunk)`` (ID, username, password, realm of the trunk)."""
+    ``InboundTrunkAuthPrompt(trunk)`` (ID, username, password, realm of the trunk).
+
+    A refused call (source address not an IP, several trunks matched) has ``error`` set.
+    """
+    bad_source = _bad_source(call)
+    if bad_source is not None:
+        return AuthResult(TrunkMatch(None, "empty", (), bad_source), "")
     match = match_trunk(trunks, Call(**{**call.__dict__, "trunk_id": ""}))
     username = _s(match.trunk, "auth_username") if match.trunk is not None else ""
     return AuthResult(match, username)
@@ -645,6 +667,12 @@ def match_dispatch_rule(
 # --- the answer ---------------------------------------------------------------------------------
 
 
+def room_regex(pattern: str) -> re.Pattern[str]:
+    """The room names ``pattern`` stands for (:data:`RANDOM` = the server's random suffix)."""
+    random = f"[{re.escape(RANDOM_ALPHABET)}]{{{RANDOM_SIZE}}}"
+    return re.compile(random.join(re.escape(p) for p in pattern.split(RANDOM)))
+
+
 @dataclass(frozen=True)
 class Route:
     """What the server answers for a call (``EvaluateSIPDispatchRulesResponse``), explained.
@@ -695,9 +723,7 @@ class Route:
         return None if self.random_room else self.room_pattern
 
     def room_regex(self) -> re.Pattern[str]:
-        parts = self.room_pattern.split(RANDOM)
-        random = f"[{re.escape(RANDOM_ALPHABET)}]{{{RANDOM_SIZE}}}"
-        return re.compile(random.join(re.escape(p) for p in parts))
+        return room_regex(self.room_pattern)
 
     def explain(self) -> str:
         """One paragraph: trunk, rule, outcome and why."""
@@ -809,6 +835,9 @@ def evaluate(
 
     The random suffix of a room name is :data:`RANDOM` in :attr:`Route.room_pattern`.
     """
+    bad_source = _bad_source(call)
+    if bad_source is not None:
+        return Route(call, ERROR, TrunkMatch(None, "empty", ()), error=bad_source)
     trunk_match = match_trunk(trunks, call)
     if trunk_match.error is not None:
         return Route(call, ERROR, trunk_match, error=trunk_match.error)
@@ -909,4 +938,6 @@ def route(
         )
         return Route(call, AUTH_FAILED, failed, error=error, auth=auth)
     result = evaluate(trunks, rules, Call(**{**call.__dict__, "trunk_id": auth.trunk_id}))
-    return Route(**{**result.__dict__, "auth": auth})
+    # The trunk is the one authentication matched; its checks explain the match better.
+    trunk = auth.match if auth.trunk_id == result.trunk_id else result.trunk
+    return Route(**{**result.__dict__, "auth": auth, "trunk": trunk})

@@ -15,6 +15,7 @@ adds a random suffix), participant identity, name and attributes, agents, krisp,
 from __future__ import annotations
 
 import collections
+import dataclasses
 import json
 import os
 import random
@@ -31,6 +32,8 @@ from google.protobuf import json_format
 from livekit import api
 from livekit_sip_policies import routing
 from livekit_sip_policies.routing import Call
+
+from ..policies.test_routing import CASES, Case, matches
 
 pytestmark = pytest.mark.e2e
 
@@ -328,9 +331,10 @@ def redis_address(livekit: Any) -> str:
     return match.group(1)
 
 
-@pytest.fixture
-def oracle(sip_oracle_binary: Path, clean_livekit: Any) -> Iterator[SipOracle]:
-    client = SipOracle(sip_oracle_binary, redis_address(clean_livekit))
+@pytest.fixture(scope="module")
+def oracle(sip_oracle_binary: Path, livekit: Any) -> Iterator[SipOracle]:
+    """One oracle process for the module, stopped at the end (stdin closed, then by PID)."""
+    client = SipOracle(sip_oracle_binary, redis_address(livekit))
     try:
         yield client
     finally:
@@ -381,9 +385,12 @@ def server_view(answer: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _error_kind(message: str) -> str:
+    """The kind of refusal, in words both the server's and the simulator's messages contain."""
     for kind in ("Multiple default SIP Trunks matched", "Multiple SIP Trunks matched"):
         if kind in message:
             return kind
+    if "ParseAddr" in message or "is not an IP address" in message:
+        return "source address is not an IP"
     return message
 
 
@@ -508,3 +515,83 @@ def test_oracle_binary_is_cached(sip_oracle_binary: Path) -> None:
     )
     assert "up to date" in again.stderr
     assert sip_oracle_binary.stat().st_mtime_ns == before
+
+
+# --- the hand-written cases of tests/policies/test_routing.py, on the server -------------------
+
+
+async def _create_case(lk: Any, case: Case) -> dict[str, str]:
+    """Create the case's objects; placeholder ID -> the server's ID."""
+    ids: dict[str, str] = {}
+    for trunk in case.trunks:
+        fields = {k: v for k, v in trunk.items() if k != "sip_trunk_id"}
+        info = json_format.ParseDict(fields, api.SIPInboundTrunkInfo())
+        created = await lk.sip.create_inbound_trunk(api.CreateSIPInboundTrunkRequest(trunk=info))
+        ids[trunk["sip_trunk_id"]] = created.sip_trunk_id
+    for rule in case.rules:
+        fields = {k: v for k, v in rule.items() if k != "sip_dispatch_rule_id"}
+        fields["trunk_ids"] = [ids.get(t, t) for t in fields.get("trunk_ids", [])]
+        info = json_format.ParseDict(fields, api.SIPDispatchRuleInfo())
+        created = await lk.sip.create_dispatch_rule(
+            api.CreateSIPDispatchRuleRequest(dispatch_rule=info)
+        )
+        ids[rule["sip_dispatch_rule_id"]] = created.sip_dispatch_rule_id
+    return ids
+
+
+def _case_view(answer: Mapping[str, Any], names: Mapping[str, str]) -> dict[str, Any]:
+    """The server's answer in the shape of ``Case.expect``."""
+    if "error" in answer:
+        return {"result": routing.ERROR, "error": _error_kind(answer["error"]["message"])}
+    r = answer["response"]
+    view = server_view(answer)
+    view["trunk"] = names.get(view["trunk"], view["trunk"])
+    view["rule"] = names.get(view["rule"], view["rule"])
+    view.setdefault("attributes", r.get("participantAttributes", {}))
+    return view
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_hand_written_cases_on_server(clean_livekit: Any, oracle: SipOracle, case: Case) -> None:
+    ids = clean_livekit.call(lambda lk: _create_case(lk, case))
+    names = {ids[t["sip_trunk_id"]]: t["name"] for t in case.trunks}
+    names.update({ids[r["sip_dispatch_rule_id"]]: r["name"] for r in case.rules})
+    call = dataclasses.replace(case.call, trunk_id=ids.get(case.call.trunk_id, case.call.trunk_id))
+    answer, auth_answer = oracle.ask([oracle_request(call), oracle_request(call, "auth")])
+
+    expect = dict(case.expect)
+    if "attributes" in expect:
+        expect["attributes"] = {
+            k: ids.get(v, v) if isinstance(v, str) else v for k, v in expect["attributes"].items()
+        }
+    if "error" in expect:
+        expect["error"] = _error_kind(expect["error"])
+    assert matches(expect, _case_view(answer, names)) == [], answer
+
+    # The simulator on the objects as created (the server's IDs) agrees field by field.
+    trunks = [{**t, "sip_trunk_id": ids[t["sip_trunk_id"]]} for t in case.trunks]
+    rules = [
+        {
+            **r,
+            "sip_dispatch_rule_id": ids[r["sip_dispatch_rule_id"]],
+            "trunk_ids": [ids.get(t, t) for t in r.get("trunk_ids", [])],
+        }
+        for r in case.rules
+    ]
+    server = server_view(answer)
+    route = routing.evaluate(trunks, rules, call)
+    assert simulator_view(route, server.get("room")) == server, route.explain()
+    project = Project(trunks, rules, [call])
+    server_auth, our_auth = compare_auth(project, call, auth_answer)
+    assert our_auth == server_auth
+    if case.auth:
+        auth_view = {
+            "error": server_auth.get("error", ""),
+            "trunk": names.get(server_auth.get("trunk", ""), server_auth.get("trunk", "")),
+            "username": server_auth.get("username", ""),
+            "password": server_auth.get("password", False),
+        }
+        want = dict(case.auth)
+        if "error" in want:
+            want["error"] = _error_kind(want["error"])
+        assert matches(want, auth_view) == []

@@ -101,6 +101,23 @@ func ask(ctx context.Context, client rpc.IOInfoClient, c *call) (proto.Message, 
 	return nil, fmt.Errorf("unknown op %q (want evaluate or auth)", c.Op)
 }
 
+// warmUp waits until the server answers: psrpc subscribes to the answers in the background,
+// so the first requests of a fresh client can go unanswered ("no response from servers").
+func warmUp(ctx context.Context, client rpc.IOInfoClient) error {
+	probe := &call{Op: "auth", From: "sip-oracle-warm-up", To: "sip-oracle-warm-up"}
+	var err error
+	for i := 0; i < 30; i++ {
+		rctx, cancel := context.WithTimeout(ctx, time.Second)
+		_, err = ask(rctx, client, probe)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("livekit-server does not answer IOInfo requests: %w", err)
+}
+
 func run() error {
 	addr := flag.String("redis", "127.0.0.1:6379", "the Redis address livekit-server uses")
 	timeout := flag.Duration("timeout", 5*time.Second, "timeout of one request")
@@ -114,6 +131,10 @@ func run() error {
 	}
 	client, err := rpc.NewIOInfoClient(psrpc.NewRedisMessageBus(rc))
 	if err != nil {
+		return err
+	}
+
+	if err := warmUp(ctx, client); err != nil {
 		return err
 	}
 

@@ -1,0 +1,463 @@
+"""The routing simulator on hand-written cases.
+
+Each case of :data:`CASES` pins a behaviour of livekit-server v1.13.5's routing, several of
+them surprising (rule numbers compared as written, a rule naming the trunk beating a better
+rule without trunk_ids, a trunk ID that yields no trunk at all). tests/e2e/
+test_routing_differential.py runs the same table against the real server, so the expectations
+below are the server's answers, not the simulator's.
+
+Trunk and rule IDs here are placeholders ('ST_<name>', 'SDR_<name>'); the e2e test replaces
+them with the IDs the server assigns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from livekit_sip_policies import routing
+from livekit_sip_policies.routing import Call
+
+TO = "+15105550100"
+FROM = "+14155550001"
+IP = "203.0.113.7"
+
+
+def trunk(name: str, **fields: Any) -> dict[str, Any]:
+    return {"sip_trunk_id": f"ST_{name}", "name": name, **fields}
+
+
+def rule(name: str, kind: str, *, trunks: tuple[str, ...] = (), **fields: Any) -> dict[str, Any]:
+    bodies = {
+        "direct": ("dispatch_rule_direct", {"room_name": f"room-{name}"}),
+        "individual": ("dispatch_rule_individual", {"room_prefix": "call-"}),
+        "callee": ("dispatch_rule_callee", {"room_prefix": "callee-"}),
+    }
+    key, body = bodies[kind]
+    body = {**body, **fields.pop("body", {})}
+    return {
+        "sip_dispatch_rule_id": f"SDR_{name}",
+        "name": name,
+        "rule": {key: body},
+        "trunk_ids": [f"ST_{t}" for t in trunks],
+        **fields,
+    }
+
+
+AGENT = {"room_config": {"agents": [{"agent_name": "support-agent", "metadata": ""}]}}
+
+
+@dataclass(frozen=True)
+class Case:
+    """A project, a call, and what the server answers (only the keys given are compared).
+
+    ``expect`` keys: result, trunk (name, '' for none), rule (name), room (a pattern with
+    ``{random}``), identity, name, agents, krisp, encryption, error (a part of the message),
+    attributes (a subset; 'ST_x' values stand for trunk x's ID).
+    """
+
+    name: str
+    trunks: list[dict[str, Any]]
+    rules: list[dict[str, Any]]
+    call: Call
+    expect: Mapping[str, Any]
+    notes: str = ""
+    auth: Mapping[str, Any] = field(default_factory=dict)
+
+
+QUICKSTART_TRUNK = trunk("support", numbers=[TO], krisp_enabled=True)
+QUICKSTART_RULE = rule("support", "individual", trunks=("support",), **AGENT)
+
+CASES: list[Case] = [
+    Case(
+        "quickstart: a room per caller, the agent dispatched",
+        [QUICKSTART_TRUNK],
+        [QUICKSTART_RULE],
+        Call(TO, FROM, IP, call_id="SCL_test"),
+        {
+            "result": "accept",
+            "trunk": "support",
+            "rule": "support",
+            "room": "call-_+14155550001_{random}",
+            "identity": "sip_+14155550001",
+            "name": "Phone +14155550001",
+            "agents": ["support-agent"],
+            "krisp": True,
+            "attributes": {
+                "sip.phoneNumber": FROM,
+                "sip.trunkPhoneNumber": TO,
+                "sip.trunkID": "ST_support",
+                "sip.callID": "SCL_test",
+            },
+        },
+    ),
+    Case(
+        "trunk numbers are compared normalized",
+        [trunk("t", numbers=["1 (510) 555-0100"])],
+        [rule("r", "callee", trunks=("t",), body={"randomize": True})],
+        Call(TO, FROM, IP),
+        {"result": "accept", "trunk": "t", "room": "callee-_+15105550100_{random}"},
+    ),
+    Case(
+        "rule numbers are compared as written",
+        [trunk("t", numbers=[TO])],
+        [rule("r", "direct", trunks=("t",), numbers=["15105550100"])],
+        Call(TO, FROM, IP),
+        {"result": "drop", "trunk": "t", "rule": ""},
+        "the trunk matches the normalized number, the rule's numbers must be written as called",
+    ),
+    Case(
+        "rule inbound_numbers are compared as written",
+        [trunk("t", numbers=[TO])],
+        [rule("r", "direct", trunks=("t",), inbound_numbers=["1 415 555 0001"])],
+        Call(TO, FROM, IP),
+        {"result": "drop", "trunk": "t"},
+    ),
+    Case(
+        "a rule naming the trunk beats a better rule without trunk_ids",
+        [trunk("t", numbers=[TO])],
+        [
+            rule("specific", "callee", trunks=("t",)),
+            rule("wildcard", "direct", numbers=[TO], inbound_numbers=[FROM]),
+        ],
+        Call(TO, FROM, IP),
+        {"result": "accept", "rule": "specific", "room": "callee-_+15105550100"},
+        "priority 2102 beats 100: specific rules are preferred before priorities count",
+    ),
+    Case(
+        "a PIN rule asks for the PIN",
+        [trunk("t", numbers=[TO])],
+        [rule("pin", "direct", trunks=("t",), body={"pin": "1234"})],
+        Call(TO, FROM, IP),
+        {"result": "request_pin", "trunk": "t", "rule": "pin"},
+    ),
+    Case(
+        "the right PIN joins the room",
+        [trunk("t", numbers=[TO])],
+        [rule("pin", "direct", trunks=("t",), body={"pin": "1234"})],
+        Call(TO, FROM, IP, pin="1234"),
+        {"result": "accept", "rule": "pin", "room": "room-pin"},
+    ),
+    Case(
+        "a wrong PIN matches no rule, not even an open one",
+        [trunk("t", numbers=[TO])],
+        [
+            rule("pin", "direct", trunks=("t",), body={"pin": "1234"}),
+            rule("open", "individual", trunks=("t",), numbers=[TO]),
+        ],
+        Call(TO, FROM, IP, pin="0000"),
+        {"result": "drop", "trunk": "t"},
+    ),
+    Case(
+        "a call that cannot enter a PIN gets the open rule",
+        [trunk("t", numbers=[TO])],
+        [
+            rule("pin", "direct", trunks=("t",), body={"pin": "1234"}),
+            rule("open", "individual", trunks=("t",), numbers=[TO]),
+        ],
+        Call(TO, FROM, IP, no_pin=True),
+        {"result": "accept", "rule": "open", "room": "call-_+14155550001_{random}"},
+    ),
+    Case(
+        "the ID of a trunk the call does not pass gives no trunk at all",
+        [trunk("t", numbers=[TO], allowed_numbers=["+14155550002"])],
+        [rule("specific", "direct", trunks=("t",)), rule("wildcard", "callee")],
+        Call(TO, FROM, IP, trunk_id="ST_t"),
+        {
+            "result": "accept",
+            "trunk": "",
+            "rule": "wildcard",
+            "attributes": {"sip.trunkID": "ST_t"},
+        },
+        "matchSIPTrunk returns the (nil) result of matching the one trunk; the attribute still "
+        "carries the requested ID",
+    ),
+    Case(
+        "two trunks take the call: refused",
+        [trunk("open", numbers=[TO]), trunk("filtered", numbers=[TO], allowed_numbers=[FROM])],
+        [rule("r", "direct")],
+        Call(TO, FROM, IP),
+        {"result": "error", "error": "Multiple SIP Trunks matched"},
+        "the server accepts both trunks (one has allowed_numbers), not a call that passes both",
+        {"error": "Multiple SIP Trunks matched"},
+    ),
+    Case(
+        "two default trunks take the call: refused",
+        [
+            trunk("any", allowed_addresses=["203.0.113.0/24"]),
+            trunk("filtered", allowed_addresses=[IP], allowed_numbers=[FROM]),
+        ],
+        [rule("r", "direct")],
+        Call(TO, FROM, IP),
+        {"result": "error", "error": "Multiple default SIP Trunks matched"},
+    ),
+    Case(
+        "a trunk with numbers wins over a default trunk",
+        [trunk("any", allowed_addresses=["203.0.113.0/24"]), trunk("t", numbers=[TO])],
+        [rule("r", "direct")],
+        Call(TO, FROM, IP),
+        {"result": "accept", "trunk": "t"},
+    ),
+    Case(
+        "a CIDR in allowed_addresses admits the call",
+        [trunk("t", numbers=[TO], allowed_addresses=["198.51.100.0/24"])],
+        [rule("r", "direct", trunks=("t",))],
+        Call(TO, FROM, "198.51.100.77"),
+        {"result": "accept", "trunk": "t"},
+    ),
+    Case(
+        "an address outside allowed_addresses finds no trunk",
+        [trunk("t", numbers=[TO], allowed_addresses=["198.51.100.0/24"])],
+        [rule("r", "direct", trunks=("t",))],
+        Call(TO, FROM, IP),
+        {"result": "drop", "trunk": ""},
+    ),
+    Case(
+        "a host name in allowed_addresses matches the caller's host",
+        [trunk("t", numbers=[TO], allowed_addresses=["sip.telnyx.com"])],
+        [rule("r", "direct", trunks=("t",))],
+        Call(TO, FROM, IP, from_host="sip.telnyx.com"),
+        {"result": "accept", "trunk": "t", "attributes": {"sip.hostname": "sip.telnyx.com"}},
+    ),
+    Case(
+        "no source address passes allowed_addresses",
+        [trunk("t", numbers=[TO], allowed_addresses=["198.51.100.0/24"])],
+        [rule("r", "direct", trunks=("t",))],
+        Call(TO, FROM, ""),
+        {"result": "accept", "trunk": "t"},
+    ),
+    Case(
+        "a source address that is not an IP is refused",
+        [trunk("t", numbers=[TO])],
+        [rule("r", "direct")],
+        Call(TO, FROM, "not-an-ip"),
+        {"result": "error", "error": "not an IP"},
+        "",
+        {"error": "not an IP"},
+    ),
+    Case(
+        "hide_phone_number hashes the identity and keeps four digits",
+        [trunk("t", numbers=[TO])],
+        [rule("r", "individual", trunks=("t",), hide_phone_number=True)],
+        Call(TO, FROM, IP),
+        {
+            "result": "accept",
+            "room": "call-_0001_{random}",
+            "identity": "sip_653b70552e9e4b88",
+            "name": "Phone 0001",
+            "attributes": {"sip.phoneNumber": None},
+        },
+    ),
+    Case(
+        "hide_phone_number keeps one digit of a short caller",
+        [trunk("t", numbers=[TO])],
+        [rule("r", "individual", trunks=("t",), hide_phone_number=True)],
+        Call(TO, "4321", IP),
+        {"result": "accept", "room": "call-_1_{random}", "name": "Phone 1"},
+    ),
+    Case(
+        "equal priorities: the smaller room name wins",
+        [trunk("t", numbers=[TO])],
+        [
+            rule("b", "direct", numbers=[TO]),
+            rule("a", "direct", inbound_numbers=[FROM]),
+        ],
+        Call(TO, FROM, IP),
+        {"result": "accept", "rule": "a", "room": "room-a"},
+    ),
+    Case(
+        "no trunk: only rules without trunk_ids apply",
+        [trunk("t", numbers=["+15105550199"])],
+        [rule("r", "direct", trunks=("t",)), rule("w", "callee", body={"room_prefix": ""})],
+        Call(TO, FROM, IP),
+        {"result": "accept", "trunk": "", "rule": "w", "room": TO},
+    ),
+    Case(
+        "the rule's encryption wins over the trunk's, unless DISABLE",
+        [trunk("t", numbers=[TO], media_encryption="SIP_MEDIA_ENCRYPT_REQUIRE")],
+        [
+            rule(
+                "r",
+                "direct",
+                trunks=("t",),
+                media_encryption="SIP_MEDIA_ENCRYPT_ALLOW",
+                media={"encryption": "SIP_MEDIA_ENCRYPT_DISABLE"},
+            )
+        ],
+        Call(TO, FROM, IP),
+        {"result": "accept", "encryption": "SIP_MEDIA_ENCRYPT_REQUIRE"},
+    ),
+    Case(
+        "trunk credentials: the auth answer names the trunk and its user",
+        [trunk("t", numbers=[TO], auth_username="acme", auth_password="pw-not-shown")],
+        [rule("r", "direct", trunks=("t",))],
+        Call(TO, FROM, IP),
+        {"result": "accept", "trunk": "t"},
+        "",
+        {"trunk": "t", "username": "acme", "password": True},
+    ),
+]
+
+
+def observed(route: routing.Route, names: Mapping[str, str]) -> dict[str, Any]:
+    """The simulator's answer in the shape of :attr:`Case.expect` (IDs -> names)."""
+    view: dict[str, Any] = {
+        "result": route.result,
+        "trunk": names.get(route.trunk_id, route.trunk_id),
+        "rule": names.get(route.rule_id, route.rule_id),
+        "room": route.room_pattern,
+        "identity": route.participant_identity,
+        "name": route.participant_name,
+        "agents": list(route.agents),
+        "krisp": route.krisp,
+        "encryption": route.media_encryption,
+        "error": route.error or "",
+        "attributes": dict(route.attributes),
+    }
+    return view
+
+
+def matches(expect: Mapping[str, Any], view: Mapping[str, Any]) -> list[str]:
+    """The expectations ``view`` does not meet (room patterns and error parts allowed)."""
+    misses = []
+    for key, want in expect.items():
+        got = view.get(key)
+        if key == "error":
+            ok = want in (got or "")
+        elif key == "attributes":
+            ok = all((got or {}).get(k) == v for k, v in want.items())
+        elif key == "room" and routing.RANDOM in want and got and routing.RANDOM not in got:
+            ok = routing.room_regex(want).fullmatch(got) is not None
+        else:
+            ok = got == want
+        if not ok:
+            misses.append(f"{key}: expected {want!r}, got {got!r}")
+    return misses
+
+
+def _names(case: Case) -> dict[str, str]:
+    out = {t["sip_trunk_id"]: t["name"] for t in case.trunks}
+    out.update({r["sip_dispatch_rule_id"]: r["name"] for r in case.rules})
+    return out
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_simulator_answers_like_the_server(case: Case) -> None:
+    route = routing.evaluate(case.trunks, case.rules, case.call)
+    assert matches(case.expect, observed(route, _names(case))) == [], route.explain()
+
+
+@pytest.mark.parametrize(
+    "case", [c for c in CASES if c.auth], ids=[c.name for c in CASES if c.auth]
+)
+def test_authentication_answers_like_the_server(case: Case) -> None:
+    auth = routing.authenticate(case.trunks, case.call)
+    names = _names(case)
+    view = {
+        "error": auth.error or "",
+        "trunk": names.get(auth.trunk_id, auth.trunk_id),
+        "username": auth.username,
+        "password": bool((auth.match.trunk or {}).get("auth_password")),
+    }
+    assert matches(case.auth, view) == []
+
+
+# --- explanations and the bridge's flow ---------------------------------------------------------
+
+
+def test_explain_names_trunk_rule_room_and_agent() -> None:
+    route = routing.route([QUICKSTART_TRUNK], [QUICKSTART_RULE], Call(TO, FROM, IP))
+    text = route.explain()
+    assert "'support' (ST_support) matched (specific)" in text
+    assert "dispatch rule 'support' (SDR_support) selected (priority 2101" in text
+    assert "ACCEPT: a new room 'call-_+14155550001_{random}'" in text
+    assert "agents ['support-agent']" in text
+    assert route.room_name is None and route.random_room
+
+
+def test_explain_says_which_filter_each_trunk_failed() -> None:
+    trunks = [
+        trunk("a", numbers=[TO], allowed_numbers=["+14155550002"]),
+        trunk("b", numbers=[TO], allowed_addresses=["198.51.100.0/24"]),
+        trunk("c", numbers=["+15105550199"]),
+    ]
+    route = routing.evaluate(trunks, [rule("r", "direct", trunks=("a",))], Call(TO, FROM, IP))
+    assert route.result == routing.DROP
+    failed = {c.name: c.failed_on for c in route.trunk.checks}
+    assert failed == {"a": "allowed_numbers", "b": "allowed_addresses"}
+    text = route.explain()
+    assert "'a' (ST_a) failed on allowed_numbers" in text
+    assert "'b' (ST_b) failed on allowed_addresses" in text
+    assert "trunk_ids" in text or "names trunks and the call has none" in text
+
+
+def test_trunk_not_listed_for_another_number_is_not_examined() -> None:
+    # SelectSIPInboundTrunk lists trunks for the called number only (and default trunks).
+    match = routing.match_trunk([trunk("c", numbers=["+15105550199"])], Call(TO, FROM, IP))
+    assert match.trunk is None and match.checks == () and match.match_type == "empty"
+
+
+def test_drop_lists_candidates_and_why_they_were_skipped() -> None:
+    rules = [
+        rule("numbers", "direct", trunks=("t",), numbers=["15105550100"]),
+        rule("pin", "direct", trunks=("t",), body={"pin": "1"}),
+    ]
+    route = routing.evaluate([trunk("t", numbers=[TO])], rules, Call(TO, FROM, IP, pin="2"))
+    assert route.result == routing.DROP
+    skipped = {c.name: c.skipped for c in route.selection.candidates}  # type: ignore[union-attr]
+    assert skipped == {
+        "numbers": "called number '+15105550100' is not in numbers ['15105550100']",
+        "pin": "the call's PIN is not this rule's",
+    }
+
+
+def test_route_rejects_a_caller_with_the_wrong_user_name() -> None:
+    trunks = [trunk("t", numbers=[TO], auth_username="acme", auth_password="x")]
+    rules = [rule("r", "direct", trunks=("t",))]
+    bad = routing.route(trunks, rules, Call(TO, FROM, IP, auth_username="other"))
+    assert bad.result == routing.AUTH_FAILED
+    assert "user 'acme'" in (bad.error or "") and "'other'" in (bad.error or "")
+    assert "x" not in (bad.error or "").replace("'", " ").split()
+    good = routing.route(trunks, rules, Call(TO, FROM, IP, auth_username="acme"))
+    assert good.result == routing.ACCEPT and good.trunk_id == "ST_t"
+    assert good.auth is not None and good.auth.username == "acme"
+
+
+def test_route_passes_the_authenticated_trunk_to_evaluation() -> None:
+    trunks = [trunk("t", numbers=[TO])]
+    result = routing.route(trunks, [rule("r", "direct", trunks=("t",))], Call(TO, FROM, IP))
+    assert result.call.trunk_id == "ST_t" and result.result == routing.ACCEPT
+
+
+def test_priorities_follow_the_server_table() -> None:
+    assert routing.dispatch_rule_priority(rule("a", "direct", body={"pin": "1"})) == 2000
+    assert routing.dispatch_rule_priority(rule("a", "individual", numbers=[TO])) == 1101
+    assert (
+        routing.dispatch_rule_priority(
+            rule("a", "callee", numbers=[TO], inbound_numbers=[FROM], body={"pin": "1"})
+        )
+        == 2
+    )
+    assert routing.dispatch_rule_priority({"rule": {}}) == 2**31 - 1
+
+
+@pytest.mark.parametrize(
+    ("source", "mask", "expected"),
+    [
+        ("198.51.100.77", "198.51.100.0/24", True),
+        ("198.51.100.77", "198.51.100.77", True),
+        ("198.51.100.77", "198.51.100.7", False),
+        ("2001:db8::5", "2001:db8::/32", True),
+        ("::ffff:198.51.100.77", "198.51.100.0/24", False),  # Go: 4in6 is not in a v4 prefix
+        ("198.51.100.77", "198.51.100.0/255.255.255.0", False),  # ParsePrefix wants bits
+        ("198.51.100.77", "198.51.100.0/024", False),
+        ("198.51.100.77", "198.51.100.0/33", False),
+        ("198.51.100.77", "sip.example.com", False),
+        ("198.51.100.77", "10.0.0.0/8 ", True),  # invalid masks are ignored: none left
+    ],
+)
+def test_address_masks(source: str, mask: str, expected: bool) -> None:
+    t = trunk("t", numbers=[TO], allowed_addresses=[mask])
+    assert (routing.match_trunk([t], Call(TO, FROM, source)).trunk is not None) == expected
