@@ -109,10 +109,10 @@ class Call:
     auth_username: str | None = None
     call_id: str = ""
 
-    def describe(self) -> str:
+    def describe(self, label: str = "call") -> str:
         where = f" at {self.source_ip}" if self.source_ip else ""
         pin = f" with PIN {self.pin!r}" if self.pin else ""
-        return f"call from {self.from_!r}{where} to {self.to!r}{pin}"
+        return f"{label} from {self.from_!r}{where} to {self.to!r}{pin}"
 
 
 # --- reading plain dicts ------------------------------------------------------------------------

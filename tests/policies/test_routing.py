@@ -17,8 +17,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from livekit_sip_policies import routing
+from livekit_sip_policies import UNKNOWN, Finding, routing
 from livekit_sip_policies.routing import Call
+from livekit_sip_policies.stack import routing_objects
+
+from .helpers import dispatch, fail, inbound, ok
 
 TO = "+15105550100"
 FROM = "+14155550001"
@@ -461,3 +464,136 @@ def test_priorities_follow_the_server_table() -> None:
 def test_address_masks(source: str, mask: str, expected: bool) -> None:
     t = trunk("t", numbers=[TO], allowed_addresses=[mask])
     assert (routing.match_trunk([t], Call(TO, FROM, source)).trunk is not None) == expected
+
+
+# --- LKSSTK011: routing expectations in the policy pack ------------------------------------------
+# The table joins tests/policies/test_stack.py's CASES: run there, and read by the meta-tests.
+
+
+# The first preview of a new stack: every ID unknown, trunk_ids resolved through dependencies.
+new_line = inbound("support", sip_trunk_id=UNKNOWN)
+new_rule = dispatch("calls", {"trunk_ids": [new_line.urn]}, trunk_ids=[UNKNOWN])
+pin_rule = dispatch(
+    "pin-calls",
+    {"trunk_ids": [new_line.urn]},
+    trunk_ids=[UNKNOWN],
+    rule={"dispatch_rule_direct": {"room_name": "staff", "pin": "4321"}},
+)
+NEW_STACK = [new_line, new_rule]
+
+
+def calls(*entries: dict[str, Any]) -> dict[str, Any]:
+    return {"calls": list(entries)}
+
+
+CUSTOMER = {"from": FROM, "to": TO, "sourceIp": IP}
+OUTSIDER = {"from": FROM, "to": TO, "sourceIp": "198.51.100.1"}
+
+EXPECTATION_CASES = [
+    ok("LKSSTK011", "no_calls_configured", NEW_STACK),
+    ok(
+        "LKSSTK011",
+        "agent_room_trunk_rule",
+        NEW_STACK,
+        **calls(
+            {
+                **CUSTOMER,
+                "expect": {
+                    "agent": "support-agent",
+                    "room": "call-_0001_{random}",
+                    "trunk": "support",
+                    "rule": "calls",
+                    "identity": "sip_653b70552e9e4b88",
+                },
+            },
+            {**OUTSIDER, "expect": "drop"},
+        ),
+    ),
+    ok(
+        "LKSSTK011",
+        "pin_prompt_then_room",
+        [new_line, new_rule, pin_rule],
+        **calls(
+            {**CUSTOMER, "expect": {"pin": True, "rule": "pin-calls"}},
+            {**CUSTOMER, "pin": "4321", "expect": {"room": "staff", "agents": ["support-agent"]}},
+        ),
+    ),
+    ok(
+        "LKSSTK011",
+        "unknown_numbers_cannot_tell",
+        [inbound("support", sip_trunk_id=UNKNOWN, numbers=UNKNOWN), new_rule],
+        **calls({**CUSTOMER, "expect": "drop"}),
+    ),
+    fail(
+        "LKSSTK011",
+        "dropped_by_allowed_addresses",
+        NEW_STACK,
+        Finding(
+            "call #1 from '+14155550001' at 198.51.100.1 to '+15105550100': expected agent "
+            "'support-agent', but it is dropped (trunk: no trunk, no dispatch rule matches).\n"
+            "Why: call from '+14155550001' at 198.51.100.1 to '+15105550100':\n"
+            "  no inbound trunk matched: 'support' (<support>) failed on allowed_addresses: "
+            "source '198.51.100.1' is not in allowed_addresses ['203.0.113.0/24']\n"
+            "  no dispatch rule matched: 'calls' (<calls>) names trunks and the call has none\n"
+            "  DROP: the call is hung up ('No SIP Dispatch Rules matched')",
+            "calls[0]",
+            new_line.urn,
+        ),
+        **calls({**OUTSIDER, "expect": {"agent": "support-agent"}}),
+    ),
+    fail(
+        "LKSSTK011",
+        "pin_rule_takes_every_call",
+        [new_line, new_rule, pin_rule],
+        Finding(
+            "open line from '+14155550001' at 203.0.113.7 to '+15105550100': expected agent "
+            "'support-agent', but the caller is asked for the PIN of rule 'pin-calls'.\n"
+            "Why: call from '+14155550001' at 203.0.113.7 to '+15105550100':\n"
+            "  trunk 'support' (<support>) matched (specific)\n"
+            "  dispatch rule 'pin-calls' (<pin-calls>) selected (priority 2000: the "
+            "highest-priority rule naming the call's trunk)\n"
+            "  REQUEST_PIN: the caller is asked for the rule's PIN",
+            "calls[0]",
+            pin_rule.urn,
+        ),
+        **calls({**CUSTOMER, "name": "open line", "expect": {"agent": "support-agent"}}),
+    ),
+    fail(
+        "LKSSTK011",
+        "malformed_entries",
+        NEW_STACK,
+        Finding("policy config entry misses to, expect", "calls[0]"),
+        Finding(
+            "policy config entry expect 'dropped' is not one of drop, refused, accept or an object",
+            "calls[1]",
+        ),
+        Finding(
+            "policy config entry expect has unknown keys ['agnt'] (known: agent, agents, room, "
+            "pin, trunk, rule, identity)",
+            "calls[2]",
+        ),
+        **calls(
+            {"from": FROM},
+            {**CUSTOMER, "expect": "dropped"},
+            {**CUSTOMER, "expect": {"agnt": "x"}},
+        ),
+    ),
+]
+
+
+def test_routing_objects_resolve_new_stack_references() -> None:
+    objects = routing_objects(NEW_STACK)
+    assert objects is not None
+    assert [t["sip_trunk_id"] for t in objects.trunks] == ["<support>"]
+    assert [r["trunk_ids"] for r in objects.rules] == [["<support>"]]
+    assert "auth_password" not in objects.trunks[0]
+    assert objects.names["<calls>"] == ["calls", "calls"]
+
+
+def test_routing_objects_use_known_ids() -> None:
+    line = inbound("support", sip_trunk_id="ST_support")
+    rule = dispatch("calls", trunk_ids=["ST_support"], sip_dispatch_rule_id="SDR_x")
+    objects = routing_objects([line, rule])
+    assert objects is not None
+    assert objects.rules[0]["trunk_ids"] == ["ST_support"]
+    assert objects.rules[0]["sip_dispatch_rule_id"] == "SDR_x"
