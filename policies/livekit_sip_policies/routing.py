@@ -59,6 +59,8 @@ __all__ = [
     "RuleSelection",
     "TrunkCheck",
     "TrunkMatch",
+    "admits_caller",
+    "agents_of",
     "authenticate",
     "dispatch_rule_priority",
     "evaluate",
@@ -282,6 +284,11 @@ def _match_addr_masks(source_ip: str, host: str, masks: Sequence[str]) -> bool:
     if not valid:
         return True
     return any(mask == host or _match_addr_mask(ip, mask) for mask in valid)
+
+
+def admits_caller(number: str, allowed: Sequence[str]) -> bool:
+    """Whether a trunk's ``allowed_numbers`` admit the caller ``number``."""
+    return _match_numbers(number, allowed)
 
 
 def _match_numbers(number: str, allowed: Sequence[str]) -> bool:
@@ -789,6 +796,11 @@ def _merge_encryption(first: str | None, second: str | None) -> str | None:
     if first == second:
         return second
     return first if second == ENCRYPT_DISABLE else second
+
+
+def agents_of(rule: Mapping[str, Any]) -> tuple[str, ...]:
+    """The agent names a dispatch rule's ``room_config.agents`` dispatches."""
+    return _agents(rule)
 
 
 def _agents(rule: Mapping[str, Any]) -> tuple[str, ...]:

@@ -25,6 +25,7 @@ from .expectations import parse_expectations, unmet
 from .links import DISPATCH_RULE_DOC, INBOUND_TRUNK_DOC, TELNYX_DOC, TROUBLESHOOTING
 from .numbers import normalize_number
 from .providers import provider_of
+from .routing import admits_caller, agents_of
 from .routing import route as simulate_route
 from .rule import (
     COMPONENT_TYPE_PREFIX,
@@ -754,6 +755,72 @@ class RoutingExpectations(StackRule):
                 yield Finding(message, f"{CALLS_KEY}[{expectation.index}]", urn)
 
 
+class NumbersReachAgents(StackRule):
+    id = "LKSSTK012"
+    title = "Every inbound number can reach an agent"
+    description = (
+        "For each number of an inbound trunk that dispatch rules route, some rule that "
+        "dispatches an agent can take a call to it: its numbers include the number (or are "
+        "empty) and its inbound_numbers admit a caller the trunk accepts. Otherwise every call "
+        "to the number ends in a room without an agent, or is dropped. Reported only when "
+        "certain (PINs, wildcard rules and number formats get the benefit of the doubt), and "
+        "only when some rule for the trunk dispatches an agent (LKSDR002 covers the others)."
+    )
+    severity = Severity.HIGH
+    enforcement = Enforcement.ADVISORY
+    remediation = (
+        "Add the number to the numbers of a dispatch rule with room_config.agents (or empty "
+        "its numbers), or widen the rule's inbound_numbers; check with a routing expectation "
+        "(LKSSTK011)."
+    )
+    url = DISPATCH_RULE_DOC
+
+    def check(
+        self, resources: Sequence[StackResource], config: Mapping[str, Any]
+    ) -> Iterable[Finding]:
+        objects = routing_objects(resources)
+        if objects is None:
+            return
+        for trunk in objects.trunks:
+            tid = trunk["sip_trunk_id"]
+            rules = [r for r in objects.rules if not r["trunk_ids"] or tid in r["trunk_ids"]]
+            if not rules or not any(agents_of(r) for r in rules):
+                continue  # LKSSTK005: no rule; LKSDR002: no rule dispatches an agent
+            allowed = strings(trunk, "allowed_numbers")
+            seen: set[str] = set()
+            for index, number in enumerate(strings(trunk, "numbers")):
+                key = normalize_number(number)
+                if key in seen:
+                    continue
+                seen.add(key)
+                why = [_why_no_agent(r, key, allowed, objects.names) for r in rules]
+                if all(why):
+                    yield Finding(
+                        f"calls to '{number}' never reach an agent: " + "; ".join(why),
+                        f"numbers[{index}]",
+                        objects.urns[tid],
+                    )
+
+
+def _why_no_agent(
+    rule: Mapping[str, Any], number: str, allowed: Sequence[str], names: Mapping[str, list[str]]
+) -> str:
+    """Why ``rule`` never puts an agent on a call to ``number`` ('' when it can)."""
+    name = (names.get(rule["sip_dispatch_rule_id"]) or ["?"])[0]
+    if not agents_of(rule):
+        return f"rule '{name}' dispatches no agent"
+    numbers = strings(rule, "numbers")
+    if numbers and all(normalize_number(n) != number for n in numbers):
+        return f"rule '{name}' takes only calls to {numbers}"
+    callers = strings(rule, "inbound_numbers")
+    if callers and not any(admits_caller(c, allowed) for c in callers):
+        return (
+            f"rule '{name}' takes only callers {callers}, which the trunk's allowed_numbers "
+            f"{list(allowed)} turn away"
+        )
+    return ""
+
+
 RULES: tuple[type[StackRule], ...] = (
     DispatchTrunkReferences,
     InboundTrunkConflicts,
@@ -766,6 +833,7 @@ RULES: tuple[type[StackRule], ...] = (
     CallerFilterIsNotCalledNumber,
     UniqueNames,
     RoutingExpectations,
+    NumbersReachAgents,
 )
 
 

@@ -154,6 +154,17 @@ CASES: list[Case] = [
         {"result": "drop", "trunk": "t"},
     ),
     Case(
+        "one PIN rule on the trunk prompts every caller",
+        [trunk("t", numbers=[TO])],
+        [
+            rule("pin", "direct", trunks=("t",), body={"pin": "1234"}),
+            rule("open", "individual", trunks=("t",), **AGENT),
+        ],
+        Call(TO, FROM, IP),
+        {"result": "request_pin", "rule": "pin"},
+        "pin-protected rules have priorities 0-2 (+1000 per missing filter): 2000 beats 2101",
+    ),
+    Case(
         "a call that cannot enter a PIN gets the open rule",
         [trunk("t", numbers=[TO])],
         [
@@ -466,7 +477,7 @@ def test_address_masks(source: str, mask: str, expected: bool) -> None:
     assert (routing.match_trunk([t], Call(TO, FROM, source)).trunk is not None) == expected
 
 
-# --- LKSSTK011: routing expectations in the policy pack ------------------------------------------
+# --- LKSSTK011 (routing expectations) and LKSSTK012 (numbers reach agents) -----------------------
 # The table joins tests/policies/test_stack.py's CASES: run there, and read by the meta-tests.
 
 
@@ -489,7 +500,7 @@ def calls(*entries: dict[str, Any]) -> dict[str, Any]:
 CUSTOMER = {"from": FROM, "to": TO, "sourceIp": IP}
 OUTSIDER = {"from": FROM, "to": TO, "sourceIp": "198.51.100.1"}
 
-EXPECTATION_CASES = [
+ROUTING_RULE_CASES = [
     ok("LKSSTK011", "no_calls_configured", NEW_STACK),
     ok(
         "LKSSTK011",
@@ -576,6 +587,64 @@ EXPECTATION_CASES = [
             {"from": FROM},
             {**CUSTOMER, "expect": "dropped"},
             {**CUSTOMER, "expect": {"agnt": "x"}},
+        ),
+    ),
+]
+
+two_numbers = inbound("support", sip_trunk_id=UNKNOWN, numbers=[TO, "+15105550199"])
+only_199 = dispatch(
+    "calls", {"trunk_ids": [two_numbers.urn]}, trunk_ids=[UNKNOWN], numbers=["+15105550199"]
+)
+no_agent = dispatch(
+    "plain", {"trunk_ids": [two_numbers.urn]}, trunk_ids=[UNKNOWN], room_config={"agents": []}
+)
+ROUTING_RULE_CASES += [
+    ok("LKSSTK012", "agent_rule_for_the_trunk", NEW_STACK),
+    ok("LKSSTK012", "no_rule_is_lksstk005", [two_numbers]),
+    ok("LKSSTK012", "no_agent_anywhere_is_lksdr002", [two_numbers, no_agent]),
+    ok(
+        "LKSSTK012",
+        "number_written_differently_may_match",
+        [
+            two_numbers,
+            dispatch(
+                "calls",
+                {"trunk_ids": [two_numbers.urn]},
+                trunk_ids=[UNKNOWN],
+                numbers=["15105550100", "+1 510 555 0199"],
+            ),
+        ],
+    ),
+    ok(
+        "LKSSTK012",
+        "pin_rules_count",
+        [new_line, pin_rule],
+    ),
+    fail(
+        "LKSSTK012",
+        "rule_scoped_to_the_other_number",
+        [two_numbers, only_199, no_agent],
+        Finding(
+            "calls to '+15105550100' never reach an agent: rule 'calls' takes only calls to "
+            "['+15105550199']; rule 'plain' dispatches no agent",
+            "numbers[0]",
+            two_numbers.urn,
+        ),
+    ),
+    fail(
+        "LKSSTK012",
+        "callers_the_trunk_turns_away",
+        [
+            inbound("support", sip_trunk_id=UNKNOWN, allowed_numbers=["+14155550002"]),
+            dispatch(
+                "calls", {"trunk_ids": [new_line.urn]}, trunk_ids=[UNKNOWN], inbound_numbers=[FROM]
+            ),
+        ],
+        Finding(
+            "calls to '+15105550100' never reach an agent: rule 'calls' takes only callers "
+            "['+14155550001'], which the trunk's allowed_numbers ['+14155550002'] turn away",
+            "numbers[0]",
+            new_line.urn,
         ),
     ),
 ]

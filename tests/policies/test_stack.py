@@ -23,7 +23,7 @@ from .helpers import (
     run,
     urn,
 )
-from .test_routing import EXPECTATION_CASES
+from .test_routing import ROUTING_RULE_CASES
 
 A = "+15105550100"
 B = "+14155550100"
@@ -442,8 +442,8 @@ CASES = [
     ),
 ]
 
-# LKSSTK011 (routing expectations): its table lives with the routing simulator's tests.
-CASES += EXPECTATION_CASES
+# LKSSTK011-012 (routing): their table lives with the routing simulator's tests.
+CASES += ROUTING_RULE_CASES
 
 
 @pytest.mark.parametrize("case", CASES, ids=str)
