@@ -50,8 +50,13 @@ CALLERS = ["14155550001", "14155550002", "4915112345678"]
 PINS = ["1234", "9876"]
 ADDRESSES = ["203.0.113.7", "198.51.100.0/24", "192.0.2.128/25", "2001:db8::/32", "10.1.2.3"]
 HOSTS = ["sip.telnyx.com", "pstn.twilio.com"]
+# Masks the server ignores (isValidMask) or cannot parse: they must not admit or refuse calls.
+ODD_MASKS = ["*", "203.0.113.0/255.255.255.0", "198.51.100.0/024", "10.0.0.0/8, 203.0.113.7"]
 AGENTS = ["support-agent", "sales-agent"]
 ENCRYPTION = ["SIP_MEDIA_ENCRYPT_DISABLE", "SIP_MEDIA_ENCRYPT_ALLOW", "SIP_MEDIA_ENCRYPT_REQUIRE"]
+
+
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 
 
 def _grouped(d: str) -> str:
@@ -66,6 +71,9 @@ FORMATS: list[tuple[int, Callable[[str], str]]] = [
     (2, lambda d: "+" + _grouped(d)),
     (1, lambda d: "-".join([d[:1], d[1:4], d[4:7], d[7:]])),
     (1, lambda d: f"+{d[0]} ({d[1:4]}) {d[4:7]}-{d[7:]}"),
+    # Edges of the server's NormalizeNumber (a Go regexp: ASCII digits, `$` = end of text).
+    (1, lambda d: d + "\n"),
+    (1, lambda d: "+" + d.translate(ARABIC_INDIC)),
 ]
 
 
@@ -91,6 +99,8 @@ def random_trunk(rng: random.Random, index: int) -> dict[str, Any]:
     }
     if rng.random() < 0.35:
         trunk["allowed_addresses"] = rng.sample(ADDRESSES + HOSTS, rng.choice([1, 1, 2]))
+        if rng.random() < 0.15:
+            trunk["allowed_addresses"].append(rng.choice(ODD_MASKS))
     if rng.random() < 0.25 or not (trunk["numbers"] or trunk.get("allowed_addresses")):
         trunk["auth_username"] = f"user{index}"
         trunk["auth_password"] = f"pw-{rng.getrandbits(32):x}"
@@ -169,7 +179,7 @@ def random_call(
     declared_to += [n for r in rules for n in r.get("numbers", [])]
     declared_from = [n for t in trunks for n in t.get("allowed_numbers", [])]
     declared_from += [n for r in rules for n in r.get("inbound_numbers", [])]
-    addresses = [a for t in trunks for a in t.get("allowed_addresses", []) if a not in HOSTS]
+    addresses = [a for t in trunks for a in t.get("allowed_addresses", []) if a in ADDRESSES]
     roll = rng.random()
     to = (
         rng.choice(declared_to)
@@ -190,7 +200,9 @@ def random_call(
     source_ip = (
         _ip_in(rng, rng.choice(addresses))
         if addresses and roll < 0.5
-        else rng.choice(["203.0.113.99", "198.51.100.77", "2001:db8::5", "192.0.2.1"])
+        else rng.choice(
+            ["203.0.113.99", "198.51.100.77", "2001:db8::5", "192.0.2.1", "::ffff:203.0.113.7"]
+        )
         if roll < 0.95
         else ""
     )
