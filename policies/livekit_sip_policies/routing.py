@@ -34,6 +34,7 @@ like the bridge does.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import ipaddress
 import re
@@ -458,7 +459,7 @@ def authenticate(trunks: Sequence[Mapping[str, Any]], call: Call) -> AuthResult:
     bad_source = _bad_source(call)
     if bad_source is not None:
         return AuthResult(TrunkMatch(None, "empty", (), bad_source), "")
-    match = match_trunk(trunks, Call(**{**call.__dict__, "trunk_id": ""}))
+    match = match_trunk(trunks, dataclasses.replace(call, trunk_id=""))
     username = _s(match.trunk, "auth_username") if match.trunk is not None else ""
     return AuthResult(match, username)
 
@@ -949,7 +950,7 @@ def route(
             ),
         )
         return Route(call, AUTH_FAILED, failed, error=error, auth=auth)
-    result = evaluate(trunks, rules, Call(**{**call.__dict__, "trunk_id": auth.trunk_id}))
+    result = evaluate(trunks, rules, dataclasses.replace(call, trunk_id=auth.trunk_id))
     # The trunk is the one authentication matched; its checks explain the match better.
     trunk = auth.match if auth.trunk_id == result.trunk_id else result.trunk
-    return Route(**{**result.__dict__, "auth": auth, "trunk": trunk})
+    return dataclasses.replace(result, auth=auth, trunk=trunk)
