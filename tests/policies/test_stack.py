@@ -23,6 +23,7 @@ from .helpers import (
     run,
     urn,
 )
+from .test_routing import ROUTING_RULE_CASES
 
 A = "+15105550100"
 B = "+14155550100"
@@ -440,6 +441,9 @@ CASES = [
         Finding("'calls' is also the name of dispatch rule 'a'", "name", dispatch("c").urn),
     ),
 ]
+
+# LKSSTK011-012 (routing): their table lives with the routing simulator's tests.
+CASES += ROUTING_RULE_CASES
 
 
 @pytest.mark.parametrize("case", CASES, ids=str)

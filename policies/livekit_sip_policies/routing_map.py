@@ -1,0 +1,273 @@
+"""A map of the routing: numbers -> inbound trunks -> dispatch rules -> rooms and agents.
+
+Built from the routing simulator's inputs (trunks and rules as plain dicts with the protocol's
+field names), or from a ``pulumi stack export`` JSON (:func:`objects_from_stack_export`).
+Written as Graphviz DOT (rendered to SVG/PNG with the ``graphviz`` package and Graphviz's
+``dot``) or as Mermaid text. ``scripts/routing-map.py`` is the command-line front end.
+
+The edges follow the server's rules (see :mod:`.routing`): a called number reaches the trunks
+that list it (normalized) or list no numbers; a trunk reaches the rules that name it in
+trunk_ids, and the rules without trunk_ids (dashed: they apply only when no rule naming the
+trunk matches); each rule shows its filters, PIN and priority, and leads to its room pattern
+and agents.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .numbers import normalize_number
+from .routing import (
+    CALLEE,
+    DIRECT,
+    INDIVIDUAL,
+    agents_of,
+    dispatch_rule_priority,
+    pin_and_room,
+    rule_id,
+    rule_kind,
+    trunk_id,
+)
+from .rule import DISPATCH_RULE, INBOUND_TRUNK
+
+__all__ = [
+    "RoutingMap",
+    "build_map",
+    "load_objects",
+    "objects_from_stack_export",
+    "render",
+    "room_pattern",
+    "to_dot",
+    "to_mermaid",
+]
+
+ANY_NUMBER = "any number"
+
+
+@dataclass(frozen=True)
+class Node:
+    key: str
+    kind: str  # number, trunk, rule, room
+    label: str
+
+
+@dataclass(frozen=True)
+class Edge:
+    source: str
+    target: str
+    label: str = ""
+    fallback: bool = False
+
+
+@dataclass(frozen=True)
+class RoutingMap:
+    nodes: tuple[Node, ...]
+    edges: tuple[Edge, ...]
+
+
+def _strings(obj: Mapping[str, Any], key: str) -> list[str]:
+    value = obj.get(key)
+    return [str(v) for v in value] if isinstance(value, (list, tuple)) else []
+
+
+def room_pattern(rule: Mapping[str, Any]) -> str:
+    """The room a rule's calls join, with <caller>, <called> and <random> placeholders."""
+    kind = rule_kind(rule)
+    if kind is None:
+        return "(no rule kind)"
+    name, body = kind
+    if name == DIRECT:
+        return str(body.get("room_name") or "")
+    hidden = bool(rule.get("hide_phone_number"))
+    prefix = str(body.get("room_prefix") or "")
+    if name == INDIVIDUAL:
+        who = "<caller's last 4 digits>" if hidden else "<caller>"
+        room = f"{prefix}_{who}" if prefix else who
+        return room if body.get("no_randomness") else room + "_<random>"
+    assert name == CALLEE
+    room = f"{prefix}_<called>" if prefix else "<called>"
+    return room + "_<random>" if body.get("randomize") else room
+
+
+def _rule_label(rule: Mapping[str, Any]) -> str:
+    name = str(rule.get("name") or rule_id(rule))
+    lines = [f"rule {name}"]
+    _, pin = pin_and_room(rule) or ("", "")
+    if pin:
+        lines.append("PIN required")
+    callers = _strings(rule, "inbound_numbers")
+    if callers:
+        lines.append("callers: " + ", ".join(callers))
+    numbers = _strings(rule, "numbers")
+    if numbers:
+        lines.append("called: " + ", ".join(numbers))
+    lines.append(f"priority {dispatch_rule_priority(rule)}")
+    return "\n".join(lines)
+
+
+def _trunk_label(trunk: Mapping[str, Any]) -> str:
+    lines = [f"trunk {trunk.get('name') or trunk_id(trunk)}"]
+    allowed = _strings(trunk, "allowed_numbers")
+    if allowed:
+        lines.append("callers: " + ", ".join(allowed))
+    addresses = _strings(trunk, "allowed_addresses")
+    if addresses:
+        lines.append("from: " + ", ".join(addresses))
+    if trunk.get("auth_username"):
+        lines.append(f"auth: {trunk['auth_username']}")
+    return "\n".join(lines)
+
+
+def build_map(
+    trunks: Sequence[Mapping[str, Any]], rules: Sequence[Mapping[str, Any]]
+) -> RoutingMap:
+    """The routing map of these trunks and rules (the server's order: by ID)."""
+    nodes: dict[str, Node] = {}
+    edges: list[Edge] = []
+    trunks = sorted(trunks, key=trunk_id)
+    rules = sorted(rules, key=rule_id)
+    for trunk in trunks:
+        tkey = f"trunk:{trunk_id(trunk)}"
+        nodes[tkey] = Node(tkey, "trunk", _trunk_label(trunk))
+        numbers = _strings(trunk, "numbers")
+        for number in numbers or [ANY_NUMBER]:
+            norm = normalize_number(number) if number != ANY_NUMBER else number
+            nkey = f"number:{norm}"
+            nodes.setdefault(nkey, Node(nkey, "number", norm))
+            edges.append(Edge(nkey, tkey))
+    for rule in rules:
+        rkey = f"rule:{rule_id(rule)}"
+        nodes[rkey] = Node(rkey, "rule", _rule_label(rule))
+        agents = agents_of(rule)
+        room = room_pattern(rule)
+        okey = f"room:{rule_id(rule)}"
+        agent_text = "agents: " + ", ".join(agents) if agents else "no agent"
+        nodes[okey] = Node(okey, "room", f"room {room}\n{agent_text}")
+        edges.append(Edge(rkey, okey))
+        named = _strings(rule, "trunk_ids")
+        for trunk in trunks:
+            tkey = f"trunk:{trunk_id(trunk)}"
+            if not named:
+                edges.append(Edge(tkey, rkey, "no trunk_ids", fallback=True))
+            elif trunk_id(trunk) in named:
+                edges.append(Edge(tkey, rkey))
+        if not named and not trunks:
+            nodes.setdefault("trunk:", Node("trunk:", "trunk", "no trunk"))
+            edges.append(Edge("trunk:", rkey, "no trunk_ids", fallback=True))
+    return RoutingMap(tuple(nodes.values()), tuple(edges))
+
+
+_SHAPES = {
+    "number": ("ellipse", "#e8f0fe"),
+    "trunk": ("box", "#fef7e0"),
+    "rule": ("box", "#e6f4ea"),
+    "room": ("note", "#fce8e6"),
+}
+
+
+def _dot_quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def to_dot(routing_map: RoutingMap, title: str = "LiveKit SIP routing") -> str:
+    """Graphviz DOT text: numbers, trunks, rules and rooms left to right."""
+    ids = {node.key: f"n{i}" for i, node in enumerate(routing_map.nodes)}
+    lines = [
+        "digraph routing {",
+        "  rankdir=LR;",
+        f"  label={_dot_quote(title)}; labelloc=t; fontname=Helvetica;",
+        "  node [fontname=Helvetica, fontsize=11, style=filled];",
+        "  edge [fontname=Helvetica, fontsize=9];",
+    ]
+    for node in routing_map.nodes:
+        shape, color = _SHAPES[node.kind]
+        lines.append(
+            f"  {ids[node.key]} [label={_dot_quote(node.label)}, shape={shape}, "
+            f'fillcolor="{color}"];'
+        )
+    for edge in routing_map.edges:
+        attrs = []
+        if edge.label:
+            attrs.append(f"label={_dot_quote(edge.label)}")
+        if edge.fallback:
+            attrs.append("style=dashed")
+        suffix = f" [{', '.join(attrs)}]" if attrs else ""
+        lines.append(f"  {ids[edge.source]} -> {ids[edge.target]}{suffix};")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _mermaid_text(text: str) -> str:
+    return '"' + text.replace('"', "#quot;").replace("\n", "<br/>") + '"'
+
+
+def to_mermaid(routing_map: RoutingMap) -> str:
+    """Mermaid flowchart text (paste into Markdown as a ```mermaid block)."""
+    ids = {node.key: f"n{i}" for i, node in enumerate(routing_map.nodes)}
+    shapes = {
+        "number": ("([", "])"),
+        "trunk": ("[", "]"),
+        "rule": ("{{", "}}"),
+        "room": ("[/", "/]"),
+    }
+    lines = ["flowchart LR"]
+    for node in routing_map.nodes:
+        left, right = shapes[node.kind]
+        lines.append(f"  {ids[node.key]}{left}{_mermaid_text(node.label)}{right}")
+    for edge in routing_map.edges:
+        arrow = "-.->" if edge.fallback else "-->"
+        label = f"|{_mermaid_text(edge.label)}|" if edge.label else ""
+        lines.append(f"  {ids[edge.source]} {arrow}{label} {ids[edge.target]}")
+    return "\n".join(lines) + "\n"
+
+
+def render(dot: str, output: Path, fmt: str) -> Path:
+    """Render DOT text to ``output`` (svg or png) with the graphviz package and ``dot``."""
+    try:
+        import graphviz  # type: ignore[import-not-found,unused-ignore]
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise RuntimeError(
+            "rendering needs the graphviz Python package (pip install graphviz) and Graphviz's "
+            "dot (apt-get install graphviz); DOT and Mermaid text need neither"
+        ) from exc
+    data = graphviz.Source(dot).pipe(format=fmt)
+    output.write_bytes(data)
+    return output
+
+
+def objects_from_stack_export(
+    export: Mapping[str, Any],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Inbound trunks and dispatch rules of a ``pulumi stack export`` (their outputs).
+
+    Secret outputs (the trunk password) are not read.
+    """
+    deployment = export.get("deployment", export)
+    trunks: list[dict[str, Any]] = []
+    rules: list[dict[str, Any]] = []
+    for resource in deployment.get("resources") or []:
+        outputs = resource.get("outputs") or {}
+        name = str(resource.get("urn", "")).rsplit("::", 1)[-1]
+        plain = {
+            k: v
+            for k, v in outputs.items()
+            if not (isinstance(v, Mapping) and "ciphertext" in v) and k != "auth_password"
+        }
+        plain.setdefault("name", name)
+        if resource.get("type") == INBOUND_TRUNK:
+            trunks.append(plain)
+        elif resource.get("type") == DISPATCH_RULE:
+            rules.append(plain)
+    return trunks, rules
+
+
+def load_objects(path: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Trunks and rules from a stack export, or from ``{"trunks": [...], "rules": [...]}``."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if "trunks" in data or "rules" in data:
+        return list(data.get("trunks") or []), list(data.get("rules") or [])
+    return objects_from_stack_export(data)

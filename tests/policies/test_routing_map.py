@@ -1,0 +1,140 @@
+"""The routing map: what the DOT and Mermaid texts show, and the PNG/SVG rendering."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from livekit_sip_policies.routing_map import (
+    build_map,
+    objects_from_stack_export,
+    render,
+    room_pattern,
+    to_dot,
+    to_mermaid,
+)
+
+from .test_routing import AGENT, rule, trunk
+
+ROOT = Path(__file__).resolve().parents[2]
+
+TRUNKS = [
+    trunk("support", numbers=["+1 510 555 0100"]),
+    trunk("staff", numbers=["+15105550111"], allowed_addresses=["203.0.113.0/24"]),
+]
+RULES = [
+    rule("support", "individual", trunks=("support",), hide_phone_number=True, **AGENT),
+    rule("staff", "direct", trunks=("staff",), body={"pin": "4321"}),
+    rule("fallback", "callee", body={"randomize": True}),
+]
+
+
+def test_map_links_numbers_trunks_rules_and_rooms() -> None:
+    routing_map = build_map(TRUNKS, RULES)
+    labels = {n.key: n.label for n in routing_map.nodes}
+    # Numbers are shown normalized, as the server matches them.
+    assert labels["number:+15105550100"] == "+15105550100"
+    edges = {(e.source, e.target, e.fallback) for e in routing_map.edges}
+    assert ("number:+15105550100", "trunk:ST_support", False) in edges
+    assert ("trunk:ST_support", "rule:SDR_support", False) in edges
+    assert ("trunk:ST_staff", "rule:SDR_support", False) not in edges
+    # A rule without trunk_ids is reachable from every trunk, as a fallback.
+    assert ("trunk:ST_support", "rule:SDR_fallback", True) in edges
+    assert ("trunk:ST_staff", "rule:SDR_fallback", True) in edges
+    assert labels["room:SDR_support"] == (
+        "room call-_<caller's last 4 digits>_<random>\nagents: support-agent"
+    )
+    assert "PIN required" in labels["rule:SDR_staff"]
+    assert "priority 2000" in labels["rule:SDR_staff"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "fields", "expected"),
+    [
+        ("direct", {}, "room-r"),
+        ("individual", {"body": {"no_randomness": True}}, "call-_<caller>"),
+        ("callee", {"body": {"room_prefix": ""}}, "<called>"),
+        ("callee", {"body": {"randomize": True}}, "callee-_<called>_<random>"),
+    ],
+)
+def test_room_patterns(kind: str, fields: dict, expected: str) -> None:
+    assert room_pattern(rule("r", kind, **fields)) == expected
+
+
+def test_dot_and_mermaid_texts() -> None:
+    routing_map = build_map(TRUNKS, RULES)
+    dot = to_dot(routing_map, "demo")
+    assert dot.startswith("digraph routing {") and 'label="demo"' in dot
+    assert "style=dashed" in dot and '"trunk support"' in dot
+    mermaid = to_mermaid(routing_map)
+    assert mermaid.startswith("flowchart LR")
+    assert "-.->" in mermaid and "agents: support-agent" in mermaid
+
+
+def test_stack_export_reader_skips_secrets() -> None:
+    export = {
+        "version": 3,
+        "deployment": {
+            "resources": [
+                {
+                    "urn": "urn:pulumi:dev::p::pulumi-python:dynamic/livekit:SipInboundTrunk::line",
+                    "type": "pulumi-python:dynamic/livekit:SipInboundTrunk",
+                    "outputs": {
+                        "sip_trunk_id": "ST_1",
+                        "numbers": ["+15105550100"],
+                        "auth_password": {
+                            "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+                            "ciphertext": "x",
+                        },
+                    },
+                },
+                {
+                    "urn": "urn:pulumi:dev::p::pulumi-python:dynamic/livekit:SipDispatchRule::r",
+                    "type": "pulumi-python:dynamic/livekit:SipDispatchRule",
+                    "outputs": {"sip_dispatch_rule_id": "SDR_1", "trunk_ids": ["ST_1"]},
+                },
+            ]
+        },
+    }
+    trunks, rules = objects_from_stack_export(export)
+    assert trunks == [{"sip_trunk_id": "ST_1", "numbers": ["+15105550100"], "name": "line"}]
+    assert rules[0]["name"] == "r"
+
+
+def test_script_renders_png_and_svg(tmp_path: Path) -> None:
+    source = tmp_path / "objects.json"
+    source.write_text(json.dumps({"trunks": TRUNKS, "rules": RULES}))
+    for fmt, magic in (("png", b"\x89PNG"), ("svg", b"<?xml")):
+        out = tmp_path / f"map.{fmt}"
+        done = subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / "scripts" / "routing-map.py"),
+                str(source),
+                "-f",
+                fmt,
+                "-o",
+                str(out),
+            ],
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, (
+            f"{done.stderr}\nrendering needs `pip install graphviz` and `apt-get install graphviz`"
+        )
+        assert out.read_bytes().startswith(magic)
+    mermaid = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "routing-map.py"), str(source), "-f", "mermaid"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert mermaid.stdout.startswith("flowchart LR")
+
+
+def test_render_writes_the_file(tmp_path: Path) -> None:
+    out = render(to_dot(build_map(TRUNKS, RULES)), tmp_path / "m.svg", "svg")
+    assert b"agents: support&#45;agent" in out.read_bytes()  # "-" escaped by dot
