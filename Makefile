@@ -18,7 +18,8 @@ bench: venv toolchain
 
 toolchain:
 	scripts/build-toolchain.sh pulumi livekit
-	scripts/ensure-redis.sh
+	scripts/build-sip-oracle.sh
+	scripts/ensure-system-packages.sh
 
 venv: $(VENV)/.installed
 
