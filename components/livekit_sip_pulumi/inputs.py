@@ -27,7 +27,7 @@ import pulumi
 from pulumi.runtime import settings
 
 from .errors import InputError, Problem
-from .specs import ErrorType, SipSpec, quote
+from .specs import DISPATCH_RULE_ID_PREFIX, ErrorType, SipSpec, misplaced_field, quote
 
 __all__ = [
     "check_arguments",
@@ -76,16 +76,19 @@ def check_arguments(
     known = sorted({*spec_class.model_fields, ADOPT_ID})
     problems = []
     for name in sorted(set(kwargs) - set(known), key=str):
-        close = difflib.get_close_matches(str(name), known, n=1)
-        hint = f"did you mean {close[0]}? " if close else ""
-        problems.append(
-            Problem(
-                quote(name, 40) if not str(name).isidentifier() else str(name),
+        where = quote(name, 40) if not str(name).isidentifier() else str(name)
+        is_rule = spec_class.id_prefix == DISPATCH_RULE_ID_PREFIX
+        belongs = misplaced_field(str(name)) if is_rule else None
+        if belongs is not None:
+            message = f"is not an argument of {class_name}: it belongs in {belongs}"
+        else:
+            close = difflib.get_close_matches(str(name), known, n=1)
+            hint = f"did you mean {close[0]}? " if close else ""
+            message = (
                 f"is not an argument of {class_name}; {hint}the arguments are the fields of "
-                f"{spec_class.kind} ({', '.join(known)})",
-                ErrorType.ARGUMENTS,
+                f"{spec_class.kind} ({', '.join(known)})"
             )
-        )
+        problems.append(Problem(where, message, ErrorType.ARGUMENTS))
     if problems:
         raise _fail(label, spec_class, problems)
 

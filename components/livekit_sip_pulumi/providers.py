@@ -321,19 +321,33 @@ def _reportable_field(field: str, news: Mapping[str, Any]) -> str:
     """The top-level property a failure is reported on, or "" for the resource as a whole.
 
     The engine prints the value of the property it names (``property numbers value [...] has a
-    problem``), so a failure about the password, about the object as a whole, or about a large
-    value (a list of 10,000 numbers) names none; the reason still starts with the field, and
-    quotes only the bad entry."""
+    problem``), so a failure about the password, about the object as a whole, about a large
+    value (a list of 10,000 numbers) or one with control characters names none; the reason
+    still starts with the field, and quotes only the bad entry, escaped."""
     top = field.split(".")[0].split("[")[0]
     if top in ("auth_password", "(resource)") or top not in news:
         return ""
-    return "" if _large(news[top]) else top
+    return "" if _large(news[top]) or _has_control_characters(news[top]) else top
 
 
 def _large(value: Any) -> bool:
     if isinstance(value, (list, tuple, Mapping)) and len(value) > MAX_ECHOED_ENTRIES:
         return True
     return len(repr(value)) > MAX_ECHOED_CHARS
+
+
+def _has_control_characters(value: Any) -> bool:
+    """Whether the engine would print raw control characters (a CR/LF in a header value breaks
+    the line it prints; escape sequences reach the terminal). Our reasons quote them escaped."""
+    if isinstance(value, str):
+        return any(c < " " or c == "\x7f" for c in value)
+    if isinstance(value, Mapping):
+        return any(
+            _has_control_characters(k) or _has_control_characters(v) for k, v in value.items()
+        )
+    if isinstance(value, (list, tuple)):
+        return any(_has_control_characters(v) for v in value)
+    return False
 
 
 def _normalize(value: Any) -> Any:

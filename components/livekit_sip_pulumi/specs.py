@@ -67,6 +67,7 @@ __all__ = [
     "adopt_id_problem",
     "canonical_e164",
     "is_livekit_id",
+    "misplaced_field",
     "quote",
     "validate_spec",
 ]
@@ -1207,6 +1208,12 @@ _LIST_HINTS = {
     "frozenset": " (a set has no order: pass sorted(...))",
     "tuple": " (write [...] instead of (...))",
 }
+
+
+def misplaced_field(name: str) -> str | None:
+    """Where a field that users often put one level too high belongs (``room_name`` ->
+    ``rule.dispatch_rule_direct.room_name``), or None."""
+    return _MISPLACED.get(name)
 
 
 def _describe(error: Mapping[str, Any]) -> str:

@@ -90,9 +90,10 @@ def test_adopt_id_must_be_an_id_string(provider: Any, adopt_id: Any, fragment: s
         SipOutboundTrunkProvider: OUTBOUND_OK,
         SipDispatchRuleProvider: DISPATCH_OK,
     }[type(provider)]
-    found = failures(provider, with_(base, adopt_id=adopt_id))
-    assert [prop for prop, _ in found] == ["adopt_id"]
-    assert fragment in found[0][1] and "https://docs.livekit.io/" in found[0][1]
+    [(prop, reason)] = failures(provider, with_(base, adopt_id=adopt_id))
+    assert prop == ("" if "\n" in str(adopt_id) else "adopt_id")
+    assert reason.startswith("adopt_id: ")
+    assert fragment in reason and "https://docs.livekit.io/" in reason
 
 
 def test_a_valid_adopt_id_passes() -> None:
@@ -257,3 +258,12 @@ def test_the_registry_belongs_to_one_run() -> None:
     SipInboundTrunk("a", numbers=[NUMBER], name="support", adopt_id="ST_abc")
     pulumi.runtime.set_mocks(Mocks(), preview=False)  # a new run: a new monitor
     SipInboundTrunk("b", numbers=[NUMBER], name="support", adopt_id="ST_abc")
+
+
+def test_a_value_with_control_characters_is_reported_on_no_property() -> None:
+    # The engine would print the raw CR/LF of the property's value, breaking its own line.
+    found = failures(
+        SipOutboundTrunkProvider(), with_(OUTBOUND_OK, headers={"X-A": "a\r\nVia: evil"})
+    )
+    assert found == [("", found[0][1])]
+    assert "\\r" in found[0][1] and "\r" not in found[0][1]
