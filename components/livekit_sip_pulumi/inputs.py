@@ -175,7 +175,7 @@ def check_values(label: str, spec_class: type[SipSpec], values: Mapping[str, Any
 
 @dataclass
 class _Declared:
-    """What one program run has declared: (class, name) -> label, adopt_id -> label."""
+    """What one program run has declared: (kind, name) -> label, adopt_id -> label."""
 
     names: dict[tuple[str, str], str] = field(default_factory=dict)
     adopted: dict[str, str] = field(default_factory=dict)
@@ -196,11 +196,12 @@ def _declared() -> _Declared:
     return declared
 
 
-def _register_name(label: str, spec_class: type[SipSpec], class_name: str, name: Any) -> None:
+def _register_name(label: str, spec_class: type[SipSpec], name: Any) -> None:
     if not isinstance(name, str) or not name:
         return
+    # Keyed by the kind of object, so a subclass of SipInboundTrunk shares its names.
     names = _declared().names
-    other = names.setdefault((class_name, name), label)
+    other = names.setdefault((spec_class.kind, name), label)
     if other != label:
         raise _fail(
             label,
@@ -242,12 +243,11 @@ def _register_adopt_id(label: str, spec_class: type[SipSpec], adopt_id: Any) -> 
 def declare_unique(
     label: str,
     spec_class: type[SipSpec],
-    class_name: str,
     explicit_name: Any,
     adopt_id: Any,
 ) -> tuple[Any, Any]:
     """Register an explicit ``name`` and an ``adopt_id`` for this run; refuse a second
-    resource of the same class with the same name, and a second adopter of an ID.
+    resource of the same kind with the same name, and a second adopter of an ID.
 
     Plain values are checked now. Outputs are checked when they resolve: the returned values
     (the same Outputs, passed through a check) replace them in the resource's inputs, so a
@@ -264,6 +264,6 @@ def declare_unique(
         register(value)
         return value
 
-    name = deferred(explicit_name, lambda v: _register_name(label, spec_class, class_name, v))
+    name = deferred(explicit_name, lambda v: _register_name(label, spec_class, v))
     adopt = deferred(adopt_id, lambda v: _register_adopt_id(label, spec_class, v))
     return name, adopt

@@ -158,7 +158,7 @@ class _SipObject(dynamic.Resource):
             self._spec_class.model_fields, values, (self._id_output, ADOPT_ID), secret=has_secret
         )
         checked_name, props[ADOPT_ID] = declare_unique(
-            label, self._spec_class, type(self).__name__, explicit_name, props[ADOPT_ID]
+            label, self._spec_class, explicit_name, props[ADOPT_ID]
         )
         if isinstance(explicit_name, pulumi.Output):
             props["name"] = checked_name

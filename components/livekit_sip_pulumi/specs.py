@@ -1263,7 +1263,7 @@ def adopt_id_problem(spec_class: type[SipSpec], value: Any) -> Problem | None:
     shown = quote(value) if isinstance(value, str) else f"{quote(value)} (a {type(value).__name__})"
     return Problem(
         "adopt_id",
-        f"{shown} is not the ID of a LiveKit {spec_class.kind}: give the ID as a string, "
+        f"{shown} is not a LiveKit {spec_class.kind} ID: give the ID as a string, "
         f"'{spec_class.id_prefix}' and letters or digits (list them with `lk sip` or in the "
         f"LiveKit console), or leave adopt_id unset to create a new one. See {spec_class.docs_url}",
         ErrorType.ADOPT_ID,
