@@ -198,8 +198,9 @@ StrictBool = Annotated[bool, Strict()]
 
 TRUNK_ID_PREFIX = "ST_"
 DISPATCH_RULE_ID_PREFIX = "SDR_"
-# livekit-server's IDs are the prefix and a base-57 random part (utils.NewGuid).
-_ID_BODY = re.compile(r"[A-Za-z0-9]+")
+# livekit-server's IDs are the prefix and a base-57 random part (utils.NewGuid); '_' is let
+# through for placeholders such as 'ST_replace_me'. No spaces, dashes or line breaks.
+_ID_BODY = re.compile(r"[A-Za-z0-9_]+")
 
 
 def is_livekit_id(value: Any, prefix: str) -> bool:
