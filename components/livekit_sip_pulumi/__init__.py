@@ -1,7 +1,7 @@
 """Declarative LiveKit SIP trunks and dispatch rules for Pulumi."""
 
 from .client import LiveKitSettings
-from .errors import CredentialsError, LiveKitApiError, LiveKitSipError, SpecError
+from .errors import CredentialsError, InputError, LiveKitApiError, LiveKitSipError, SpecError
 from .presets import (
     AgentPhoneLine,
     AgentPhoneLineArgs,
@@ -51,6 +51,7 @@ __all__ = [
     "AgentPhoneLine",
     "AgentPhoneLineArgs",
     "CredentialsError",
+    "InputError",
     "LiveKitApiError",
     "LiveKitSettings",
     "LiveKitSipError",

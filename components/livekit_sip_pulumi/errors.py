@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple
+
+from pulumi import RunError
+
 __all__ = [
     "CredentialsError",
+    "InputError",
     "LiveKitApiError",
     "LiveKitSipError",
+    "Problem",
     "SpecError",
 ]
 
@@ -16,18 +23,54 @@ class LiveKitSipError(Exception):
     """Base class of every error this package raises on purpose."""
 
 
+class Problem(NamedTuple):
+    """One thing wrong with an input: where (``field``), what and how to fix it (``message``),
+    and a stable error type (``code``, e.g. ``e164_number``, ``pin_digits``, ``bool_type``)
+    that tests and callers can match on."""
+
+    field: str
+    message: str
+    code: str = "invalid"
+
+
+def _problems(problems: Iterable[Sequence[str]]) -> list[Problem]:
+    return [p if isinstance(p, Problem) else Problem(*p) for p in problems]
+
+
 class SpecError(LiveKitSipError):
     """A resource's inputs are not a valid LiveKit SIP object.
 
     ``problems`` holds ``(field, message)`` pairs; ``field`` uses the protocol's names with
-    dots for nesting (``rule.dispatch_rule_individual.pin``).
+    dots for nesting (``rule.dispatch_rule_individual.pin``). ``details`` holds the same as
+    :class:`Problem` with the error type of each.
     """
 
-    def __init__(self, kind: str, problems: list[tuple[str, str]]) -> None:
+    def __init__(self, kind: str, problems: Iterable[Sequence[str]]) -> None:
         self.kind = kind
-        self.problems = problems
-        lines = "\n".join(f"  - {field}: {message}" for field, message in problems)
+        self.details = _problems(problems)
+        self.problems = [(p.field, p.message) for p in self.details]
+        lines = "\n".join(f"  - {field}: {message}" for field, message in self.problems)
         super().__init__(f"invalid {kind}:\n{lines}")
+
+    @property
+    def codes(self) -> list[str]:
+        return [p.code for p in self.details]
+
+
+class InputError(SpecError, RunError):
+    """Bad input found in the program process, before the engine sees the resource.
+
+    It is a :class:`pulumi.RunError`, which the Pulumi SDK reports as a plain error message,
+    without the Python traceback it prints for other exceptions. ``resource`` names what was
+    being declared (``SipInboundTrunk 'support'``, ``TelnyxOutbound``); each problem's message
+    ends with the fix and the documentation link.
+    """
+
+    def __init__(self, resource: str, kind: str, problems: Iterable[Sequence[str]]) -> None:
+        self.resource = resource
+        super().__init__(kind, problems)
+        lines = "\n".join(f"  - {field}: {message}" for field, message in self.problems)
+        Exception.__init__(self, f"{resource}: invalid {kind}:\n{lines}")
 
 
 class CredentialsError(LiveKitSipError):

@@ -11,9 +11,10 @@ numbers require it.
 
 from __future__ import annotations
 
+import inspect
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -21,7 +22,8 @@ import phonenumbers
 import pulumi
 from pulumi import Input, Output, ResourceOptions
 
-from .errors import SpecError
+from .errors import InputError, SpecError
+from .inputs import resource_label
 from .resources import (
     RoomAgentDispatchArgs,
     RoomConfigurationArgs,
@@ -34,7 +36,7 @@ from .resources import (
     SipOutboundTrunk,
     SipOutboundTrunkArgs,
 )
-from .specs import SipTransport
+from .specs import DOCS_INBOUND, DOCS_OUTBOUND, ErrorType, SipTransport, quote
 
 __all__ = [
     "REQUIRED_REGION_PINS",
@@ -107,28 +109,30 @@ def required_region_pin(numbers: Iterable[Any]) -> RegionPin | None:
                 (
                     "numbers",
                     f"these numbers need different regions ({', '.join(sorted(pins))}): "
-                    "put each region's numbers in its own phone line",
+                    "put each region's numbers in its own phone line. See "
+                    f"{DOCS_REGIONS}",
                 )
             ],
         )
     return next(iter(pins.values()), None)
 
 
-_SUBDOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_SUBDOMAIN = re.compile(r"[a-z0-9][a-z0-9-]*")
 
 
 def inbound_sip_host(sip_subdomain: str, region: str | None = None) -> str:
     """The host a phone provider sends calls to: ``{subdomain}.sip.livekit.cloud``, or
     ``{subdomain}.{region}.sip.livekit.cloud`` when the line is pinned to a region."""
-    if not _SUBDOMAIN.match(sip_subdomain):
+    if not isinstance(sip_subdomain, str) or not _SUBDOMAIN.fullmatch(sip_subdomain):
         raise SpecError(
             "agent phone line",
             [
                 (
                     "sip_subdomain",
-                    f"'{sip_subdomain}' is not a SIP subdomain: give only the first "
+                    f"{quote(sip_subdomain)} is not a SIP subdomain: give only the first "
                     "label of your project's SIP URI (the part before "
-                    "'.sip.livekit.cloud', shown in the LiveKit console)",
+                    "'.sip.livekit.cloud', shown in the LiveKit console). See "
+                    f"{DOCS_INBOUND}",
                 )
             ],
         )
@@ -174,10 +178,18 @@ class OutboundPreset(ABC):
         """Headers the provider expects on every call."""
         return {}
 
-    def _fail(self, field: str, message: str) -> None:
-        raise SpecError(
-            f"{self.provider} outbound trunk", [(field, f"{message}. See {self.docs_url}")]
+    def _fail(self, field: str, message: str, code: str = "preset") -> None:
+        raise InputError(
+            type(self).__name__,
+            f"{self.provider} outbound trunk",
+            [(field, f"{message}. See {self.docs_url}", code)],
         )
+
+    def _require_strings(self, *names: str) -> None:
+        for name in names:
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, str):
+                self._fail(name, f"must be a string, not {type(value).__name__}", "string_type")
 
     def _require_auth(self) -> None:
         if self.auth_username is None or _known(self.auth_username) == "":
@@ -239,28 +251,29 @@ class TelnyxOutbound(OutboundPreset):
     send_username_header: bool = True
 
     def __post_init__(self) -> None:
+        self._require_strings("region", "host")
         self._require_auth()
         if self.region not in self.HOSTS:
             self._fail(
                 "region",
-                f"'{self.region}' is not a Telnyx SIP region: use 'us' "
+                f"{quote(self.region)} is not a Telnyx SIP region: use 'us' "
                 "(sip.telnyx.com) or 'eu' (sip-eu.telnyx.com)",
             )
         if self.host is not None:
             host = _strip_scheme(self.host).lower().split(":")[0]
             if host != self.host.lower().split(":")[0]:
-                self._fail("host", f"'{self.host}' is a SIP URI: write the bare host '{host}'")
+                self._fail("host", f"{quote(self.host)} is a SIP URI: write the bare host '{host}'")
             if host.endswith(".sip.telnyx.com") or host.endswith(".sip-eu.telnyx.com"):
                 self._fail(
                     "host",
-                    f"'{self.host}' is a subdomain; Telnyx answers 503 to it. Use "
+                    f"{quote(self.host)} is a subdomain; Telnyx answers 503 to it. Use "
                     "'sip.telnyx.com' (or region='eu' for 'sip-eu.telnyx.com'); "
                     "the credentials select your connection",
                 )
             if host not in self.HOSTS.values():
                 self._fail(
                     "host",
-                    f"'{self.host}' is not a Telnyx SIP host: use "
+                    f"{quote(self.host)} is not a Telnyx SIP host: use "
                     "'sip.telnyx.com' or 'sip-eu.telnyx.com'",
                 )
 
@@ -272,7 +285,7 @@ class TelnyxOutbound(OutboundPreset):
         return {"X-Telnyx-Username": self.auth_username} if self.send_username_header else {}
 
 
-_TWILIO_HOST = re.compile(r"^[a-z0-9][a-z0-9-]*\.pstn(\.[a-z0-9-]+)?\.twilio\.com$")
+_TWILIO_HOST = re.compile(r"[a-z0-9][a-z0-9-]*\.pstn(\.[a-z0-9-]+)?\.twilio\.com")
 
 
 @dataclass(frozen=True)
@@ -290,24 +303,25 @@ class TwilioOutbound(OutboundPreset):
     transport: SipTransport = SipTransport.SIP_TRANSPORT_AUTO
 
     def __post_init__(self) -> None:
+        self._require_strings("termination_uri")
         self._require_auth()
         host = _strip_scheme(self.termination_uri).lower()
         if host != self.termination_uri.lower():
             self._fail(
                 "termination_uri",
-                f"'{self.termination_uri}' is a SIP URI: write the bare host '{host}'",
+                f"{quote(self.termination_uri)} is a SIP URI: write the bare host '{host}'",
             )
         if host.endswith(".sip.twilio.com"):
             self._fail(
                 "termination_uri",
-                f"'{self.termination_uri}' is a Programmable Voice SIP "
+                f"{quote(self.termination_uri)} is a Programmable Voice SIP "
                 "domain, not an Elastic SIP trunk: use the trunk's "
                 "Termination SIP URI, '<name>.pstn.twilio.com'",
             )
-        if not _TWILIO_HOST.match(host):
+        if not _TWILIO_HOST.fullmatch(host):
             self._fail(
                 "termination_uri",
-                f"'{self.termination_uri}' is not a Twilio termination "
+                f"{quote(self.termination_uri)} is not a Twilio termination "
                 "URI: it looks like '<name>.pstn.twilio.com'",
             )
 
@@ -316,8 +330,8 @@ class TwilioOutbound(OutboundPreset):
         return self.termination_uri.lower()
 
 
-_PLIVO_HOST = re.compile(r"^[a-z0-9]+\.zt\.plivo\.com$")
-_PLIVO_USER = re.compile(r"^[A-Za-z0-9]{5,20}$")
+_PLIVO_HOST = re.compile(r"[a-z0-9]+\.zt\.plivo\.com")
+_PLIVO_USER = re.compile(r"[A-Za-z0-9]{5,20}")
 
 
 @dataclass(frozen=True)
@@ -334,17 +348,18 @@ class PlivoOutbound(OutboundPreset):
     transport: SipTransport = SipTransport.SIP_TRANSPORT_AUTO
 
     def __post_init__(self) -> None:
+        self._require_strings("trunk_domain")
         self._require_auth()
         host = _strip_scheme(self.trunk_domain).lower()
-        if not _PLIVO_HOST.match(host) or host != self.trunk_domain.lower():
+        if not _PLIVO_HOST.fullmatch(host) or host != self.trunk_domain.lower():
             self._fail(
                 "trunk_domain",
-                f"'{self.trunk_domain}' is not a Plivo Zentrunk domain: "
+                f"{quote(self.trunk_domain)} is not a Plivo Zentrunk domain: "
                 "write the bare host '<trunk_id>.zt.plivo.com' from the "
                 "Plivo console",
             )
         user = _known(self.auth_username)
-        if user is not None and not _PLIVO_USER.match(user):
+        if user is not None and not _PLIVO_USER.fullmatch(user):
             self._fail("auth_username", "Plivo user names are 5-20 letters or digits")
         password = _known(self.auth_password)
         if password is not None and not (
@@ -361,7 +376,7 @@ class PlivoOutbound(OutboundPreset):
         return self.trunk_domain.lower()
 
 
-_WAVIX_HOST = re.compile(r"^[a-z]{2}\.wavix\.net$")
+_WAVIX_HOST = re.compile(r"[a-z]{2}\.wavix\.net")
 
 
 @dataclass(frozen=True)
@@ -378,18 +393,19 @@ class WavixOutbound(OutboundPreset):
     transport: SipTransport = SipTransport.SIP_TRANSPORT_AUTO
 
     def __post_init__(self) -> None:
+        self._require_strings("country")
         self._require_auth()
-        if not _WAVIX_HOST.match(f"{self.country}.wavix.net"):
+        if not _WAVIX_HOST.fullmatch(f"{self.country}.wavix.net"):
             self._fail(
                 "country",
-                f"'{self.country}' is not a Wavix gateway: use a two-letter "
+                f"{quote(self.country)} is not a Wavix gateway: use a two-letter "
                 "lowercase code such as 'us' (us.wavix.net)",
             )
         user = _known(self.auth_username)
-        if user is not None and not re.fullmatch(r"\d{5}", user):
+        if user is not None and not re.fullmatch(r"[0-9]{5}", user):
             self._fail(
                 "auth_username",
-                f"'{user}' is not a Wavix SIP trunk ID: Wavix user names "
+                f"{quote(user)} is not a Wavix SIP trunk ID: Wavix user names "
                 "are the 5-digit trunk ID (e.g. '12345')",
             )
 
@@ -420,11 +436,25 @@ class ProviderOutboundTrunk(pulumi.ComponentResource):
         destination_country: Input[str] | None = None,
         opts: ResourceOptions | None = None,
     ) -> None:
+        label = resource_label("ProviderOutboundTrunk", resource_name)
+        if not isinstance(preset, OutboundPreset):
+            raise _component_error(
+                label,
+                "preset",
+                "must be a provider preset (TelnyxOutbound, TwilioOutbound, PlivoOutbound, "
+                f"WavixOutbound), not {type(preset).__name__}",
+                ErrorType.ARGUMENTS,
+                DOCS_OUTBOUND,
+            )
+        _check_numbers(label, numbers)
+        try:
+            args = preset.outbound_trunk_args(
+                numbers, name=resource_name, destination_country=destination_country
+            )
+        except SpecError as exc:
+            raise _as_input_error(label, exc) from None
         super().__init__(
             f"{COMPONENT_PACKAGE}:index:ProviderOutboundTrunk", resource_name, None, opts
-        )
-        args = preset.outbound_trunk_args(
-            numbers, name=resource_name, destination_country=destination_country
         )
         self.trunk = SipOutboundTrunk(resource_name, args, ResourceOptions(parent=self))
         self.sip_trunk_id = self.trunk.sip_trunk_id
@@ -503,8 +533,22 @@ class AgentPhoneLine(pulumi.ComponentResource):
         args: AgentPhoneLineArgs,
         opts: ResourceOptions | None = None,
     ) -> None:
+        label = resource_label("AgentPhoneLine", resource_name)
+        _check_line_args(label, args)
+        try:
+            region, destination_country = _pinning(args)
+        except SpecError as exc:
+            raise _as_input_error(label, exc) from None
+        subdomain = args.sip_subdomain
+        if subdomain is None:
+            subdomain = pulumi.Config("livekit").get("sipSubdomain")
+        if isinstance(subdomain, str):
+            try:
+                inbound_sip_host(subdomain, region)
+            except SpecError as exc:
+                raise _as_input_error(label, exc) from None
         super().__init__(f"{COMPONENT_PACKAGE}:index:AgentPhoneLine", resource_name, None, opts)
-        self.region, self.destination_country = _pinning(args)
+        self.region, self.destination_country = region, destination_country
         child = ResourceOptions(parent=self)
 
         self.inbound_trunk = SipInboundTrunk(
@@ -548,7 +592,7 @@ class AgentPhoneLine(pulumi.ComponentResource):
         self.outbound_trunk_id = (
             self.outbound_trunk.sip_trunk_id if self.outbound_trunk is not None else None
         )
-        self.sip_uri = _sip_uri(args.sip_subdomain, self.region, resource_name, self)
+        self.sip_uri = _sip_uri(subdomain, self.region, resource_name, self)
         self.register_outputs(
             {
                 "inbound_trunk_id": self.inbound_trunk_id,
@@ -573,7 +617,7 @@ def _pinning(args: AgentPhoneLineArgs) -> tuple[str | None, str | None]:
                 [
                     (
                         "region",
-                        f"'{region}' cannot serve these numbers: {pin.reason}. Set "
+                        f"{quote(region)} cannot serve these numbers: {pin.reason}. Set "
                         f"region='{pin.inbound_region}' or leave it unset. See {DOCS_REGIONS}",
                     )
                 ],
@@ -584,7 +628,7 @@ def _pinning(args: AgentPhoneLineArgs) -> tuple[str | None, str | None]:
                 [
                     (
                         "destination_country",
-                        f"'{country}' cannot serve these numbers: {pin.reason}. "
+                        f"{quote(country)} cannot serve these numbers: {pin.reason}. "
                         f"Set destination_country='{pin.destination_country}' or "
                         f"leave it unset. See {DOCS_REGIONS}",
                     )
@@ -594,7 +638,13 @@ def _pinning(args: AgentPhoneLineArgs) -> tuple[str | None, str | None]:
     if region is not None and not re.fullmatch(r"[a-z]+", region):
         raise SpecError(
             "agent phone line",
-            [("region", f"'{region}' is not a LiveKit SIP region name (e.g. 'eu', 'india', 'us')")],
+            [
+                (
+                    "region",
+                    f"{quote(region)} is not a LiveKit SIP region name (e.g. 'eu', 'india', "
+                    f"'us'). See {DOCS_REGIONS}",
+                )
+            ],
         )
     return region, country
 
@@ -607,8 +657,6 @@ def _sip_uri(
 ) -> Output[str] | None:
     subdomain = sip_subdomain
     if subdomain is None:
-        subdomain = pulumi.Config("livekit").get("sipSubdomain")
-    if subdomain is None:
         pulumi.log.warn(
             f"AgentPhoneLine '{resource_name}': no SIP subdomain, so no sip_uri output. Set it "
             "with `pulumi config set livekit:sipSubdomain <subdomain>` (the first label of the "
@@ -616,4 +664,87 @@ def _sip_uri(
             resource=parent,
         )
         return None
-    return Output.from_input(subdomain).apply(lambda s: inbound_sip_host(s, region))
+    label = resource_label("AgentPhoneLine", resource_name)
+
+    def host(value: str) -> str:
+        # An Output subdomain is only known now: a bad one fails the run as a clean error.
+        try:
+            return inbound_sip_host(value, region)
+        except SpecError as exc:
+            raise _as_input_error(label, exc) from None
+
+    return Output.from_input(subdomain).apply(host)
+
+
+def _as_input_error(label: str, error: SpecError) -> InputError:
+    """A SpecError raised while a component is being declared, as the clean InputError."""
+    if isinstance(error, InputError):
+        return error
+    return InputError(label, error.kind, error.details)
+
+
+def _component_error(label: str, field: str, message: str, code: str, docs_url: str) -> InputError:
+    return InputError(label, "agent phone line", [(field, f"{message}. See {docs_url}", code)])
+
+
+def _check_numbers(label: str, numbers: Any) -> None:
+    """Numbers must be a list (or an Output of one): a string would be split into characters,
+    and a set declares its entries in a different order on every run."""
+    if isinstance(numbers, str):
+        raise _component_error(
+            label,
+            "numbers",
+            f"must be a list of numbers, not one string: write [{quote(numbers)}]",
+            "list_type",
+            DOCS_INBOUND,
+        )
+    if isinstance(numbers, (set, frozenset)):
+        raise _component_error(
+            label,
+            "numbers",
+            "a set has no order, so every run would declare the numbers in another order: pass "
+            "a list (e.g. sorted(...))",
+            "list_type",
+            DOCS_INBOUND,
+        )
+    if not isinstance(numbers, (list, tuple, Output)) and not inspect.isawaitable(numbers):
+        raise _component_error(
+            label,
+            "numbers",
+            f"must be a list of numbers in E.164, not {type(numbers).__name__}",
+            "list_type",
+            DOCS_INBOUND,
+        )
+
+
+def _check_line_args(label: str, args: Any) -> None:
+    """The arguments of an AgentPhoneLine that are used in the program itself."""
+    if not isinstance(args, AgentPhoneLineArgs):
+        got = "a dict" if isinstance(args, Mapping) else type(args).__name__
+        raise _component_error(
+            label,
+            "args",
+            f"must be AgentPhoneLineArgs(...), not {got}",
+            ErrorType.ARGUMENTS,
+            DOCS_INBOUND,
+        )
+    _check_numbers(label, args.numbers)
+    if args.outbound is not None and not isinstance(args.outbound, OutboundPreset):
+        raise _component_error(
+            label,
+            "outbound",
+            "must be a provider preset (TelnyxOutbound, TwilioOutbound, PlivoOutbound, "
+            f"WavixOutbound) or None, not {type(args.outbound).__name__}",
+            ErrorType.ARGUMENTS,
+            DOCS_OUTBOUND,
+        )
+    for name in ("region", "destination_country"):
+        value = getattr(args, name)
+        if value is not None and not isinstance(value, str):
+            raise _component_error(
+                label,
+                name,
+                f"must be a string, not {type(value).__name__}",
+                "string_type",
+                DOCS_REGIONS,
+            )

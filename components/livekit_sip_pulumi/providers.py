@@ -19,12 +19,13 @@ from pulumi import dynamic
 from pulumi.output import contains_unknowns
 
 from .client import LiveKitSettings, call_livekit, settings_from_config
-from .errors import LiveKitApiError, SpecError
+from .errors import LiveKitApiError, Problem, SpecError
 from .specs import (
     SipDispatchRuleSpec,
     SipInboundTrunkSpec,
     SipOutboundTrunkSpec,
     SipSpec,
+    adopt_id_problem,
     validate_spec,
 )
 
@@ -143,30 +144,20 @@ class SipProviderBase(dynamic.ResourceProvider):
         values = _spec_inputs(self.spec_class, news)
         unknown = frozenset(k for k, v in values.items() if contains_unknowns(v))
         known = {k: v for k, v in values.items() if k not in unknown}
-        failures: list[dynamic.CheckFailure] = []
+        problems: list[Problem] = []
         try:
             validate_spec(self.spec_class, known, unknown)
         except SpecError as exc:
-            for field, message in exc.problems:
-                failures.append(
-                    dynamic.CheckFailure(
-                        _reportable_field(field),
-                        f"{field}: {message}. See {self.spec_class.docs_url}",
-                    )
-                )
-        adopt = news.get(ADOPT_ID)
-        if isinstance(adopt, str) and adopt and not adopt.startswith(self._id_prefix()):
-            failures.append(
-                dynamic.CheckFailure(
-                    ADOPT_ID,
-                    f"{ADOPT_ID}: '{adopt}' is not a LiveKit {self.spec_class.kind} ID; it starts "
-                    f"with '{self._id_prefix()}' (list them with `lk sip` or the LiveKit console)",
-                )
+            problems.extend(
+                Problem(p.field, f"{p.message}. See {self.spec_class.docs_url}", p.code)
+                for p in exc.details
             )
-        return dynamic.CheckResult(news, failures)
-
-    def _id_prefix(self) -> str:
-        return "SDR_" if self.object_api.id_field == "sip_dispatch_rule_id" else "ST_"
+        adopt = news.get(ADOPT_ID)
+        if not contains_unknowns(adopt):
+            adopt_problem = adopt_id_problem(self.spec_class, adopt)
+            if adopt_problem is not None:
+                problems.append(adopt_problem)
+        return dynamic.CheckResult(news, _check_failures(problems, news))
 
     def _spec(self, props: Mapping[str, Any]) -> SipSpec:
         return validate_spec(self.spec_class, _spec_inputs(self.spec_class, props))
@@ -300,13 +291,63 @@ class SipProviderBase(dynamic.ResourceProvider):
                 raise
 
 
-def _reportable_field(field: str) -> str:
+#: At most this many failures per resource; a long list with every entry wrong is summed up.
+MAX_FAILURES = 20
+#: A property whose value is larger than this (entries, or characters of its text form) is not
+#: named in a failure: the engine prints the value of the property a failure names.
+MAX_ECHOED_ENTRIES = 20
+MAX_ECHOED_CHARS = 1024
+
+
+def _check_failures(problems: list[Problem], news: Mapping[str, Any]) -> list[dynamic.CheckFailure]:
+    """Check failures for ``problems``; each reason starts with the field path."""
+    failures = [
+        dynamic.CheckFailure(_reportable_field(p.field, news), f"{p.field}: {p.message}")
+        for p in problems[:MAX_FAILURES]
+    ]
+    if len(problems) > MAX_FAILURES:
+        fields = sorted({p.field.split("[")[0].split(".")[0] for p in problems[MAX_FAILURES:]})
+        failures.append(
+            dynamic.CheckFailure(
+                "",
+                f"and {len(problems) - MAX_FAILURES} more problems like these (in "
+                f"{', '.join(fields)}); fix the ones above and run preview again",
+            )
+        )
+    return failures
+
+
+def _reportable_field(field: str, news: Mapping[str, Any]) -> str:
     """The top-level property a failure is reported on, or "" for the resource as a whole.
 
-    The engine prints the value of the property it names, so a failure about the password, or
-    about the object as a whole, names none (the reason still starts with the field)."""
+    The engine prints the value of the property it names (``property numbers value [...] has a
+    problem``), so a failure about the password, about the object as a whole, about a large
+    value (a list of 10,000 numbers) or one with control characters names none; the reason
+    still starts with the field, and quotes only the bad entry, escaped."""
     top = field.split(".")[0].split("[")[0]
-    return "" if top in ("auth_password", "(resource)") else top
+    if top in ("auth_password", "(resource)") or top not in news:
+        return ""
+    return "" if _large(news[top]) or _has_control_characters(news[top]) else top
+
+
+def _large(value: Any) -> bool:
+    if isinstance(value, (list, tuple, Mapping)) and len(value) > MAX_ECHOED_ENTRIES:
+        return True
+    return len(repr(value)) > MAX_ECHOED_CHARS
+
+
+def _has_control_characters(value: Any) -> bool:
+    """Whether the engine would print raw control characters (a CR/LF in a header value breaks
+    the line it prints; escape sequences reach the terminal). Our reasons quote them escaped."""
+    if isinstance(value, str):
+        return any(c < " " or c == "\x7f" for c in value)
+    if isinstance(value, Mapping):
+        return any(
+            _has_control_characters(k) or _has_control_characters(v) for k, v in value.items()
+        )
+    if isinstance(value, (list, tuple)):
+        return any(_has_control_characters(v) for v in value)
+    return False
 
 
 def _normalize(value: Any) -> Any:

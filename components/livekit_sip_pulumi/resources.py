@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 import pulumi
 from pulumi import Input, Output, ResourceOptions, dynamic
 
+from .inputs import check_arguments, check_values, declare_unique, resource_label
 from .providers import (
     ADOPT_ID,
     SipDispatchRuleProvider,
@@ -111,14 +112,8 @@ def _collect(
     args: Any,
     kwargs: dict[str, Any],
 ) -> dict[str, Any]:
-    """Args dataclass + kwargs -> values; refuses unknown keyword arguments by name."""
+    """Args dataclass + kwargs -> values (checked by :func:`inputs.check_arguments` first)."""
     values = {f.name: getattr(args, f.name) for f in fields(args)} if args else {}
-    unknown = set(kwargs) - set(spec_class.model_fields) - {ADOPT_ID}
-    if unknown:
-        raise TypeError(
-            f"{kind} '{resource_name}': unknown argument(s) {sorted(unknown)}; the fields are "
-            f"those of {info_name}: {sorted(spec_class.model_fields)}"
-        )
     values.update(kwargs)
     if values.get("name") is None:
         values["name"] = resource_name
@@ -142,6 +137,7 @@ class _SipObject(dynamic.Resource):
     _provider_class: ClassVar[type[SipProviderBase]]
     _id_output: ClassVar[str]
     _info_name: ClassVar[str]
+    _args_class: ClassVar[type[Any]]
 
     def __init__(
         self,
@@ -150,13 +146,22 @@ class _SipObject(dynamic.Resource):
         opts: ResourceOptions | None = None,
         **kwargs: Any,
     ) -> None:
+        label = resource_label(type(self).__name__, resource_name)
+        check_arguments(label, self._spec_class, self._args_class, args, kwargs)
+        explicit_name = kwargs["name"] if "name" in kwargs else getattr(args, "name", None)
         values = _collect(
             type(self).__name__, self._info_name, resource_name, self._spec_class, args, kwargs
         )
+        check_values(label, self._spec_class, values)
         has_secret = any(name in self._spec_class.model_fields for name in _SECRET_INPUTS)
         props = _props(
             self._spec_class.model_fields, values, (self._id_output, ADOPT_ID), secret=has_secret
         )
+        checked_name, props[ADOPT_ID] = declare_unique(
+            label, self._spec_class, explicit_name, props[ADOPT_ID]
+        )
+        if isinstance(explicit_name, pulumi.Output):
+            props["name"] = checked_name
         try:
             super().__init__(
                 self._provider_class(),
@@ -256,6 +261,7 @@ class SipInboundTrunk(_SipObject, module="livekit", name="SipInboundTrunk"):
     _provider_class = SipInboundTrunkProvider
     _id_output = "sip_trunk_id"
     _info_name = "SIPInboundTrunkInfo"
+    _args_class = SipInboundTrunkArgs
 
     def __init__(
         self,
@@ -333,6 +339,7 @@ class SipOutboundTrunk(_SipObject, module="livekit", name="SipOutboundTrunk"):
     _provider_class = SipOutboundTrunkProvider
     _id_output = "sip_trunk_id"
     _info_name = "SIPOutboundTrunkInfo"
+    _args_class = SipOutboundTrunkArgs
 
     def __init__(
         self,
@@ -482,6 +489,7 @@ class SipDispatchRule(_SipObject, module="livekit", name="SipDispatchRule"):
     _provider_class = SipDispatchRuleProvider
     _id_output = "sip_dispatch_rule_id"
     _info_name = "SIPDispatchRuleInfo"
+    _args_class = SipDispatchRuleArgs
 
     def __init__(
         self,

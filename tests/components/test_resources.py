@@ -11,6 +11,7 @@ import pytest
 from livekit_sip_pulumi import (
     AgentPhoneLine,
     AgentPhoneLineArgs,
+    InputError,
     ProviderOutboundTrunk,
     RoomAgentDispatchArgs,
     RoomConfigurationArgs,
@@ -93,8 +94,11 @@ def test_outbound_trunk_props(mocks: Mocks) -> Any:
 
 
 def test_outbound_trunk_refuses_unknown_kwargs(mocks: Mocks) -> None:
-    with pytest.raises(TypeError, match="adress"):
+    # An InputError (a pulumi.RunError: shown without a traceback), no longer a TypeError.
+    with pytest.raises(InputError, match="adress") as info:
         SipOutboundTrunk("x", adress="sip.telnyx.com")
+    assert isinstance(info.value, pulumi.RunError)
+    assert "did you mean address?" in str(info.value)
 
 
 @pulumi.runtime.test

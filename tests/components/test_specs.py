@@ -434,3 +434,197 @@ def test_media_encryption_folds_into_media(spec_class: Any, base: dict[str, Any]
         ),
     ).outputs()
     assert explicit["media"]["encryption"] == "SIP_MEDIA_ENCRYPT_ALLOW"
+
+
+# --- strict input: regression rows, matched on the error type ----------------------------------
+
+INBOUND_OK: dict[str, Any] = {"numbers": ["+15105550100"]}
+FULL_WIDTH = "\uff0b\uff11\uff15\uff11\uff10\uff15\uff15\uff15\uff10\uff11\uff10\uff10"  # +1510...
+ARABIC_INDIC = "\u0661\u0662\u0663\u0664"  # 1234
+
+
+def codes(
+    spec_class: Any, values: dict[str, Any], unknown: frozenset[str] = frozenset()
+) -> list[tuple[str, str]]:
+    with pytest.raises(SpecError) as info:
+        validate_spec(spec_class, values, unknown)
+    assert SECRET not in str(info.value)
+    return [(p.field, p.code) for p in info.value.details]
+
+
+STRICT_REJECTS = [
+    # (case, spec class, base, changes, field, error type)
+    ("header_value_crlf", SipOutboundTrunkSpec, OUTBOUND_OK,
+     {"headers": {"X-A": "a\r\nVia: evil"}}, "headers", "header_value"),
+    ("header_value_nul_byte", SipInboundTrunkSpec, INBOUND_OK,
+     {"headers": {"X-A": "a\x00b"}}, "headers.X-A", "string_nul"),
+    ("header_value_del", SipInboundTrunkSpec, INBOUND_OK,
+     {"headers": {"X-A": "a\x7fb"}}, "headers", "header_value"),
+    ("header_value_1025_bytes", SipInboundTrunkSpec, INBOUND_OK,
+     {"headers": {"X-A": "a" * 1025}}, "headers", "header_value_length"),
+    ("header_value_utf8_bytes", SipInboundTrunkSpec, INBOUND_OK,
+     {"headers": {"X-A": "\u00e9" * 513}}, "headers", "header_value_length"),
+    ("header_name_hash", SipInboundTrunkSpec, INBOUND_OK,
+     {"headers": {"X#A": "a"}}, "headers", "header_name"),
+    ("header_name_trailing_newline", SipInboundTrunkSpec, INBOUND_OK,
+     {"headers": {"X-A\n": "a"}}, "headers", "header_name"),
+    ("header_reserved_contact", SipInboundTrunkSpec, INBOUND_OK,
+     {"headers": {"Contact": "a"}}, "headers", "header_reserved"),
+    ("header_reserved_short_form", SipInboundTrunkSpec, INBOUND_OK,
+     {"headers": {"v": "a"}}, "headers", "header_reserved"),
+    ("h2a_key_crlf", SipOutboundTrunkSpec, OUTBOUND_OK,
+     {"headers_to_attributes": {"X-A\r\n": "a"}}, "headers_to_attributes", "header_name"),
+    ("h2a_value_empty", SipInboundTrunkSpec, INBOUND_OK,
+     {"headers_to_attributes": {"X-A": ""}}, "headers_to_attributes", "attribute_name"),
+    ("a2h_value_space", SipInboundTrunkSpec, INBOUND_OK,
+     {"attributes_to_headers": {"a": "X A"}}, "attributes_to_headers", "header_name"),
+    ("address_unclosed_ipv6", SipOutboundTrunkSpec, OUTBOUND_OK,
+     {"address": "[2001:db8::1"}, "address", "sip_host_bracket"),
+    ("address_ipv4_in_brackets", SipOutboundTrunkSpec, OUTBOUND_OK,
+     {"address": "[10.0.0.1]"}, "address", "sip_host_bracket"),
+    ("address_text_after_bracket", SipOutboundTrunkSpec, OUTBOUND_OK,
+     {"address": "[2001:db8::1]x"}, "address", "sip_host_bracket"),
+    ("address_empty_port", SipOutboundTrunkSpec, OUTBOUND_OK,
+     {"address": "sip.telnyx.com:"}, "address", "sip_host_port"),
+    ("address_ipv6_empty_port", SipOutboundTrunkSpec, OUTBOUND_OK,
+     {"address": "[2001:db8::1]:"}, "address", "sip_host_port"),
+    ("address_port_zero", SipOutboundTrunkSpec, OUTBOUND_OK,
+     {"address": "sip.telnyx.com:0"}, "address", "sip_host_port"),
+    ("address_port_full_width", SipOutboundTrunkSpec, OUTBOUND_OK,
+     {"address": "sip.telnyx.com:\uff15\uff10\uff16\uff10"}, "address", "sip_host_port"),
+    ("address_trailing_newline", SipOutboundTrunkSpec, OUTBOUND_OK,
+     {"address": "sip.telnyx.com\n"}, "address", "sip_host_name"),
+    ("pin_superscript", SipDispatchRuleSpec, DISPATCH_OK,
+     {"rule": {"dispatch_rule_direct": {"room_name": "r", "pin": "\u00b2\u00b3"}}},
+     "rule.dispatch_rule_direct.pin", "pin_digits"),
+    ("pin_arabic_indic", SipDispatchRuleSpec, DISPATCH_OK,
+     {"rule": {"dispatch_rule_individual": {"pin": ARABIC_INDIC}}},
+     "rule.dispatch_rule_individual.pin", "pin_digits"),
+    ("pin_trailing_newline", SipDispatchRuleSpec, DISPATCH_OK,
+     {"rule": {"dispatch_rule_callee": {"pin": "1234\n"}}},
+     "rule.dispatch_rule_callee.pin", "pin_digits"),
+    ("krisp_yes", SipInboundTrunkSpec, INBOUND_OK, {"krisp_enabled": "yes"}, "krisp_enabled",
+     "bool_type"),
+    ("krisp_one", SipDispatchRuleSpec, DISPATCH_OK, {"krisp_enabled": 1}, "krisp_enabled",
+     "bool_type"),
+    ("ringing_timeout_true", SipInboundTrunkSpec, INBOUND_OK, {"ringing_timeout": True},
+     "ringing_timeout", "number_type"),
+    ("ringing_timeout_text", SipInboundTrunkSpec, INBOUND_OK, {"ringing_timeout": "30"},
+     "ringing_timeout", "float_type"),
+    ("ringing_timeout_nan", SipInboundTrunkSpec, INBOUND_OK, {"ringing_timeout": float("nan")},
+     "ringing_timeout", "greater_than_equal"),
+    ("max_call_duration_huge", SipInboundTrunkSpec, INBOUND_OK, {"max_call_duration": 1e12},
+     "max_call_duration", "less_than_equal"),
+    ("empty_timeout_true", SipDispatchRuleSpec, DISPATCH_OK,
+     {"room_config": {"empty_timeout": True}}, "room_config.empty_timeout", "number_type"),
+    ("empty_timeout_fraction", SipDispatchRuleSpec, DISPATCH_OK,
+     {"room_config": {"empty_timeout": 1.5}}, "room_config.empty_timeout", "int_type"),
+    ("numbers_string", SipInboundTrunkSpec, INBOUND_OK, {"numbers": "+15105550100"}, "numbers",
+     "list_type"),
+    ("numbers_set", SipInboundTrunkSpec, INBOUND_OK, {"numbers": {"+15105550100"}}, "numbers",
+     "list_type"),
+    ("number_full_width", SipInboundTrunkSpec, INBOUND_OK, {"numbers": [FULL_WIDTH]},
+     "numbers[0]", "e164_plus"),
+    ("number_arabic_indic", SipInboundTrunkSpec, INBOUND_OK,
+     {"numbers": ["+1\u0665\u0661\u0660\u0665\u0665\u0665\u0660\u0661\u0660\u0660"]},
+     "numbers[0]", "e164_not_strict"),
+    ("number_integer", SipInboundTrunkSpec, INBOUND_OK, {"numbers": [15105550100]}, "numbers[0]",
+     "string_type"),
+    ("metadata_lone_surrogate", SipInboundTrunkSpec, INBOUND_OK, {"metadata": "a\udc80"},
+     "metadata", "string_unencodable"),
+    ("name_nul", SipOutboundTrunkSpec, OUTBOUND_OK, {"name": "a\x00"}, "name", "string_nul"),
+    ("name_number", SipOutboundTrunkSpec, OUTBOUND_OK, {"name": 5}, "name", "string_type"),
+    ("password_nul", SipOutboundTrunkSpec, OUTBOUND_OK, {"auth_password": SECRET + "\x00"},
+     "auth_password", "string_unencodable"),
+    ("country_trailing_newline", SipOutboundTrunkSpec, OUTBOUND_OK,
+     {"destination_country": "us\n"}, "destination_country", "country_code"),
+    ("trunk_id_prefix_only", SipDispatchRuleSpec, DISPATCH_OK, {"trunk_ids": ["ST_"]},
+     "trunk_ids[0]", "trunk_id"),
+    ("trunk_id_newline", SipDispatchRuleSpec, DISPATCH_OK, {"trunk_ids": ["ST_abc\n"]},
+     "trunk_ids[0]", "trunk_id"),
+    ("attributes_value_number", SipDispatchRuleSpec, DISPATCH_OK, {"attributes": {"a": 1}},
+     "attributes.a", "string_type"),
+    ("room_config_string", SipDispatchRuleSpec, DISPATCH_OK, {"room_config": "big"},
+     "room_config", "model_type"),
+    ("media_timeout_true", SipInboundTrunkSpec, INBOUND_OK, {"media": {"media_timeout": True}},
+     "media.media_timeout", "number_type"),
+    ("two_rule_kinds", SipDispatchRuleSpec, DISPATCH_OK,
+     {"rule": {"dispatch_rule_individual": {}, "dispatch_rule_callee": {}}}, "rule", "rule_kind"),
+    ("open_inbound_trunk", SipInboundTrunkSpec, {}, {"name": "x"}, "(resource)", "inbound_open"),
+    ("user_without_password", SipOutboundTrunkSpec, OUTBOUND_OK, {"auth_password": ""},
+     "(resource)", "auth_pair"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("case", "spec_class", "base", "changes", "field", "code"),
+    STRICT_REJECTS,
+    ids=[row[0] for row in STRICT_REJECTS],
+)
+def test_strict_rejects(
+    case: str, spec_class: Any, base: dict[str, Any], changes: dict[str, Any], field: str, code: str
+) -> None:
+    assert (field, code) in codes(spec_class, with_(base, **changes)), case
+
+
+@pytest.mark.parametrize(
+    ("spec_class", "base", "changes"),
+    [
+        (SipOutboundTrunkSpec, OUTBOUND_OK, {"headers": {"X-A": "caf\u00e9\tau lait"}}),
+        (SipOutboundTrunkSpec, OUTBOUND_OK, {"headers": {"X-A": "a" * 1024}}),
+        (SipOutboundTrunkSpec, OUTBOUND_OK, {"headers": {"P-Asserted-Identity": "<sip:a@b>"}}),
+        (SipOutboundTrunkSpec, OUTBOUND_OK, {"headers": {"X-A": ""}}),
+        # restricted names apply to headers only (ValidateHeaderName(name, false) for the maps)
+        (SipInboundTrunkSpec, INBOUND_OK, {"headers_to_attributes": {"Contact": "contact"}}),
+        (SipInboundTrunkSpec, INBOUND_OK, {"attributes_to_headers": {"a.b": "X-A"}}),
+        (SipOutboundTrunkSpec, OUTBOUND_OK, {"address": "[2001:db8::1]"}),
+        (SipOutboundTrunkSpec, OUTBOUND_OK, {"address": "2001:db8::1"}),
+        (SipOutboundTrunkSpec, OUTBOUND_OK, {"address": "sip.telnyx.com.:65535"}),
+        (SipInboundTrunkSpec, INBOUND_OK, {"ringing_timeout": 30}),
+        (SipInboundTrunkSpec, INBOUND_OK, {"metadata": '{"a": "\u00e9\n"}'}),
+        (SipDispatchRuleSpec, DISPATCH_OK, {"room_config": {"empty_timeout": 30.0}}),
+        (SipDispatchRuleSpec, DISPATCH_OK, {"rule": {"dispatch_rule_individual": {"pin": "0"}}}),
+    ],
+)
+def test_strict_accepts(spec_class: Any, base: dict[str, Any], changes: dict[str, Any]) -> None:
+    validate_spec(spec_class, with_(base, **changes))
+
+
+def test_full_width_number_hint_is_ascii() -> None:
+    with pytest.raises(SpecError) as info:
+        validate_spec(SipInboundTrunkSpec, {"numbers": [FULL_WIDTH]})
+    assert "did you mean '+15105550100'?" in info.value.problems[0][1]
+
+
+def test_arabic_indic_number_hint_is_ascii() -> None:
+    with pytest.raises(SpecError) as info:
+        validate_spec(SipInboundTrunkSpec, {"numbers": ["\u0661" * 3 + "5105550100"]})
+    assert "did you mean '+1115105550100'?" in info.value.problems[0][1]
+
+
+def test_long_values_are_quoted_cut_and_escaped() -> None:
+    bad = "x\r\n" * 10_000
+    with pytest.raises(SpecError) as info:
+        validate_spec(SipOutboundTrunkSpec, with_(OUTBOUND_OK, address=bad))
+    message = info.value.problems[0][1]
+    assert len(message) < 400
+    assert "\\r\\n" in message and "\r" not in message and "(cut)" in message
+
+
+def test_header_map_reports_only_a_few_bad_entries() -> None:
+    headers = {f"X-H{i}": "bad\n" for i in range(1000)}
+    with pytest.raises(SpecError) as info:
+        validate_spec(SipInboundTrunkSpec, with_(INBOUND_OK, headers=headers))
+    [(field, message)] = info.value.problems
+    assert field == "headers" and "and 995 more" in message and len(message) < 1500
+
+
+def test_type_errors_name_the_type_never_the_value() -> None:
+    found = problems(SipOutboundTrunkSpec, with_(OUTBOUND_OK, auth_password=12345678))
+    assert ("auth_password", "Input should be a valid string") not in found
+    assert "12345678" not in str(found)
+
+
+def test_list_type_hint_for_a_single_string() -> None:
+    [(field, message)] = problems(SipInboundTrunkSpec, {"numbers": "+15105550100"})
+    assert field == "numbers" and "not a list of one" in message
