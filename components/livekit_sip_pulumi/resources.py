@@ -22,10 +22,13 @@ from pulumi import Input, Output, ResourceOptions, dynamic
 
 from .providers import (
     ADOPT_ID,
+    ADOPT_ONLY_IF_MATCHING,
+    AUTONAME,
     SipDispatchRuleProvider,
     SipInboundTrunkProvider,
     SipOutboundTrunkProvider,
     SipProviderBase,
+    autoname,
 )
 from .specs import (
     SipDispatchRuleSpec,
@@ -104,6 +107,7 @@ def _with_secret_outputs(opts: ResourceOptions | None) -> ResourceOptions:
 
 
 def _collect(
+    type_token: str,
     kind: str,
     info_name: str,
     resource_name: str,
@@ -113,15 +117,18 @@ def _collect(
 ) -> dict[str, Any]:
     """Args dataclass + kwargs -> values; refuses unknown keyword arguments by name."""
     values = {f.name: getattr(args, f.name) for f in fields(args)} if args else {}
-    unknown = set(kwargs) - set(spec_class.model_fields) - {ADOPT_ID}
+    unknown = set(kwargs) - set(spec_class.model_fields) - {ADOPT_ID, ADOPT_ONLY_IF_MATCHING}
     if unknown:
         raise TypeError(
             f"{kind} '{resource_name}': unknown argument(s) {sorted(unknown)}; the fields are "
             f"those of {info_name}: {sorted(spec_class.model_fields)}"
         )
     values.update(kwargs)
-    if values.get("name") is None:
-        values["name"] = resource_name
+    # No name: the provider's check() names the object (the name recorded in the state, the
+    # adopted object's own name, or this autoname: unique to the project, stack and resource).
+    values[AUTONAME] = autoname(
+        pulumi.get_project(), pulumi.get_stack(), type_token, resource_name
+    )
     return values
 
 
@@ -151,11 +158,15 @@ class _SipObject(dynamic.Resource):
         **kwargs: Any,
     ) -> None:
         values = _collect(
+            f"pulumi-python:{self._resource_type_name}",
             type(self).__name__, self._info_name, resource_name, self._spec_class, args, kwargs
         )
         has_secret = any(name in self._spec_class.model_fields for name in _SECRET_INPUTS)
         props = _props(
-            self._spec_class.model_fields, values, (self._id_output, ADOPT_ID), secret=has_secret
+            self._spec_class.model_fields,
+            values,
+            (self._id_output, ADOPT_ID, ADOPT_ONLY_IF_MATCHING, AUTONAME),
+            secret=has_secret,
         )
         try:
             super().__init__(
@@ -221,6 +232,7 @@ class SipInboundTrunkArgs:
     media_encryption: Input[SipMediaEncryption | str] | None = None
     media: Input[SipMediaConfigArgs | Mapping[str, Any]] | None = None
     adopt_id: Input[str] | None = None
+    adopt_only_if_matching: Input[bool] | None = None
 
 
 class SipInboundTrunk(_SipObject, module="livekit", name="SipInboundTrunk"):
@@ -251,6 +263,7 @@ class SipInboundTrunk(_SipObject, module="livekit", name="SipInboundTrunk"):
     media_encryption: Output[str]
     media: Output[dict[str, Any] | None]
     adopt_id: Output[str | None]
+    adopt_only_if_matching: Output[bool | None]
 
     _spec_class = SipInboundTrunkSpec
     _provider_class = SipInboundTrunkProvider
@@ -296,6 +309,7 @@ class SipOutboundTrunkArgs:
     media: Input[SipMediaConfigArgs | Mapping[str, Any]] | None = None
     from_host: Input[str] | None = None
     adopt_id: Input[str] | None = None
+    adopt_only_if_matching: Input[bool] | None = None
 
 
 class SipOutboundTrunk(_SipObject, module="livekit", name="SipOutboundTrunk"):
@@ -328,6 +342,7 @@ class SipOutboundTrunk(_SipObject, module="livekit", name="SipOutboundTrunk"):
     media: Output[dict[str, Any] | None]
     from_host: Output[str]
     adopt_id: Output[str | None]
+    adopt_only_if_matching: Output[bool | None]
 
     _spec_class = SipOutboundTrunkSpec
     _provider_class = SipOutboundTrunkProvider
@@ -446,6 +461,7 @@ class SipDispatchRuleArgs:
     media_encryption: Input[SipMediaEncryption | str] | None = None
     media: Input[SipMediaConfigArgs | Mapping[str, Any]] | None = None
     adopt_id: Input[str] | None = None
+    adopt_only_if_matching: Input[bool] | None = None
 
 
 class SipDispatchRule(_SipObject, module="livekit", name="SipDispatchRule"):
@@ -477,6 +493,7 @@ class SipDispatchRule(_SipObject, module="livekit", name="SipDispatchRule"):
     media_encryption: Output[str]
     media: Output[dict[str, Any] | None]
     adopt_id: Output[str | None]
+    adopt_only_if_matching: Output[bool | None]
 
     _spec_class = SipDispatchRuleSpec
     _provider_class = SipDispatchRuleProvider
