@@ -18,7 +18,10 @@ What the providers guarantee, whatever the network does:
   the objects that match the declaration and were not there before the create are looked up: the
   object found is this one; only when there is none is the create sent again.
 - **Passwords never leave the provider in plain text**: the outputs keep a salted digest of
-  ``auth_password`` (:func:`password_digest`), which diff and refresh compare against.
+  ``auth_password`` (:func:`password_digest`), which diff and refresh compare against, and the
+  inputs check() returns carry a sealed reference to the password (:func:`_seal`) that only
+  this provider process can resolve: the Python dynamic provider cannot mark what it returns as
+  secret, so the engine would print a plain password in its verbose log (``-v=9``).
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ import hashlib
 import hmac
 import logging
 import os
+import secrets
+import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -113,6 +118,51 @@ def _password_matches(password: str, stored: Any) -> bool:
         )
         return hmac.compare_digest(derived.hex(), parts[3])
     return hmac.compare_digest(stored.encode(), password.encode())
+
+
+# Passwords check() has seen, by the reference it returned instead. The engine calls create,
+# update and diff in the provider process that checked their inputs.
+_SEALED: dict[str, str] = {}
+_SEALED_LOCK = threading.Lock()
+_SEAL_PREFIX = "sealed:"
+
+
+def _seal(password: Any) -> Any:
+    """A reference to ``password`` valid in this process ("" and unknowns stay as they are)."""
+    if not isinstance(password, str) or not password or password.startswith(_SEAL_PREFIX):
+        return password
+    token = _SEAL_PREFIX + secrets.token_hex(16)
+    with _SEALED_LOCK:
+        _SEALED[token] = password
+    return token
+
+
+def _is_foreign_seal(value: Any) -> bool:
+    """A reference sealed by another process (inputs recorded in the state by an earlier run)."""
+    if not (isinstance(value, str) and value.startswith(_SEAL_PREFIX)):
+        return False
+    with _SEALED_LOCK:
+        return value not in _SEALED
+
+
+def _unseal(value: Any) -> Any:
+    if not (isinstance(value, str) and value.startswith(_SEAL_PREFIX)):
+        return value
+    with _SEALED_LOCK:
+        password = _SEALED.get(value)
+    if password is None:
+        raise LiveKitSipError(
+            "auth_password: the inputs were checked by another provider process, so the "
+            "password cannot be read back; run the command again"
+        )
+    return password
+
+
+def _unsealed(props: Mapping[str, Any]) -> dict[str, Any]:
+    props = dict(props)
+    if _PASSWORD in props:
+        props[_PASSWORD] = _unseal(props[_PASSWORD])
+    return props
 
 
 @dataclass(frozen=True)
@@ -271,6 +321,8 @@ class SipProviderBase(dynamic.ResourceProvider):
             )
         elif isinstance(adopt, str) and adopt and not olds and not failures:
             failures.extend(self._preview_adoption(adopt, news, unknown))
+        if _PASSWORD in news:
+            news[_PASSWORD] = _seal(news[_PASSWORD])
         return dynamic.CheckResult(news, failures)
 
     def _resolve_name(self, olds: Mapping[str, Any], news: dict[str, Any]) -> dict[str, Any]:
@@ -387,6 +439,11 @@ class SipProviderBase(dynamic.ResourceProvider):
     # -- diff ------------------------------------------------------------------------------------
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.DiffResult:
+        # `pulumi refresh` diffs the refreshed outputs against the inputs recorded by an earlier
+        # run, whose password reference only that run could resolve: the password is left out
+        # of that comparison (the next `up` checks the declared password again).
+        unresolvable = _is_foreign_seal(news.get(_PASSWORD))
+        news = {**news, _PASSWORD: None} if unresolvable else _unsealed(news)
         values = _spec_inputs(self.spec_class, news)
         unknown = {k for k, v in values.items() if contains_unknowns(v)}
         try:
@@ -404,6 +461,7 @@ class SipProviderBase(dynamic.ResourceProvider):
             field
             for field in self.spec_class.model_fields
             if field in unknown or not self._same(field, olds.get(field), declared.get(field))
+            if not (unresolvable and field == _PASSWORD)
         )
         # adopt_id only matters when the object is created: changing it later changes nothing.
         return dynamic.DiffResult(changes=bool(changed), replaces=[], delete_before_replace=False)
@@ -447,6 +505,7 @@ class SipProviderBase(dynamic.ResourceProvider):
         return None
 
     def create(self, props: dict[str, Any]) -> dynamic.CreateResult:
+        props = _unsealed(props)
         spec = self._spec(props)
         adopt = props.get(ADOPT_ID)
         message = self._adopt(adopt, spec, props) if adopt else self._create(spec, props)
@@ -563,6 +622,7 @@ class SipProviderBase(dynamic.ResourceProvider):
         return dynamic.ReadResult(id_, self._outputs(props, message, props))
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.UpdateResult:
+        news = _unsealed(news)
         spec = self._spec(news)
         info = spec.to_proto()
         if news.get("name") is None and isinstance(olds.get("name"), str):
