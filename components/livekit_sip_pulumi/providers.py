@@ -441,9 +441,10 @@ class SipProviderBase(dynamic.ResourceProvider):
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.DiffResult:
         # `pulumi refresh` diffs the refreshed outputs against the inputs recorded by an earlier
         # run, whose password reference only that run could resolve: the password is left out
-        # of that comparison (the next `up` checks the declared password again).
+        # of that comparison (the next `up` checks the declared password again). The reference
+        # itself stands in for it in the validation: it is set, as the password was.
         unresolvable = _is_foreign_seal(news.get(_PASSWORD))
-        news = {**news, _PASSWORD: None} if unresolvable else _unsealed(news)
+        news = news if unresolvable else _unsealed(news)
         values = _spec_inputs(self.spec_class, news)
         unknown = {k for k, v in values.items() if contains_unknowns(v)}
         try:

@@ -124,7 +124,18 @@ def test_retries_are_bounded(front_factory, clean_livekit):
         provider.create(dict(PROPS))
     assert front.requests == 4  # RetryPolicy's default bound
     assert info.value.status == 503
+    assert "LiveKit answered 503 unavailable (injected fault); gave up after 4 attempts" in str(
+        info.value
+    )
     assert clean_livekit.inbound_trunks() == []
+
+
+def test_rate_limit_is_retried(front_factory, clean_livekit):
+    front = front_factory(faults=1, status=429, code="resource_exhausted")
+    provider = provider_via(front, clean_livekit)
+    result = provider.create(dict(PROPS))
+    assert front.requests == 3  # list (429, then through), create
+    assert [t.sip_trunk_id for t in clean_livekit.inbound_trunks()] == [result.id]
 
 
 def test_client_errors_are_not_retried(front_factory, clean_livekit):
