@@ -166,6 +166,26 @@ def test_explicit_names_shared_by_two_stacks_are_never_taken(tmp_path, clean_liv
     assert dev.destroy().ok
 
 
+def test_identical_resources_in_one_stack_get_objects_of_their_own(tmp_path, clean_livekit):
+    names = ["carrier-a", "carrier-b"]
+
+    def program() -> None:
+        for name in names:
+            SipOutboundTrunk(name, address="sip.telnyx.com", numbers=["+15105550100"])
+
+    stack = make_stack(tmp_path, clean_livekit, program)
+    assert stack.up().ok
+    ids = recorded_ids(stack)
+    assert len(set(ids.values())) == 2
+    assert sorted(t.sip_trunk_id for t in clean_livekit.outbound_trunks()) == sorted(ids.values())
+
+    # Removing one deletes its own object only.
+    names.remove("carrier-a")
+    assert stack.up().ok
+    assert [t.sip_trunk_id for t in clean_livekit.outbound_trunks()] == [ids["carrier-b"]]
+    assert stack.destroy().ok
+
+
 # -- lost answers ----------------------------------------------------------------------------------
 
 
