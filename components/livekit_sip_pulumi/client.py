@@ -14,11 +14,18 @@ aiohttp session's own timeout, so the session timeout alone would never fire).
 from __future__ import annotations
 
 import asyncio
+import atexit
+import concurrent.futures
+import contextlib
+import contextvars
 import email.utils
+import hashlib
 import logging
+import os
 import random
+import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlparse
@@ -327,7 +334,9 @@ def call_livekit(
 ) -> T:
     """Run ``operation`` against LiveKit from synchronous provider code.
 
-    Opens a client for the call and closes it after. Each attempt has a deadline, and the
+    Uses the process's client for these credentials (one event loop in a background thread,
+    one aiohttp session, shared by the engine's parallel calls). Each attempt has a deadline,
+    and the
     whole call (retries included) is bounded by ``settings.deadline()``. Transient failures
     (5xx, resets, timeouts) are retried with bounded backoff when ``idempotent``; a call that is
     not (a create) is retried only when the request cannot have reached the server (refused
@@ -340,66 +349,139 @@ def call_livekit(
 
     async def run() -> T:
         retry_after: list[str | None] = [None]
-
-        async def on_end(_s: Any, _c: Any, params: aiohttp.TraceRequestEndParams) -> None:
-            retry_after[0] = params.response.headers.get("Retry-After")
-
-        trace = aiohttp.TraceConfig()
-        trace.on_request_end.append(on_end)
+        _RETRY_AFTER.set(retry_after)  # this task's own context: calls in parallel do not mix
         tally = _Attempts(started=time.monotonic())
         deadline = tally.started + budget
         last: BaseException | None = None
-        async with aiohttp.ClientSession(trace_configs=[trace]) as session:
-            lk = api.LiveKitAPI(
-                settings.url,
-                settings.api_key,
-                settings.api_secret.get_secret_value(),
-                session=session,
-                failover=False,
-            )
-            for attempt in range(policy.attempts):
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
-                retry_after[0] = None
-                tally.count += 1
-                try:
-                    return await asyncio.wait_for(
-                        operation(lk), timeout=min(policy.attempt_timeout, remaining)
-                    )
-                except asyncio.TimeoutError:
-                    last = _AttemptTimeout()
-                except Exception as exc:  # mapped below, never re-raised raw
-                    last = exc
-                limited = _is_rate_limited(last)
-                if not (limited or _is_transient(last)):
-                    raise _map_error(last, what, settings, tally) from None
-                if not idempotent and not _never_sent(last):
-                    # The request may have been carried out: the caller decides what to do.
-                    raise _map_error(last, what, settings, tally) from None
-                if attempt + 1 >= policy.attempts:
-                    break
-                delay = policy.delay(attempt)
-                if limited:
-                    asked = _retry_after(retry_after[0])
-                    if asked is not None:
-                        delay = max(delay, min(asked, policy.max_retry_after))
-                if time.monotonic() + delay >= deadline:
-                    break
-                log.warning(
-                    "%s: %s, retrying in %.2fs (attempt %d of %d)",
-                    what,
-                    _describe(last),
-                    delay,
-                    attempt + 2,
-                    policy.attempts,
+        lk = _CLIENTS.client(settings)  # outlives the call: one per process and credentials
+        for attempt in range(policy.attempts):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            retry_after[0] = None
+            tally.count += 1
+            try:
+                return await asyncio.wait_for(
+                    operation(lk), timeout=min(policy.attempt_timeout, remaining)
                 )
-                await asyncio.sleep(delay)
+            except asyncio.TimeoutError:
+                last = _AttemptTimeout()
+            except Exception as exc:  # mapped below, never re-raised raw
+                last = exc
+            limited = _is_rate_limited(last)
+            if not (limited or _is_transient(last)):
+                raise _map_error(last, what, settings, tally) from None
+            if not idempotent and not _never_sent(last):
+                # The request may have been carried out: the caller decides what to do.
+                raise _map_error(last, what, settings, tally) from None
+            if attempt + 1 >= policy.attempts:
+                break
+            delay = policy.delay(attempt)
+            if limited:
+                asked = _retry_after(retry_after[0])
+                if asked is not None:
+                    delay = max(delay, min(asked, policy.max_retry_after))
+            if time.monotonic() + delay >= deadline:
+                break
+            log.warning(
+                "%s: %s, retrying in %.2fs (attempt %d of %d)",
+                what,
+                _describe(last),
+                delay,
+                attempt + 2,
+                policy.attempts,
+            )
+            await asyncio.sleep(delay)
         if last is None:  # the deadline passed before the first attempt
             last = _AttemptTimeout()
         raise _map_error(last, what, settings, tally) from None
 
-    return asyncio.run(run())
+    return _CLIENTS.run(run, budget)
+
+
+# The Retry-After header of the last answer, per call: aiohttp's trace callbacks run in the
+# task that made the request, so a context variable set by the call's task is the call's own.
+_RETRY_AFTER: contextvars.ContextVar[list[str | None]] = contextvars.ContextVar("retry_after")
+
+
+async def _record_retry_after(_s: Any, _c: Any, params: aiohttp.TraceRequestEndParams) -> None:
+    holder = _RETRY_AFTER.get(None)
+    if holder is not None:
+        holder[0] = params.response.headers.get("Retry-After")
+
+
+class _Clients:
+    """One LiveKit client per provider process and credentials.
+
+    The engine calls a provider's methods from a pool of threads; each call submits its
+    coroutine to one event loop running in a daemon thread, where one aiohttp session per
+    credentials keeps connections open between calls. Recreated after a fork."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pid = 0
+        self._apis: dict[tuple[str, str, str], api.LiveKitAPI] = {}
+        self._sessions: list[aiohttp.ClientSession] = []
+
+    def _running_loop(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None or self._pid != os.getpid():
+                loop = asyncio.new_event_loop()
+                threading.Thread(
+                    target=loop.run_forever, name="livekit-client", daemon=True
+                ).start()
+                self._loop, self._pid, self._apis, self._sessions = loop, os.getpid(), {}, []
+                atexit.register(self.close)
+            return self._loop
+
+    def close(self) -> None:
+        """Close the sessions and stop the loop (at exit: no "unclosed session" warnings)."""
+        with self._lock:
+            loop, sessions = self._loop, self._sessions
+            self._loop, self._apis, self._sessions = None, {}, []
+        if loop is None or self._pid != os.getpid():
+            return
+
+        async def close_all() -> None:
+            for session in sessions:
+                await session.close()
+
+        with contextlib.suppress(Exception):
+            asyncio.run_coroutine_threadsafe(close_all(), loop).result(timeout=2)
+        loop.call_soon_threadsafe(loop.stop)
+
+    def client(self, settings: LiveKitSettings) -> api.LiveKitAPI:
+        """The client for ``settings``; called on the loop's thread only (no lock needed)."""
+        secret = settings.api_secret.get_secret_value()
+        key = (settings.url, settings.api_key, hashlib.sha256(secret.encode()).hexdigest())
+        found = self._apis.get(key)
+        if found is None:
+            trace = aiohttp.TraceConfig()
+            trace.on_request_end.append(_record_retry_after)
+            session = aiohttp.ClientSession(trace_configs=[trace])
+            self._sessions.append(session)
+            found = api.LiveKitAPI(
+                settings.url, settings.api_key, secret, session=session, failover=False
+            )
+            self._apis[key] = found
+        return found
+
+    def run(self, make: Callable[[], Coroutine[Any, Any, T]], budget: float) -> T:
+        future = asyncio.run_coroutine_threadsafe(make(), self._running_loop())
+        try:
+            # The call bounds itself (budget); the margin only guards against a stuck loop.
+            return future.result(timeout=budget + 30)
+        except concurrent.futures.TimeoutError:
+            future.cancel()
+            raise LiveKitApiError(
+                f"the LiveKit client did not finish within {budget:g} s",
+                code=ServerErrorCode.DEADLINE_EXCEEDED,
+                transient=True,
+            ) from None
+
+
+_CLIENTS = _Clients()
 
 
 def _describe(exc: BaseException) -> str:

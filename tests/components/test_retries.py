@@ -146,3 +146,38 @@ def test_client_errors_are_not_retried(front_factory, clean_livekit):
     assert front.requests == 1
     assert info.value.code == "invalid_argument"
     assert "injected fault" in str(info.value)
+
+
+def test_parallel_calls_share_one_client(clean_livekit):
+    """The engine calls providers from several threads: they share the process's one event loop
+    and one session per credentials, and each call keeps its own deadline and answer."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from livekit import api
+    from livekit_sip_pulumi import client
+
+    settings = client.settings_from_config(
+        {
+            "livekit:url": clean_livekit.url,
+            "livekit:apiKey": clean_livekit.api_key,
+            "livekit:apiSecret": clean_livekit.api_secret,
+        }.get
+    )
+
+    def list_trunks(_: int) -> int:
+        items = client.call_livekit(
+            settings,
+            "list",
+            lambda lk: lk.sip.list_inbound_trunk(api.ListSIPInboundTrunkRequest()),
+        )
+        return len(items.items)
+
+    with ThreadPoolExecutor(8) as pool:
+        assert list(pool.map(list_trunks, range(32))) == [0] * 32
+    mine = [
+        lk
+        for (url, key, _), lk in client._CLIENTS._apis.items()
+        if (url, key) == (clean_livekit.url, clean_livekit.api_key)
+        and lk.sip.api_secret == clean_livekit.api_secret
+    ]
+    assert len(mine) == 1
