@@ -374,7 +374,7 @@ class SipProviderBase(dynamic.ResourceProvider):
             return []
         if news.get(ADOPT_ONLY_IF_MATCHING):
             return [dynamic.CheckFailure(ADOPT_ID, self._refusal(adopt, differing))]
-        log.warning("%s", self._adoption_notice(adopt, differing))
+        log.warning("%s", self._adoption_notice(adopt, differing, news))
         return []
 
     def _find_for_adoption(self, adopt: str) -> Any:
@@ -422,9 +422,16 @@ class SipProviderBase(dynamic.ResourceProvider):
             and want.get(field) != have.get(field)
         )
 
-    def _adoption_notice(self, adopt: str, differing: list[str]) -> str:
+    def _adoption_notice(
+        self, adopt: str, differing: list[str], props: Mapping[str, Any]
+    ) -> str:
+        # The provider is not told the resource's name; its autoname starts with it. (The
+        # engine shows provider messages under the stack, not under the resource.)
+        candidate = props.get(AUTONAME)
+        resource = candidate.rsplit("-", 1)[0] if isinstance(candidate, str) else ""
         return (
-            f"adopting {self.spec_class.kind} {adopt} changes {', '.join(differing)}: the live "
+            (f"{type(self).__name__.removesuffix('Provider')} '{resource}': " if resource else "")
+            + f"adopting {self.spec_class.kind} {adopt} changes {', '.join(differing)}: the live "
             "values differ from the declaration (fields left out are reset to their defaults). "
             f"Declare them to keep them, or set {ADOPT_ONLY_IF_MATCHING}=True to refuse."
         )
@@ -522,7 +529,7 @@ class SipProviderBase(dynamic.ResourceProvider):
                 self._refusal(adopt, differing), code=ServerErrorCode.FAILED_PRECONDITION
             )
         if differing:
-            log.warning("%s", self._adoption_notice(adopt, differing))
+            log.warning("%s", self._adoption_notice(adopt, differing, props))
         info = spec.to_proto()
         if not name_declared:
             info.name = live.name

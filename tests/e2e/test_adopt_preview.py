@@ -54,9 +54,11 @@ def test_preview_of_an_adoption_names_the_fields_it_changes(tmp_path, clean_live
     stack = make_stack(tmp_path, clean_livekit, program)
     preview = stack.preview()
     assert preview.ok, preview.error
+    # Shown in the preview's diagnostics (under the stack: the engine attributes provider
+    # messages to no resource, so the message names it).
     assert (
-        f"adopting SIP inbound trunk {existing.sip_trunk_id} changes headers, metadata"
-        in preview.stdout
+        f"SipInboundTrunk 'line': adopting SIP inbound trunk {existing.sip_trunk_id} changes "
+        "headers, metadata" in preview.stdout
     )
     [unchanged] = clean_livekit.inbound_trunks()
     assert unchanged == existing  # preview changed nothing
