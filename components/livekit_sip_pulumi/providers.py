@@ -591,6 +591,8 @@ class SipProviderBase(dynamic.ResourceProvider):
             )
         known = {getattr(item, id_field) for item in before}
         policy = RetryPolicy()
+        # Re-sending stops with the deadline of one call (livekit:timeoutSeconds).
+        give_up = time.monotonic() + self.settings.deadline()
         last: LiveKitApiError | None = None
         for attempt in range(policy.attempts):
             try:
@@ -618,8 +620,10 @@ class SipProviderBase(dynamic.ResourceProvider):
                     getattr(mine[0], id_field),
                 )
                 return mine[0]
-            if attempt + 1 < policy.attempts:
-                time.sleep(policy.delay(attempt))
+            delay = policy.delay(attempt)
+            if attempt + 1 >= policy.attempts or time.monotonic() + delay >= give_up:
+                break
+            time.sleep(delay)
         assert last is not None
         raise last
 

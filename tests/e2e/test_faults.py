@@ -238,6 +238,19 @@ def test_create_whose_answer_is_lost_makes_exactly_one_object(
     assert getattr(clean_livekit, listed)() == []
 
 
+def test_create_refused_with_503_is_sent_again(tmp_path, clean_livekit, proxy):
+    """The server never saw it: the lookup finds nothing, the create is sent again, once."""
+    method = "CreateSIPOutboundTrunk"
+    proxy.answer(method, 503, "unavailable", times=1)
+    stack = make_stack(tmp_path, clean_livekit, outbound_program, url=proxy.url)
+    up = stack.up()
+    assert up.ok, up.error
+    assert [what for _, what in proxy.events(method)] == ["answered 503", "forwarded"]
+    [made] = clean_livekit.outbound_trunks()
+    assert list(recorded_ids(stack).values()) == [made.sip_trunk_id]
+    assert stack.destroy().ok
+
+
 # -- a hung server, 429 ----------------------------------------------------------------------------
 
 
