@@ -78,9 +78,13 @@ class CredentialsError(LiveKitSipError):
 
 
 class LiveKitApiError(LiveKitSipError):
-    """A LiveKit API call failed. ``code`` is the Twirp code (``not_found``, ...)."""
+    """A LiveKit API call failed. ``code`` is the Twirp code (``not_found``, ...); ``transient``
+    says whether the same call may succeed later (5xx, 429, timeouts, unreachable server)."""
 
-    def __init__(self, message: str, *, code: str, status: int | None = None) -> None:
+    def __init__(
+        self, message: str, *, code: str, status: int | None = None, transient: bool = False
+    ) -> None:
         self.code = code
         self.status = status
+        self.transient = transient
         super().__init__(message)

@@ -30,13 +30,18 @@ from .errors import InputError, Problem
 from .specs import DISPATCH_RULE_ID_PREFIX, ErrorType, SipSpec, misplaced_field, quote
 
 __all__ = [
+    "ADOPT_ID",
+    "ADOPT_ONLY_IF_MATCHING",
     "check_arguments",
     "check_values",
     "declare_unique",
     "resource_label",
 ]
 
+#: Input naming an existing LiveKit object that ``create`` takes over instead of creating one.
 ADOPT_ID = "adopt_id"
+#: Input: refuse the adoption when the live object differs from the declaration.
+ADOPT_ONLY_IF_MATCHING = "adopt_only_if_matching"
 
 
 def resource_label(class_name: str, resource_name: str) -> str:
@@ -73,7 +78,7 @@ def check_arguments(
         else:
             fix = f"must be {args_class.__name__}, not {type(args).__name__}"
         raise _fail(label, spec_class, [Problem("args", fix, ErrorType.ARGUMENTS)])
-    known = sorted({*spec_class.model_fields, ADOPT_ID})
+    known = sorted({*spec_class.model_fields, ADOPT_ID, ADOPT_ONLY_IF_MATCHING})
     problems = []
     for name in sorted(set(kwargs) - set(known), key=str):
         where = quote(name, 40) if not str(name).isidentifier() else str(name)

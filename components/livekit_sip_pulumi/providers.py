@@ -5,22 +5,51 @@ provider by reference): do not move or rename them without leaving an alias behi
 
 Providers are stateless: credentials are read in ``configure`` in the provider process and are
 never pickled (``__getstate__`` returns nothing).
+
+What the providers guarantee, whatever the network does:
+
+- **No object is taken from another stack or another resource.** A resource without ``name``
+  gets a physical name of its own, ``<resource name>-<7 hex>`` (:func:`autoname`: a digest of
+  project, stack, type and resource name), and keeps the name its state records. After an
+  interrupted ``up``, only an object bearing this resource's autoname and every declared field
+  is taken over; an object with an explicit ``name`` is never taken, the create fails and says
+  how to adopt it.
+- **No create is blindly retried.** When the answer to a create is lost (5xx, reset, timeout),
+  the objects that match the declaration and were not there before the create are looked up: the
+  object found is this one; only when there is none is the create sent again.
+- **Passwords never leave the provider in plain text**: the outputs keep a salted digest of
+  ``auth_password`` (:func:`password_digest`), which diff and refresh compare against, and the
+  inputs check() returns carry a sealed reference to the password (:func:`_seal`) that only
+  this provider process can resolve: the Python dynamic provider cannot mark what it returns as
+  secret, so the engine would print a plain password in its verbose log (``-v=9``).
 """
 
 from __future__ import annotations
 
+import base64
+import functools
+import hashlib
+import hmac
 import logging
+import os
+import secrets
+import threading
+import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from livekit import api
+from livekit.api.twirp_client import ServerErrorCode
 from pulumi import dynamic
 from pulumi.output import contains_unknowns
 
-from .client import LiveKitSettings, call_livekit, settings_from_config
-from .errors import LiveKitApiError, Problem, SpecError
+from .client import LiveKitSettings, RetryPolicy, call_livekit, settings_from_config
+from .errors import LiveKitApiError, LiveKitSipError, Problem, SpecError
+from .inputs import ADOPT_ID, ADOPT_ONLY_IF_MATCHING
 from .specs import (
+    DISPATCH_RULE_ID_PREFIX,
+    TRUNK_ID_PREFIX,
     SipDispatchRuleSpec,
     SipInboundTrunkSpec,
     SipOutboundTrunkSpec,
@@ -31,26 +60,122 @@ from .specs import (
 
 __all__ = [
     "ADOPT_ID",
+    "ADOPT_ONLY_IF_MATCHING",
+    "AUTONAME",
     "SipDispatchRuleProvider",
     "SipInboundTrunkProvider",
     "SipOutboundTrunkProvider",
     "SipProviderBase",
+    "autoname",
+    "password_digest",
 ]
 
 log = logging.getLogger(__name__)
 
-#: Input naming an existing LiveKit object that ``create`` takes over instead of creating one.
-ADOPT_ID = "adopt_id"
+#: Hidden input (policies do not see ``__`` keys): the name this resource gets when ``name`` is
+#: not given. Kept in the checked inputs only while the resource is being created.
+AUTONAME = "__autoname"
+
+_PASSWORD = "auth_password"
+_DIGEST_SCHEME = "pbkdf2_sha256"
+_DIGEST_ROUNDS = 20_000
+
+
+def autoname(project: str, stack: str, type_token: str, resource_name: str) -> str:
+    """The physical name of a resource declared without ``name``: ``<resource name>-<7 hex>``.
+
+    Deterministic (a re-run after an interrupted update computes the same name) and different
+    for every stack, type and resource of a project, like Pulumi's own autonaming."""
+    seed = "\0".join((project, stack, type_token, resource_name)).encode()
+    return f"{resource_name}-{hashlib.sha256(seed).hexdigest()[:7]}"
+
+
+def password_digest(password: str, salt: str | None = None) -> str:
+    """``pbkdf2_sha256:<rounds>:<salt>:<hex>`` of a password ("" stays ""): what the outputs
+    keep instead of the password. ``salt`` is reused from the previous digest when given."""
+    if not password:
+        return ""
+    salt = salt or base64.b32encode(os.urandom(10)).decode().lower()
+    derived = hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), _DIGEST_ROUNDS)
+    return f"{_DIGEST_SCHEME}:{_DIGEST_ROUNDS}:{salt}:{derived.hex()}"
+
+
+def _digest_salt(stored: Any) -> str | None:
+    if isinstance(stored, str) and stored.startswith(_DIGEST_SCHEME + ":"):
+        return stored.split(":")[2]
+    return None
+
+
+def _password_matches(password: str, stored: Any) -> bool:
+    """Whether ``stored`` (a digest, or a plain password in state written before digests)
+    is ``password``."""
+    if not isinstance(stored, str) or not stored:
+        return not password
+    parts = stored.split(":")
+    if len(parts) == 4 and parts[0] == _DIGEST_SCHEME and parts[1].isdigit():
+        derived = hashlib.pbkdf2_hmac(
+            "sha256", password.encode(), parts[2].encode(), int(parts[1])
+        )
+        return hmac.compare_digest(derived.hex(), parts[3])
+    return hmac.compare_digest(stored.encode(), password.encode())
+
+
+# Passwords check() has seen, by the reference it returned instead. The engine calls create,
+# update and diff in the provider process that checked their inputs.
+_SEALED: dict[str, str] = {}
+_SEALED_LOCK = threading.Lock()
+_SEAL_PREFIX = "sealed:"
+
+
+def _seal(password: Any) -> Any:
+    """A reference to ``password`` valid in this process ("" and unknowns stay as they are)."""
+    if not isinstance(password, str) or not password or password.startswith(_SEAL_PREFIX):
+        return password
+    token = _SEAL_PREFIX + secrets.token_hex(16)
+    with _SEALED_LOCK:
+        _SEALED[token] = password
+    return token
+
+
+def _is_foreign_seal(value: Any) -> bool:
+    """A reference sealed by another process (inputs recorded in the state by an earlier run)."""
+    if not (isinstance(value, str) and value.startswith(_SEAL_PREFIX)):
+        return False
+    with _SEALED_LOCK:
+        return value not in _SEALED
+
+
+def _unseal(value: Any) -> Any:
+    if not (isinstance(value, str) and value.startswith(_SEAL_PREFIX)):
+        return value
+    with _SEALED_LOCK:
+        password = _SEALED.get(value)
+    if password is None:
+        raise LiveKitSipError(
+            "auth_password: the inputs were checked by another provider process, so the "
+            "password cannot be read back; run the command again"
+        )
+    return password
+
+
+def _unsealed(props: Mapping[str, Any]) -> dict[str, Any]:
+    props = dict(props)
+    if _PASSWORD in props:
+        props[_PASSWORD] = _unseal(props[_PASSWORD])
+    return props
 
 
 @dataclass(frozen=True)
 class SipObjectApi:
-    """How one kind of SIP object is created, replaced, listed by ID and deleted."""
+    """How one kind of SIP object is created, replaced, listed and deleted."""
 
+    kind: str
     id_field: str
     create: Callable[[api.LiveKitAPI, Any], Awaitable[Any]]
     update: Callable[[api.LiveKitAPI, str, Any], Awaitable[Any]]
     list_by_ids: Callable[[api.LiveKitAPI, list[str]], Awaitable[Iterable[Any]]]
+    # The objects that could be the same as a declared one (a filter the server applies).
+    list_candidates: Callable[[api.LiveKitAPI, Any], Awaitable[Iterable[Any]]]
     delete: Callable[[api.LiveKitAPI, str], Awaitable[Any]]
 
 
@@ -59,13 +184,21 @@ async def _list_inbound(lk: api.LiveKitAPI, ids: list[str]) -> Iterable[Any]:
     return response.items
 
 
+async def _inbound_candidates(lk: api.LiveKitAPI, info: Any) -> Iterable[Any]:
+    # The server returns the trunks that list any of these numbers (all trunks when empty).
+    request = api.ListSIPInboundTrunkRequest(numbers=list(info.numbers))
+    return (await lk.sip.list_inbound_trunk(request)).items
+
+
 INBOUND_API = SipObjectApi(
+    kind="SIP inbound trunk",
     id_field="sip_trunk_id",
     create=lambda lk, info: lk.sip.create_inbound_trunk(
         api.CreateSIPInboundTrunkRequest(trunk=info)
     ),
     update=lambda lk, object_id, info: lk.sip.update_inbound_trunk(object_id, info),
     list_by_ids=_list_inbound,
+    list_candidates=_inbound_candidates,
     delete=lambda lk, object_id: lk.sip.delete_trunk(
         api.DeleteSIPTrunkRequest(sip_trunk_id=object_id)
     ),
@@ -77,13 +210,20 @@ async def _list_outbound(lk: api.LiveKitAPI, ids: list[str]) -> Iterable[Any]:
     return response.items
 
 
+async def _outbound_candidates(lk: api.LiveKitAPI, info: Any) -> Iterable[Any]:
+    request = api.ListSIPOutboundTrunkRequest(numbers=list(info.numbers))
+    return (await lk.sip.list_outbound_trunk(request)).items
+
+
 OUTBOUND_API = SipObjectApi(
+    kind="SIP outbound trunk",
     id_field="sip_trunk_id",
     create=lambda lk, info: lk.sip.create_outbound_trunk(
         api.CreateSIPOutboundTrunkRequest(trunk=info)
     ),
     update=lambda lk, object_id, info: lk.sip.update_outbound_trunk(object_id, info),
     list_by_ids=_list_outbound,
+    list_candidates=_outbound_candidates,
     delete=lambda lk, object_id: lk.sip.delete_trunk(
         api.DeleteSIPTrunkRequest(sip_trunk_id=object_id)
     ),
@@ -97,18 +237,35 @@ async def _list_dispatch(lk: api.LiveKitAPI, ids: list[str]) -> Iterable[Any]:
     return response.items
 
 
+async def _dispatch_candidates(lk: api.LiveKitAPI, info: Any) -> Iterable[Any]:
+    # The server returns the rules for any of these trunks (all rules when empty).
+    request = api.ListSIPDispatchRuleRequest(trunk_ids=list(info.trunk_ids))
+    return (await lk.sip.list_dispatch_rule(request)).items
+
+
 DISPATCH_API = SipObjectApi(
+    kind="SIP dispatch rule",
     id_field="sip_dispatch_rule_id",
     create=lambda lk, info: lk.sip.create_dispatch_rule(
         api.CreateSIPDispatchRuleRequest(dispatch_rule=info)
     ),
     update=lambda lk, object_id, info: lk.sip.update_dispatch_rule(object_id, info),
     list_by_ids=_list_dispatch,
+    list_candidates=_dispatch_candidates,
     # Deleting a missing rule answers not_found; SipProviderBase.delete treats that as done.
     delete=lambda lk, object_id: lk.sip.delete_dispatch_rule(
         api.DeleteSIPDispatchRuleRequest(sip_dispatch_rule_id=object_id)
     ),
 )
+
+async def _list_one(object_api: SipObjectApi, object_id: str, lk: api.LiveKitAPI) -> Iterable[Any]:
+    return await object_api.list_by_ids(lk, [object_id])
+
+
+_APIS_BY_PREFIX = {
+    TRUNK_ID_PREFIX: (INBOUND_API, OUTBOUND_API),
+    DISPATCH_RULE_ID_PREFIX: (DISPATCH_API,),
+}
 
 
 def _spec_inputs(spec_class: type[SipSpec], props: Mapping[str, Any]) -> dict[str, Any]:
@@ -140,7 +297,8 @@ class SipProviderBase(dynamic.ResourceProvider):
 
     # -- validation --------------------------------------------------------------------------
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> dynamic.CheckResult:
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.CheckResult:
+        news = self._resolve_name(olds, news)
         values = _spec_inputs(self.spec_class, news)
         unknown = frozenset(k for k, v in values.items() if contains_unknowns(v))
         known = {k: v for k, v in values.items() if k not in unknown}
@@ -157,14 +315,137 @@ class SipProviderBase(dynamic.ResourceProvider):
             adopt_problem = adopt_id_problem(self.spec_class, adopt)
             if adopt_problem is not None:
                 problems.append(adopt_problem)
-        return dynamic.CheckResult(news, _check_failures(problems, news))
+        failures = _check_failures(problems, news)
+        if isinstance(adopt, str) and adopt and not olds and not failures:
+            failures.extend(self._preview_adoption(adopt, news, unknown))
+        if _PASSWORD in news:
+            news[_PASSWORD] = _seal(news[_PASSWORD])
+        return dynamic.CheckResult(news, failures)
+
+    def _resolve_name(self, olds: Mapping[str, Any], news: dict[str, Any]) -> dict[str, Any]:
+        """Pulumi's autonaming: a declared name is used as is; without one, the name recorded
+        in the state is kept (existing objects are never renamed), an adopted object keeps its
+        live name, and a new object gets its autoname. ``__autoname`` stays in the inputs only
+        while the resource is created: it marks a create (not a replacement) for ``create``."""
+        news = dict(news)
+        candidate = news.pop(AUTONAME, None)
+        if news.get("name") is None:
+            recorded = olds.get("name") if olds else None
+            if isinstance(recorded, str) and recorded:
+                news["name"] = recorded
+            elif not news.get(ADOPT_ID) and isinstance(candidate, str):
+                news["name"] = candidate
+        if not olds and isinstance(candidate, str):
+            news[AUTONAME] = candidate
+        return news
 
     def _spec(self, props: Mapping[str, Any]) -> SipSpec:
         return validate_spec(self.spec_class, _spec_inputs(self.spec_class, props))
 
+    # -- adoption ----------------------------------------------------------------------------------
+
+    def _preview_adoption(
+        self, adopt: str, news: Mapping[str, Any], unknown: frozenset[str]
+    ) -> list[dynamic.CheckFailure]:
+        """At preview (and before the create in `up`): what adopting ``adopt`` will change.
+
+        Needs the credentials; when LiveKit cannot be asked, the create reports it instead."""
+        try:
+            self.settings.require_complete()
+            live = self._find_for_adoption(adopt)
+            values = _spec_inputs(self.spec_class, news)
+            declared = validate_spec(
+                self.spec_class, {k: v for k, v in values.items() if k not in unknown}, unknown
+            )
+        except LiveKitApiError as exc:
+            if exc.code == ServerErrorCode.NOT_FOUND:
+                return [dynamic.CheckFailure(ADOPT_ID, str(exc))]
+            return []
+        except LiveKitSipError:
+            return []
+        differing = self._differences(declared, live, news.get("name") is not None, unknown)
+        if not differing:
+            return []
+        if news.get(ADOPT_ONLY_IF_MATCHING):
+            return [dynamic.CheckFailure(ADOPT_ID, self._refusal(adopt, differing))]
+        log.warning("%s", self._adoption_notice(adopt, differing, news))
+        return []
+
+    def _find_for_adoption(self, adopt: str) -> Any:
+        """The live object ``adopt``; a clear error when it does not exist or is of another
+        kind."""
+        found = self._find(adopt)
+        if found is not None:
+            return found
+        for other in _APIS_BY_PREFIX.get(self.spec_class.id_prefix, ()):
+            if other is self.object_api:
+                continue
+            items = call_livekit(
+                self.settings,
+                f"read {other.kind} {adopt}",
+                functools.partial(_list_one, other, adopt),
+            )
+            if any(getattr(item, other.id_field) == adopt for item in items):
+                raise LiveKitApiError(
+                    f"cannot adopt {self.spec_class.kind} {adopt}: {adopt} is a {other.kind}, "
+                    f"not a {self.spec_class.kind}. Declare it with the resource for "
+                    f"{other.kind}s, or check the ID.",
+                    code=ServerErrorCode.NOT_FOUND,
+                )
+        raise LiveKitApiError(
+            f"cannot adopt {self.spec_class.kind} {adopt}: it does not exist in this "
+            f"LiveKit project. Remove {ADOPT_ID} to create a new one, or check the ID.",
+            code=ServerErrorCode.NOT_FOUND,
+        )
+
+    def _differences(
+        self,
+        declared: SipSpec,
+        live: Any,
+        name_declared: bool,
+        unknown: frozenset[str] = frozenset(),
+    ) -> list[str]:
+        """The fields whose live value differs from the declaration (names only)."""
+        want = _normalize(declared.outputs())
+        have = _normalize(self.spec_class.outputs_from_proto(live))
+        return sorted(
+            field
+            for field in want
+            if field not in unknown
+            and (field != "name" or name_declared)
+            and want.get(field) != have.get(field)
+        )
+
+    def _adoption_notice(
+        self, adopt: str, differing: list[str], props: Mapping[str, Any]
+    ) -> str:
+        # The provider is not told the resource's name; its autoname starts with it. (The
+        # engine shows provider messages under the stack, not under the resource.)
+        candidate = props.get(AUTONAME)
+        resource = candidate.rsplit("-", 1)[0] if isinstance(candidate, str) else ""
+        return (
+            (f"{type(self).__name__.removesuffix('Provider')} '{resource}': " if resource else "")
+            + f"adopting {self.spec_class.kind} {adopt} changes {', '.join(differing)}: the live "
+            "values differ from the declaration (fields left out are reset to their defaults). "
+            f"Declare them to keep them, or set {ADOPT_ONLY_IF_MATCHING}=True to refuse."
+        )
+
+    def _refusal(self, adopt: str, differing: list[str]) -> str:
+        return (
+            f"{ADOPT_ID}: {self.spec_class.kind} {adopt} differs from the declaration in "
+            f"{', '.join(differing)}, and {ADOPT_ONLY_IF_MATCHING} is set: declare its live "
+            f"values, or unset {ADOPT_ONLY_IF_MATCHING} to let `up` change them."
+        )
+
     # -- diff ------------------------------------------------------------------------------------
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.DiffResult:
+        # `pulumi refresh` diffs the refreshed outputs against the inputs recorded by an earlier
+        # run, whose password reference only that run could resolve: the password is left out
+        # of that comparison (the next `up` checks the declared password again). The reference
+        # itself stands in for it in the validation: it is set, as the password was.
+        unresolvable = _is_foreign_seal(news.get(_PASSWORD))
+        news = news if unresolvable else _unsealed(news)
         values = _spec_inputs(self.spec_class, news)
         unknown = {k for k, v in values.items() if contains_unknowns(v)}
         try:
@@ -176,20 +457,38 @@ class SipProviderBase(dynamic.ResourceProvider):
         except SpecError:
             # check() already reported it; let the engine show a change.
             return dynamic.DiffResult(changes=True, replaces=[], delete_before_replace=False)
+        if news.get("name") is None:  # an adopted object without a declared name keeps its own
+            declared["name"] = olds.get("name")
         changed = sorted(
             field
             for field in self.spec_class.model_fields
-            if field in unknown or _normalize(olds.get(field)) != _normalize(declared.get(field))
+            if field in unknown or not self._same(field, olds.get(field), declared.get(field))
+            if not (unresolvable and field == _PASSWORD)
         )
         # adopt_id only matters when the object is created: changing it later changes nothing.
         return dynamic.DiffResult(changes=bool(changed), replaces=[], delete_before_replace=False)
 
+    @staticmethod
+    def _same(field: str, recorded: Any, declared: Any) -> bool:
+        if field == _PASSWORD:
+            return _password_matches(declared or "", recorded)
+        return bool(_normalize(recorded) == _normalize(declared))
+
     # -- CRUD -------------------------------------------------------------------------------------
 
-    def _outputs(self, props: Mapping[str, Any], message: Any) -> dict[str, Any]:
+    def _outputs(
+        self, props: Mapping[str, Any], message: Any, previous: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
         outs = dict(props)
         outs.update(self.spec_class.outputs_from_proto(message))
         outs[self.object_api.id_field] = getattr(message, self.object_api.id_field)
+        if _PASSWORD in self.spec_class.model_fields:
+            recorded = (previous or {}).get(_PASSWORD)
+            live = message.auth_password
+            if _digest_salt(recorded) and _password_matches(live, recorded):
+                outs[_PASSWORD] = recorded
+            else:
+                outs[_PASSWORD] = password_digest(live, _digest_salt(recorded))
         return outs
 
     def _what(self, verb: str, object_id: str | None = None) -> str:
@@ -208,78 +507,149 @@ class SipProviderBase(dynamic.ResourceProvider):
         return None
 
     def create(self, props: dict[str, Any]) -> dynamic.CreateResult:
+        props = _unsealed(props)
         spec = self._spec(props)
         adopt = props.get(ADOPT_ID)
-        if adopt:
-            if self._find(adopt) is None:
-                raise LiveKitApiError(
-                    f"cannot adopt {self.spec_class.kind} {adopt}: it does not exist in this "
-                    f"LiveKit project. Remove {ADOPT_ID} to create a new one, or check the ID.",
-                    code="not_found",
-                )
-            message = call_livekit(
-                self.settings,
-                self._what("adopt", adopt),
-                lambda lk: self.object_api.update(lk, adopt, spec.to_proto()),
-            )
-        else:
-            message = self._interrupted_create(spec)
-            if message is None:
-                message = call_livekit(
-                    self.settings,
-                    self._what("create"),
-                    lambda lk: self.object_api.create(lk, spec.to_proto()),
-                )
+        message = self._adopt(adopt, spec, props) if adopt else self._create(spec, props)
         outs = self._outputs(props, message)
         return dynamic.CreateResult(outs[self.object_api.id_field], outs)
 
-    def _interrupted_create(self, spec: SipSpec) -> Any | None:
-        """The object an interrupted `pulumi up` created but never recorded, if there is one.
-
-        An update interrupted after LiveKit created the object, but before the engine saved
-        its ID, leaves an object that no state knows about; creating again would duplicate it.
-        An existing object counts as that one only when its name and every declared field,
-        secrets included, equal the declaration (and it has a name). Objects in a LiveKit project
-        shared by several stacks therefore need names unique to each stack.
-        """
-        name = getattr(spec, "name", "")
-        if not name:
-            return None
-        declared = _normalize(spec.outputs())
-        items = call_livekit(
+    def _adopt(self, adopt: str, spec: SipSpec, props: Mapping[str, Any]) -> Any:
+        live = self._find_for_adoption(adopt)
+        name_declared = props.get("name") is not None
+        differing = self._differences(spec, live, name_declared)
+        if differing and props.get(ADOPT_ONLY_IF_MATCHING):
+            raise LiveKitApiError(
+                self._refusal(adopt, differing), code=ServerErrorCode.FAILED_PRECONDITION
+            )
+        if differing:
+            log.warning("%s", self._adoption_notice(adopt, differing, props))
+        info = spec.to_proto()
+        if not name_declared:
+            info.name = live.name
+        return call_livekit(
             self.settings,
-            self._what("list"),
-            lambda lk: self.object_api.list_by_ids(lk, []),
+            self._what("adopt", adopt),
+            lambda lk: self.object_api.update(lk, adopt, info),
         )
-        for item in items:
-            if (
-                item.name == name
-                and _normalize(self.spec_class.outputs_from_proto(item)) == declared
-            ):
-                object_id = getattr(item, self.object_api.id_field)
+
+    def _matches(self, item: Any, declared: Mapping[str, Any]) -> bool:
+        return bool(_normalize(self.spec_class.outputs_from_proto(item)) == declared)
+
+    def _candidates(self, info: Any) -> list[Any]:
+        return list(
+            call_livekit(
+                self.settings,
+                self._what("list"),
+                lambda lk: self.object_api.list_candidates(lk, info),
+            )
+        )
+
+    def _create(self, spec: SipSpec, props: Mapping[str, Any]) -> Any:
+        """Create the object, exactly once.
+
+        First, the objects that could be this one are listed. On a fresh create (not a
+        replacement), one that bears this resource's autoname and every declared field is the
+        object an interrupted `up` created but never recorded: it is taken over. With an
+        explicit name, such an object is never taken (it may belong to another stack): the
+        create fails and says how to adopt it. Then the create is sent; when its answer is lost
+        (5xx, reset, timeout), the object is looked for among those that were not there before,
+        and the create is sent again only when it is not found.
+        """
+        info = spec.to_proto()
+        name: str = info.name
+        declared = _normalize(spec.outputs())
+        id_field = self.object_api.id_field
+        before = self._candidates(info)
+        fresh = AUTONAME in props
+        same = [item for item in before if self._matches(item, declared)] if fresh else []
+        if same:
+            found = same[0]
+            object_id = getattr(found, id_field)
+            if name and name == props.get(AUTONAME):
                 log.warning(
-                    "%s '%s': taking over %s, left by an interrupted update",
+                    "%s '%s': taking over %s, left by an interrupted update of this stack",
                     self.spec_class.kind,
                     name,
                     object_id,
                 )
-                return item
-        return None
+                return found
+            raise LiveKitApiError(
+                f"create {self.spec_class.kind} '{name}': {object_id} already exists in "
+                f"this LiveKit project with this name and the same settings, and this stack "
+                f"does not record it. If an interrupted `pulumi up` of this stack left it, adopt "
+                f'it: set {ADOPT_ID}="{object_id}". Otherwise it belongs to something else '
+                "(another stack?): give this resource a name unique to this stack, or drop "
+                "`name` to get one (<resource name>-<hash>).",
+                code=ServerErrorCode.ALREADY_EXISTS,
+            )
+        known = {getattr(item, id_field) for item in before}
+        policy = RetryPolicy()
+        # Re-sending stops with the deadline of one call (livekit:timeoutSeconds).
+        give_up = time.monotonic() + self.settings.deadline()
+        last: LiveKitApiError | None = None
+        for attempt in range(policy.attempts):
+            try:
+                return call_livekit(
+                    self.settings,
+                    self._what("create"),
+                    lambda lk: self.object_api.create(lk, info),
+                    idempotent=False,
+                )
+            except LiveKitApiError as exc:
+                if not exc.transient:
+                    raise
+                last = exc
+            mine = [
+                item
+                for item in self._candidates(info)
+                if getattr(item, id_field) not in known and self._matches(item, declared)
+            ]
+            if mine:
+                log.warning(
+                    "%s '%s': the answer to the create was lost, but LiveKit created %s: "
+                    "recording it (no duplicate)",
+                    self.spec_class.kind,
+                    name,
+                    getattr(mine[0], id_field),
+                )
+                return mine[0]
+            delay = policy.delay(attempt)
+            if attempt + 1 >= policy.attempts or time.monotonic() + delay >= give_up:
+                break
+            time.sleep(delay)
+        assert last is not None
+        raise last
 
     def read(self, id_: str, props: dict[str, Any]) -> dynamic.ReadResult:
         message = self._find(id_)
         if message is None:
             return dynamic.ReadResult(None, {})
-        return dynamic.ReadResult(id_, self._outputs(props, message))
+        return dynamic.ReadResult(id_, self._outputs(props, message, props))
 
-    def update(self, id_: str, _olds: dict[str, Any], news: dict[str, Any]) -> dynamic.UpdateResult:
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.UpdateResult:
+        news = _unsealed(news)
         spec = self._spec(news)
-        message = call_livekit(
-            self.settings,
-            self._what("update", id_),
-            lambda lk: self.object_api.update(lk, id_, spec.to_proto()),
-        )
-        return dynamic.UpdateResult(self._outputs(news, message))
+        info = spec.to_proto()
+        if news.get("name") is None and isinstance(olds.get("name"), str):
+            info.name = olds["name"]  # an adopted object without a declared name keeps its own
+        try:
+            message = call_livekit(
+                self.settings,
+                self._what("update", id_),
+                lambda lk: self.object_api.update(lk, id_, info),
+            )
+        except LiveKitApiError as exc:
+            if exc.code != ServerErrorCode.NOT_FOUND:
+                raise
+            raise LiveKitApiError(
+                f"update {self.spec_class.kind} {id_}: it no longer exists in LiveKit (deleted "
+                "outside Pulumi). Run `pulumi refresh` to drop it from the state, then "
+                "`pulumi up` recreates it.",
+                code=exc.code,
+                status=exc.status,
+            ) from None
+        return dynamic.UpdateResult(self._outputs(news, message, olds))
 
     def delete(self, id_: str, _props: dict[str, Any]) -> None:
         try:
@@ -287,7 +657,7 @@ class SipProviderBase(dynamic.ResourceProvider):
                 self.settings, self._what("delete", id_), lambda lk: self.object_api.delete(lk, id_)
             )
         except LiveKitApiError as exc:
-            if exc.code != "not_found":
+            if exc.code != ServerErrorCode.NOT_FOUND:
                 raise
 
 

@@ -23,10 +23,13 @@ from pulumi import Input, Output, ResourceOptions, dynamic
 from .inputs import check_arguments, check_values, declare_unique, resource_label
 from .providers import (
     ADOPT_ID,
+    ADOPT_ONLY_IF_MATCHING,
+    AUTONAME,
     SipDispatchRuleProvider,
     SipInboundTrunkProvider,
     SipOutboundTrunkProvider,
     SipProviderBase,
+    autoname,
 )
 from .specs import (
     SipDispatchRuleSpec,
@@ -105,6 +108,7 @@ def _with_secret_outputs(opts: ResourceOptions | None) -> ResourceOptions:
 
 
 def _collect(
+    type_token: str,
     kind: str,
     info_name: str,
     resource_name: str,
@@ -115,8 +119,11 @@ def _collect(
     """Args dataclass + kwargs -> values (checked by :func:`inputs.check_arguments` first)."""
     values = {f.name: getattr(args, f.name) for f in fields(args)} if args else {}
     values.update(kwargs)
-    if values.get("name") is None:
-        values["name"] = resource_name
+    # No name: the provider's check() names the object (the name recorded in the state, the
+    # adopted object's own name, or this autoname: unique to the project, stack and resource).
+    values[AUTONAME] = autoname(
+        pulumi.get_project(), pulumi.get_stack(), type_token, resource_name
+    )
     return values
 
 
@@ -150,12 +157,16 @@ class _SipObject(dynamic.Resource):
         check_arguments(label, self._spec_class, self._args_class, args, kwargs)
         explicit_name = kwargs["name"] if "name" in kwargs else getattr(args, "name", None)
         values = _collect(
+            f"pulumi-python:{self._resource_type_name}",
             type(self).__name__, self._info_name, resource_name, self._spec_class, args, kwargs
         )
         check_values(label, self._spec_class, values)
         has_secret = any(name in self._spec_class.model_fields for name in _SECRET_INPUTS)
         props = _props(
-            self._spec_class.model_fields, values, (self._id_output, ADOPT_ID), secret=has_secret
+            self._spec_class.model_fields,
+            values,
+            (self._id_output, ADOPT_ID, ADOPT_ONLY_IF_MATCHING, AUTONAME),
+            secret=has_secret,
         )
         checked_name, props[ADOPT_ID] = declare_unique(
             label, self._spec_class, explicit_name, props[ADOPT_ID]
@@ -226,6 +237,7 @@ class SipInboundTrunkArgs:
     media_encryption: Input[SipMediaEncryption | str] | None = None
     media: Input[SipMediaConfigArgs | Mapping[str, Any]] | None = None
     adopt_id: Input[str] | None = None
+    adopt_only_if_matching: Input[bool] | None = None
 
 
 class SipInboundTrunk(_SipObject, module="livekit", name="SipInboundTrunk"):
@@ -256,6 +268,7 @@ class SipInboundTrunk(_SipObject, module="livekit", name="SipInboundTrunk"):
     media_encryption: Output[str]
     media: Output[dict[str, Any] | None]
     adopt_id: Output[str | None]
+    adopt_only_if_matching: Output[bool | None]
 
     _spec_class = SipInboundTrunkSpec
     _provider_class = SipInboundTrunkProvider
@@ -302,6 +315,7 @@ class SipOutboundTrunkArgs:
     media: Input[SipMediaConfigArgs | Mapping[str, Any]] | None = None
     from_host: Input[str] | None = None
     adopt_id: Input[str] | None = None
+    adopt_only_if_matching: Input[bool] | None = None
 
 
 class SipOutboundTrunk(_SipObject, module="livekit", name="SipOutboundTrunk"):
@@ -334,6 +348,7 @@ class SipOutboundTrunk(_SipObject, module="livekit", name="SipOutboundTrunk"):
     media: Output[dict[str, Any] | None]
     from_host: Output[str]
     adopt_id: Output[str | None]
+    adopt_only_if_matching: Output[bool | None]
 
     _spec_class = SipOutboundTrunkSpec
     _provider_class = SipOutboundTrunkProvider
@@ -453,6 +468,7 @@ class SipDispatchRuleArgs:
     media_encryption: Input[SipMediaEncryption | str] | None = None
     media: Input[SipMediaConfigArgs | Mapping[str, Any]] | None = None
     adopt_id: Input[str] | None = None
+    adopt_only_if_matching: Input[bool] | None = None
 
 
 class SipDispatchRule(_SipObject, module="livekit", name="SipDispatchRule"):
@@ -484,6 +500,7 @@ class SipDispatchRule(_SipObject, module="livekit", name="SipDispatchRule"):
     media_encryption: Output[str]
     media: Output[dict[str, Any] | None]
     adopt_id: Output[str | None]
+    adopt_only_if_matching: Output[bool | None]
 
     _spec_class = SipDispatchRuleSpec
     _provider_class = SipDispatchRuleProvider

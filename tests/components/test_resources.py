@@ -26,6 +26,7 @@ from livekit_sip_pulumi import (
     TelnyxOutbound,
     TwilioOutbound,
 )
+from livekit_sip_pulumi.providers import autoname
 from livekit_sip_pulumi.specs import SipDispatchRuleSpec, SipOutboundTrunkSpec
 
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
@@ -81,7 +82,13 @@ def test_outbound_trunk_props(mocks: Mocks) -> Any:
         registered = mocks.by_name("telnyx-out")
         assert registered.typ == "pulumi-python:dynamic/livekit:SipOutboundTrunk"
         props = inputs(registered)
-        assert props["name"] == "telnyx-out"  # defaults to the resource name
+        # No name given: the provider's check() names it; the program passes the autoname,
+        # unique to project, stack, type and resource (the mocks' project and stack).
+        assert props.get("name") is None
+        assert props["__autoname"] == autoname(
+            pulumi.get_project(), pulumi.get_stack(), registered.typ, "telnyx-out"
+        )
+        assert props["__autoname"].startswith("telnyx-out-")
         assert props["transport"] == "SIP_TRANSPORT_TLS"
         assert props["auth_password"][SECRET_SIG]  # registered as a secret
         # Pickled by reference: a tiny blob naming the library module, not the class body.

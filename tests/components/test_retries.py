@@ -124,7 +124,18 @@ def test_retries_are_bounded(front_factory, clean_livekit):
         provider.create(dict(PROPS))
     assert front.requests == 4  # RetryPolicy's default bound
     assert info.value.status == 503
+    assert "LiveKit answered 503 unavailable (injected fault); gave up after 4 attempts" in str(
+        info.value
+    )
     assert clean_livekit.inbound_trunks() == []
+
+
+def test_rate_limit_is_retried(front_factory, clean_livekit):
+    front = front_factory(faults=1, status=429, code="resource_exhausted")
+    provider = provider_via(front, clean_livekit)
+    result = provider.create(dict(PROPS))
+    assert front.requests == 3  # list (429, then through), create
+    assert [t.sip_trunk_id for t in clean_livekit.inbound_trunks()] == [result.id]
 
 
 def test_client_errors_are_not_retried(front_factory, clean_livekit):
@@ -135,3 +146,38 @@ def test_client_errors_are_not_retried(front_factory, clean_livekit):
     assert front.requests == 1
     assert info.value.code == "invalid_argument"
     assert "injected fault" in str(info.value)
+
+
+def test_parallel_calls_share_one_client(clean_livekit):
+    """The engine calls providers from several threads: they share the process's one event loop
+    and one session per credentials, and each call keeps its own deadline and answer."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from livekit import api
+    from livekit_sip_pulumi import client
+
+    settings = client.settings_from_config(
+        {
+            "livekit:url": clean_livekit.url,
+            "livekit:apiKey": clean_livekit.api_key,
+            "livekit:apiSecret": clean_livekit.api_secret,
+        }.get
+    )
+
+    def list_trunks(_: int) -> int:
+        items = client.call_livekit(
+            settings,
+            "list",
+            lambda lk: lk.sip.list_inbound_trunk(api.ListSIPInboundTrunkRequest()),
+        )
+        return len(items.items)
+
+    with ThreadPoolExecutor(8) as pool:
+        assert list(pool.map(list_trunks, range(32))) == [0] * 32
+    mine = [
+        lk
+        for (url, key, _), lk in client._CLIENTS._apis.items()
+        if (url, key) == (clean_livekit.url, clean_livekit.api_key)
+        and lk.sip.api_secret == clean_livekit.api_secret
+    ]
+    assert len(mine) == 1

@@ -1,6 +1,8 @@
 """Run `pulumi up` of a one-trunk program, to be killed halfway by test_interrupted_up.py.
 
-usage: python interrupted_up.py STATE_DIR LIVEKIT_URL API_KEY API_SECRET
+usage: python interrupted_up.py STATE_DIR LIVEKIT_URL API_KEY API_SECRET [NAME]
+
+Without NAME the trunk gets its autoname; with NAME, that explicit name.
 """
 
 from __future__ import annotations
@@ -13,10 +15,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 from livekit_sip_pulumi import SipOutboundTrunk
 from localstack import LocalStack
 
+NAME: str | None = None
+
 
 def program() -> None:
     SipOutboundTrunk(
         "carrier",
+        name=NAME,
         address="sip.telnyx.com",
         numbers=["+15105550100"],
         auth_username="acme",
@@ -26,6 +31,7 @@ def program() -> None:
 
 if __name__ == "__main__":
     state, url, key, secret = sys.argv[1:5]
+    NAME = sys.argv[5] if len(sys.argv) > 5 else None
     stack = LocalStack(
         "interrupted",
         program,

@@ -210,7 +210,7 @@ def test_adopt_outbound_trunk_and_dispatch_rule(tmp_path, clean_livekit):
     [trunk] = clean_livekit.outbound_trunks()
     assert (trunk.sip_trunk_id, trunk.name, trunk.auth_username) == (
         outbound.sip_trunk_id,
-        "carrier",
+        "hand-made",  # no name declared: an adopted object keeps its own
         "acme",
     )
     [adopted] = clean_livekit.dispatch_rules()
@@ -286,7 +286,10 @@ def test_parallel_up_of_many_resources(tmp_path, clean_livekit):
     assert up.change_summary.get("create") == 2 * count + 1
     trunks = clean_livekit.inbound_trunks()
     rules = clean_livekit.dispatch_rules()
-    assert sorted(t.name for t in trunks) == sorted(f"trunk-{i}" for i in range(count))
+    # Autonames: "<resource name>-<7 hex>".
+    assert sorted(t.name.rsplit("-", 1)[0] for t in trunks) == sorted(
+        f"trunk-{i}" for i in range(count)
+    )
     by_id = {t.sip_trunk_id: t.name for t in trunks}
     assert sorted(by_id[r.trunk_ids[0]].split("-")[1] for r in rules) == sorted(
         r.name.split("-")[1] for r in rules

@@ -87,7 +87,8 @@ def test_adopt_existing_example(tmp_path, clean_livekit):
     )
     [adopted_trunk] = clean_livekit.inbound_trunks()
     [adopted_rule] = clean_livekit.dispatch_rules()
-    assert adopted_trunk.name == "main-line" and adopted_trunk.krisp_enabled
+    # No name declared: an adopted object keeps its own.
+    assert adopted_trunk.name == "by hand" and adopted_trunk.krisp_enabled
     assert [a.agent_name for a in adopted_rule.room_config.agents] == ["support-agent"]
     assert adopted_rule.hide_phone_number
     # retain_on_delete: destroy leaves both in LiveKit.

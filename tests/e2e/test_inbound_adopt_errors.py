@@ -54,7 +54,7 @@ def test_adopt_reconciles_existing_trunk_and_keeps_its_id(tmp_path, clean_liveki
     assert up.outputs["trunk_id"] == existing
     [trunk] = clean_livekit.inbound_trunks()
     assert trunk.sip_trunk_id == existing
-    assert trunk.name == "support-line"
+    assert trunk.name == "legacy"  # no name declared: an adopted object keeps its own
     assert list(trunk.numbers) == ["+15105550100", "+15105550101"]
     assert list(trunk.allowed_addresses) == ["203.0.113.0/24"]
     assert trunk.metadata == ""  # declared state wins: metadata was not declared

@@ -17,9 +17,12 @@ import pulumi
 import pytest
 from livekit import api
 from livekit_sip_pulumi import SipDispatchRule, SipInboundTrunk, SipInboundTrunkSpec
+from livekit_sip_pulumi.providers import autoname
 from localstack import POLICY_PACK, LocalStack
 
 pytestmark = pytest.mark.e2e
+
+INBOUND = "pulumi-python:dynamic/livekit:SipInboundTrunk"
 
 TRUNK_PASSWORD = "trunk-pw-7f3a9c1e-not-for-state"
 
@@ -106,7 +109,8 @@ def test_lifecycle_create_update_in_place_refresh_destroy(tmp_path, clean_liveki
     [trunk] = clean_livekit.inbound_trunks()
     assert trunk.sip_trunk_id == trunk_id
     assert list(trunk.numbers) == ["+15105550100"]
-    assert trunk.name == "support-line"
+    # No name given: the autoname, unique to project, stack, type and resource.
+    assert trunk.name == autoname("inbound-e2e", "dev", INBOUND, "support-line")
     assert trunk.krisp_enabled is True
 
     # No change declared: nothing to do.
@@ -173,7 +177,10 @@ def test_state_holds_no_plaintext_secret(tmp_path, clean_livekit):
     assert len(raw) < 200
     for secret in (TRUNK_PASSWORD, clean_livekit.api_secret, clean_livekit.url):
         assert secret.encode() not in raw
-    # auth_password is a secret both as input and as output.
-    assert trunk["inputs"]["auth_password"]["plaintext"] == json.dumps(TRUNK_PASSWORD)
-    assert trunk["outputs"]["auth_password"]["plaintext"] == json.dumps(TRUNK_PASSWORD)
+    # auth_password is a secret both as input and as output. The checked input holds only a
+    # reference that the provider process of that run resolved (the engine logs Check's answer).
+    assert json.loads(trunk["inputs"]["auth_password"]["plaintext"]).startswith("sealed:")
+    # The output keeps a salted digest of the password (still a secret), never the password.
+    digest = json.loads(trunk["outputs"]["auth_password"]["plaintext"])
+    assert digest.startswith("pbkdf2_sha256:") and TRUNK_PASSWORD not in digest
     assert stack.destroy().ok

@@ -20,9 +20,12 @@ from urllib.parse import urlparse
 
 import pytest
 from livekit_sip_pulumi import SipOutboundTrunk
+from livekit_sip_pulumi.providers import autoname
 from localstack import LocalStack
 
 pytestmark = pytest.mark.e2e
+
+OUTBOUND = "pulumi-python:dynamic/livekit:SipOutboundTrunk"
 
 
 class SlowCreateProxy:
@@ -104,19 +107,21 @@ def kill_tree(pid: int) -> None:
             os.kill(child, signal.SIGKILL)
 
 
-def test_rerun_after_interrupted_create_converges(tmp_path: Path, clean_livekit) -> None:
-    port = urlparse(clean_livekit.url).port
+def interrupt_create(state: Path, livekit, name: str | None = None):
+    """Run `pulumi up` of interrupted_up.py through a proxy that holds back the create's answer,
+    kill it once LiveKit has created the trunk, and return that orphan."""
+    port = urlparse(livekit.url).port
     assert port is not None
     proxy = SlowCreateProxy(port, delay=60)
-    state = tmp_path / "state"
     runner = subprocess.Popen(
         [
             sys.executable,
             str(Path(__file__).with_name("interrupted_up.py")),
             str(state),
             f"http://127.0.0.1:{proxy.port}",
-            clean_livekit.api_key,
-            clean_livekit.api_secret,
+            livekit.api_key,
+            livekit.api_secret,
+            *([name] if name else []),
         ],
         start_new_session=True,
         stdout=subprocess.PIPE,
@@ -124,7 +129,7 @@ def test_rerun_after_interrupted_create_converges(tmp_path: Path, clean_livekit)
     )
     try:
         deadline = time.monotonic() + 60
-        while not clean_livekit.outbound_trunks():
+        while not livekit.outbound_trunks():
             assert runner.poll() is None, runner.stdout.read().decode() if runner.stdout else ""
             assert time.monotonic() < deadline, "the create never reached LiveKit"
             time.sleep(0.2)
@@ -134,22 +139,38 @@ def test_rerun_after_interrupted_create_converges(tmp_path: Path, clean_livekit)
         proxy.close()
         if runner.poll() is None:
             kill_tree(runner.pid)
-    [orphan] = clean_livekit.outbound_trunks()
+    [orphan] = livekit.outbound_trunks()
+    return orphan
 
-    # Re-run against the server directly: the same program, the same state.
+
+def rerun_stack(state: Path, livekit, name: str | None = None, adopt_id: str | None = None):
+    """The same program and state as interrupted_up.py, against the server directly."""
     stack = LocalStack(
         "interrupted",
         lambda: SipOutboundTrunk(
             "carrier",
+            name=name,
             address="sip.telnyx.com",
             numbers=["+15105550100"],
             auth_username="acme",
             auth_password="interrupted-pw-not-in-state",
+            adopt_id=adopt_id,
         ),
         state,
-        config=clean_livekit.config(),
-        secret_config=clean_livekit.secret_config(),
+        config=livekit.config(),
+        secret_config=livekit.secret_config(),
     )
+    return stack
+
+
+def test_rerun_after_interrupted_create_converges(tmp_path: Path, clean_livekit) -> None:
+    state = tmp_path / "state"
+    orphan = interrupt_create(state, clean_livekit)
+    # The autoname is deterministic: the orphan bears the name the re-run computes.
+    assert orphan.name == autoname("interrupted", "dev", OUTBOUND, "carrier")
+
+    # Re-run against the server directly: the same program, the same state.
+    stack = rerun_stack(state, clean_livekit)
     # A killed update leaves its lock behind: `pulumi cancel` is the documented way out.
     stack.stack.cancel()
     rerun = stack.up()
@@ -161,4 +182,35 @@ def test_rerun_after_interrupted_create_converges(tmp_path: Path, clean_livekit)
     [recorded] = [r for r in outputs["resources"] if r["type"].endswith(":SipOutboundTrunk")]
     assert recorded["id"] == orphan.sip_trunk_id
     assert stack.destroy().ok
+    assert clean_livekit.outbound_trunks() == []
+
+
+def test_interrupted_create_with_explicit_name_is_adopted_not_taken(
+    tmp_path: Path, clean_livekit
+) -> None:
+    """An explicit name may be shared with another stack: the orphan is never taken silently;
+    the re-run says which object it is and how to adopt it, and adopting converges."""
+    state = tmp_path / "state"
+    orphan = interrupt_create(state, clean_livekit, name="carrier-trunk")
+    assert orphan.name == "carrier-trunk"
+
+    stack = rerun_stack(state, clean_livekit, name="carrier-trunk")
+    stack.stack.cancel()
+    refused = stack.up()
+    assert not refused.ok
+    assert f"{orphan.sip_trunk_id} already exists in this LiveKit project" in refused.error
+    assert f'set adopt_id="{orphan.sip_trunk_id}"' in refused.error
+    assert [t.sip_trunk_id for t in clean_livekit.outbound_trunks()] == [orphan.sip_trunk_id]
+
+    adopting = rerun_stack(state, clean_livekit, name="carrier-trunk", adopt_id=orphan.sip_trunk_id)
+    adopted = adopting.up()
+    assert adopted.ok, adopted.error
+    assert [t.sip_trunk_id for t in clean_livekit.outbound_trunks()] == [orphan.sip_trunk_id]
+    [recorded] = [
+        r
+        for r in adopting.export_decrypted()["resources"]
+        if r["type"].endswith(":SipOutboundTrunk")
+    ]
+    assert recorded["id"] == orphan.sip_trunk_id
+    assert adopting.destroy().ok
     assert clean_livekit.outbound_trunks() == []

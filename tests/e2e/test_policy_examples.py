@@ -39,13 +39,15 @@ def project_name(folder: Path) -> str:
     raise AssertionError(f"{folder}/Pulumi.yaml has no name")
 
 
-def preview(tmp_path: Path, livekit, folder: Path, policy_config: Path | None = None):
+def preview(
+    tmp_path: Path, livekit, folder: Path, policy_config: Path | None = None, **config: str
+):
     name = project_name(folder) if (folder / "Pulumi.yaml").exists() else "livekit-sip-demo"
     stack = LocalStack(
         name,
         program_from_dir(folder),
         tmp_path / "state",
-        config={**livekit.config(), "livekit:sipSubdomain": "abc123xyz"},
+        config={**livekit.config(), "livekit:sipSubdomain": "abc123xyz", **config},
         secret_config=livekit.secret_config(),
     )
     return stack.preview(policy_packs=[POLICY_PACK], policy_config=policy_config)
@@ -74,11 +76,42 @@ def test_failure_example_is_stopped_at_preview(tmp_path, clean_livekit, example)
     assert clean_livekit.dispatch_rules() == []
 
 
+def adopted_objects(livekit) -> dict[str, str]:
+    """A trunk and a rule made by hand, as the adopt-existing example's config names them."""
+    from livekit import api
+
+    trunk = livekit.call(
+        lambda lk: lk.sip.create_inbound_trunk(
+            api.CreateSIPInboundTrunkRequest(
+                trunk=api.SIPInboundTrunkInfo(name="by hand", numbers=["+15105550100"])
+            )
+        )
+    )
+    rule = livekit.call(
+        lambda lk: lk.sip.create_dispatch_rule(
+            api.CreateSIPDispatchRuleRequest(
+                dispatch_rule=api.SIPDispatchRuleInfo(
+                    name="by hand",
+                    trunk_ids=[trunk.sip_trunk_id],
+                    rule=api.SIPDispatchRule(
+                        dispatch_rule_individual=api.SIPDispatchRuleIndividual(room_prefix="c-")
+                    ),
+                )
+            )
+        )
+    )
+    return {"inboundTrunkId": trunk.sip_trunk_id, "dispatchRuleId": rule.sip_dispatch_rule_id}
+
+
 @pytest.mark.parametrize("example", GOOD)
 def test_good_example_has_no_violation(tmp_path, clean_livekit, example):
     folder = EXAMPLES / example
     own_config = folder / "policy-config.json"
-    result = preview(tmp_path, clean_livekit, folder, own_config if own_config.exists() else None)
+    # Preview reads the objects an adoption names: adopt-existing needs real ones.
+    adopted = adopted_objects(clean_livekit) if example == "adopt-existing" else {}
+    result = preview(
+        tmp_path, clean_livekit, folder, own_config if own_config.exists() else None, **adopted
+    )
     assert result.ok, result.error
     assert [(e.policy, e.resource_name, e.message) for e in result.policy_events] == []
 
