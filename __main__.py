@@ -1,0 +1,10 @@
+"""The demo stack's program (Pulumi.yaml beside this file): the quickstart, examples/quickstart.
+
+Pulumi runs a project's dynamic providers from the folder named by `main`, but resolves the
+`virtualenv` option from the project folder; a program in this folder keeps both the same.
+"""
+
+import runpy
+from pathlib import Path
+
+runpy.run_path(str(Path(__file__).parent / "examples" / "quickstart" / "__main__.py"), run_name="__main__")
