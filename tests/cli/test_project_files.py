@@ -16,7 +16,7 @@ import yaml
 
 from tests.cli.pulumi_cli import ROOT
 
-PROJECTS = sorted(p.parent for p in ROOT.glob("examples/**/Pulumi.yaml")) + [ROOT]
+PROJECTS = [*sorted(p.parent for p in ROOT.glob("examples/**/Pulumi.yaml")), ROOT]
 
 
 def rel(path: Path) -> str:
