@@ -123,10 +123,12 @@ class CliStack:
         self.cli.ok("stack", "init", self.name, cwd=self.folder)
         return self
 
-    def config(self, key: str, value: str, *, secret: bool = False) -> None:
+    def config(self, key: str, value: str, *, secret: bool = False, path: bool = False) -> None:
         args = ["config", "set", "--stack", self.name, key, value]
         if secret:
             args.insert(2, "--secret")
+        if path:  # as the examples' READMEs say: a number stays a string
+            args[2:2] = ["--path", "--type", "string"]
         self.cli.ok(*args, cwd=self.folder)
 
     def run(self, command: str, *args: str, timeout: float = 300) -> CliResult:
