@@ -7,4 +7,5 @@ Pulumi runs a project's dynamic providers from the folder named by `main`, but r
 import runpy
 from pathlib import Path
 
-runpy.run_path(str(Path(__file__).parent / "examples" / "quickstart" / "__main__.py"), run_name="__main__")
+QUICKSTART = Path(__file__).parent / "examples" / "quickstart" / "__main__.py"
+runpy.run_path(str(QUICKSTART), run_name="__main__")
