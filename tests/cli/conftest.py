@@ -37,17 +37,17 @@ def report(request: pytest.FixtureRequest, text: str) -> None:
         print(f"\n[cli] {text}", flush=True)
 
 
-@pytest.fixture(scope="session")
-def plain_venv(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A virtualenv as `python3 -m venv venv && venv/bin/pip install pulumi` makes it: the
-    Python of a Pulumi project that knows nothing of livekit-sip-pulumi."""
-    venv = tmp_path_factory.mktemp("user-venv") / "venv"
-    started = time.monotonic()
+def make_venv(venv: Path) -> None:
+    """`python3 -m venv venv && venv/bin/pip install pulumi==...`: the Python of a Pulumi
+    project that knows nothing of livekit-sip-pulumi."""
     python = getattr(sys, "_base_executable", sys.executable)
     subprocess.run([python, "-m", "venv", str(venv)], check=True, capture_output=True)
     pip(venv, PULUMI_SDK)
-    report(request, f"virtualenv with {PULUMI_SDK}: {time.monotonic() - started:.1f}s")
-    return venv
+
+
+def has_package(venv: Path) -> bool:
+    probe = [str(venv / "bin" / "python"), "-c", "import livekit_sip_pulumi"]
+    return subprocess.run(probe, capture_output=True).returncode == 0
 
 
 def install_package(venv: Path) -> None:
@@ -56,15 +56,26 @@ def install_package(venv: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def package_venv(request: pytest.FixtureRequest, plain_venv: Path) -> Path:
-    """The user's virtualenv with livekit-sip-pulumi installed from this checkout (a regular,
-    not editable, install: what a copied project gets)."""
-    probe = [str(plain_venv / "bin" / "python"), "-c", "import livekit_sip_pulumi"]
-    if subprocess.run(probe, capture_output=True).returncode != 0:
-        started = time.monotonic()
-        install_package(plain_venv)
-        report(request, f"pip install {ROOT}: {time.monotonic() - started:.1f}s")
-    return plain_venv
+def plain_venv(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project's virtualenv with the Pulumi SDK only (the existing-stack test installs the
+    package into it, as the README tells a team; pulumi-policy is never installed)."""
+    venv = tmp_path_factory.mktemp("plain-venv") / "venv"
+    started = time.monotonic()
+    make_venv(venv)
+    report(request, f"virtualenv with {PULUMI_SDK}: {time.monotonic() - started:.1f}s")
+    return venv
+
+
+@pytest.fixture(scope="session")
+def package_venv(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A virtualenv with livekit-sip-pulumi installed from this checkout (a regular, not
+    editable, install: what a copied project gets)."""
+    venv = tmp_path_factory.mktemp("package-venv") / "venv"
+    started = time.monotonic()
+    make_venv(venv)
+    install_package(venv)
+    report(request, f"virtualenv + pip install {ROOT}: {time.monotonic() - started:.1f}s")
+    return venv
 
 
 def configure_livekit(stack: CliStack, livekit) -> None:

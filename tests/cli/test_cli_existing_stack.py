@@ -18,7 +18,7 @@ import textwrap
 import pytest
 from livekit import api
 
-from tests.cli.conftest import configure_livekit, install_package
+from tests.cli.conftest import configure_livekit, has_package, install_package
 from tests.cli.pulumi_cli import ROOT, CliStack
 
 pytestmark = pytest.mark.e2e
@@ -125,6 +125,7 @@ def made_by_hand(livekit) -> tuple[str, str]:
 
 
 def test_existing_project_gains_telephony_and_is_audited(cli, plain_venv, clean_livekit, tmp_path):
+    assert not has_package(plain_venv), "the project must start without livekit-sip-pulumi"
     project = tmp_path / "existing-app"
     project.mkdir()
     (project / "Pulumi.yaml").write_text(
@@ -147,6 +148,7 @@ def test_existing_project_gains_telephony_and_is_audited(cli, plain_venv, clean_
 
         # The README's steps for an existing stack.
         install_package(plain_venv)
+        assert has_package(plain_venv)
         configure_livekit(stack, clean_livekit)
         trunk_id, rule_id = made_by_hand(clean_livekit)
         stack.config("legacyTrunkId", trunk_id)
