@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.pulumi_cli import ROOT, CliStack, PulumiCli
+from tests.e2e.cli.pulumi_cli import ROOT, CliStack, PulumiCli
 
 # The engine the tests run; a user's project pins the SDK it ships with.
 PULUMI_SDK = "pulumi==3.259.0"

@@ -11,8 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.cli.conftest import configure_livekit
-from tests.cli.pulumi_cli import ROOT, CliResult, CliStack
+from tests.e2e.cli.conftest import configure_livekit
+from tests.e2e.cli.pulumi_cli import ROOT, CliResult, CliStack
 from tests.e2e.test_policy_examples import FAILURES
 
 pytestmark = pytest.mark.e2e

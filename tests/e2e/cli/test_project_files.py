@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.cli.pulumi_cli import ROOT
+from tests.e2e.cli.pulumi_cli import ROOT
 
 PROJECTS = [*sorted(p.parent for p in ROOT.glob("examples/**/Pulumi.yaml")), ROOT]
 

@@ -19,17 +19,16 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 PASSPHRASE = "cli-tests-file-backend-passphrase"
 
 
 def path_without_virtualenvs() -> str:
     """The caller's PATH minus the bin directory of any virtualenv (this interpreter's too)."""
+    own_venv_bin = str(Path(sys.prefix) / "bin") if sys.prefix != sys.base_prefix else None
     keep = []
     for entry in os.environ.get("PATH", "").split(os.pathsep):
-        if not entry:
-            continue
-        if (Path(entry).parent / "pyvenv.cfg").exists() or entry.startswith(sys.prefix):
+        if not entry or entry == own_venv_bin or (Path(entry).parent / "pyvenv.cfg").exists():
             continue
         keep.append(entry)
     return os.pathsep.join(keep)

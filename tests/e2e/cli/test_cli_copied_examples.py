@@ -11,8 +11,8 @@ import shutil
 
 import pytest
 
-from tests.cli.conftest import configure_livekit
-from tests.cli.pulumi_cli import ROOT, CliStack
+from tests.e2e.cli.conftest import configure_livekit
+from tests.e2e.cli.pulumi_cli import ROOT, CliStack
 
 pytestmark = pytest.mark.e2e
 

@@ -18,8 +18,8 @@ import textwrap
 import pytest
 from livekit import api
 
-from tests.cli.conftest import configure_livekit, has_package, install_package
-from tests.cli.pulumi_cli import ROOT, CliStack
+from tests.e2e.cli.conftest import configure_livekit, has_package, install_package
+from tests.e2e.cli.pulumi_cli import ROOT, CliStack
 
 pytestmark = pytest.mark.e2e
 
