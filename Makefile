@@ -17,7 +17,7 @@ bench: venv toolchain
 	scripts/with-services.sh $(PY) bench/run.py
 
 toolchain:
-	scripts/build-toolchain.sh pulumi livekit
+	scripts/build-toolchain.sh pulumi language-host livekit
 	scripts/build-sip-oracle.sh
 	scripts/ensure-system-packages.sh
 

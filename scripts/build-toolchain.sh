@@ -5,7 +5,8 @@
 # Built from the Go module proxy with pinned versions, cached outside the repository.
 # Idempotent: a binary that already reports the pinned version is not rebuilt.
 #
-# usage: scripts/build-toolchain.sh [pulumi] [livekit] [lk]     (default: pulumi livekit)
+# usage: scripts/build-toolchain.sh [pulumi] [language-host] [livekit] [lk]
+#        (default: pulumi language-host livekit)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=toolchain-env.sh
@@ -122,13 +123,71 @@ build_lk() {
   printf '%s\n' "$LK_CLI_VERSION" >"$stamp"
 }
 
+# The Python language host runs Python programs in project folders (`pulumi up` from a folder
+# with a Pulumi.yaml) and Python policy packs (`--policy-pack`). Pulumi's installer ships it next
+# to the CLI; the module proxy does not serve its Go module, so on machines without the installer
+# it is built from its unmodified source (LKSP_LANGUAGE_HOST_SRC, see toolchain-env.sh).
+installed_language_host() {
+  local p dir
+  p="$(PATH="${PATH#"$LKSP_BIN:"}" command -v pulumi-language-python 2>/dev/null)" && {
+    printf '%s\n' "$p"
+    return 0
+  }
+  p="$(PATH="${PATH#"$LKSP_BIN:"}" command -v pulumi 2>/dev/null)" || return 1
+  dir="$(dirname "$(readlink -f "$p")")"
+  [ -x "$dir/pulumi-language-python" ] || return 1
+  printf '%s\n' "$dir/pulumi-language-python"
+}
+
+build_language_host() {
+  local stamp="$LKSP_BIN/.pulumi-language-python.version" found
+  if [ -x "$LKSP_BIN/pulumi-language-python" ] && [ -f "$LKSP_BIN/pulumi-language-python-exec" ] &&
+    [ "$(cat "$stamp" 2>/dev/null)" = "v$PULUMI_VERSION" ] &&
+    [ "$("$LKSP_BIN/pulumi-language-python" -version 2>/dev/null)" = "v$PULUMI_VERSION" ]; then
+    lksp_log "pulumi-language-python v$PULUMI_VERSION already built in $LKSP_BIN"
+    return 0
+  fi
+  if [ "${LKSP_BUILD_PULUMI:-auto}" != "always" ] && found="$(installed_language_host)" &&
+    [ -f "$(dirname "$found")/pulumi-language-python-exec" ]; then
+    lksp_log "using the installed Python language host at $found"
+    return 0
+  fi
+  need_go
+  local src="$LKSP_LANGUAGE_HOST_SRC" work="$LKSP_CACHE/src/pulumi-language-python"
+  [ -f "$src/main.go" ] && [ -f "$src/go.mod" ] ||
+    lksp_die "the Python language host is not installed and its source is not at $src. Install the Pulumi CLI with Pulumi's installer (it ships pulumi-language-python), or set LKSP_LANGUAGE_HOST_SRC to a folder with its source (main.go, go.mod, go.sum of sdk/python/cmd/pulumi-language-python at v$PULUMI_VERSION)."
+  lksp_log "building pulumi-language-python v$PULUMI_VERSION from $src"
+  # The source folder may be read-only (it is in CI): build in a copy under the cache.
+  rm -rf "$work"
+  mkdir -p "$work"
+  cp "$src/main.go" "$src/go.mod" "$src/go.sum" "$work/"
+  chmod u+w "$work"/*
+  (
+    cd "$work"
+    go build -trimpath -tags osusergo,grpcnotrace -ldflags "$(ldflags_version)" \
+      -o "$LKSP_BIN/pulumi-language-python" . ||
+      lksp_die "go build of pulumi-language-python failed (see above)"
+    # The host runs Python programs through this script, which must sit next to it.
+    local sdkdir
+    sdkdir="$(go mod download -json "github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')"
+    [ -f "$sdkdir/python/cmd/pulumi-language-python-exec" ] ||
+      lksp_die "pulumi-language-python-exec not found in sdk/v3@v$PULUMI_VERSION ($sdkdir)"
+    install -m 0755 "$sdkdir/python/cmd/pulumi-language-python-exec" "$LKSP_BIN/pulumi-language-python-exec"
+  )
+  [ "$("$LKSP_BIN/pulumi-language-python" -version)" = "v$PULUMI_VERSION" ] ||
+    lksp_die "built pulumi-language-python reports $("$LKSP_BIN/pulumi-language-python" -version), expected v$PULUMI_VERSION"
+  printf '%s\n' "v$PULUMI_VERSION" >"$stamp"
+  lksp_log "pulumi-language-python v$PULUMI_VERSION ready in $LKSP_BIN"
+}
+
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(pulumi livekit)
+[ ${#targets[@]} -gt 0 ] || targets=(pulumi language-host livekit)
 for t in "${targets[@]}"; do
   case "$t" in
     pulumi) build_pulumi ;;
+    language-host) build_language_host ;;
     livekit) build_livekit ;;
     lk) build_lk ;;
-    *) lksp_die "unknown target '$t' (pulumi, livekit, lk)" ;;
+    *) lksp_die "unknown target '$t' (pulumi, language-host, livekit, lk)" ;;
   esac
 done

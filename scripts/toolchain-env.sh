@@ -6,6 +6,21 @@ LKSP_BIN="$LKSP_CACHE/bin"
 LKSP_PLUGINS="$LKSP_CACHE/plugins"
 LKSP_RUN="${LKSP_RUN:-$LKSP_CACHE/run}"
 
+# Source of the Python language host (pulumi-language-python), for machines without Pulumi's
+# installer: by default `shared/toolchain/pulumi-language-python` beside the checkout (in a git
+# worktree: beside the main checkout). It is copied to the cache before it is built.
+if [ -z "${LKSP_LANGUAGE_HOST_SRC:-}" ]; then
+  _lksp_repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+  LKSP_LANGUAGE_HOST_SRC="$_lksp_repo/../shared/toolchain/pulumi-language-python"
+  if [ ! -d "$LKSP_LANGUAGE_HOST_SRC" ]; then
+    _lksp_common="$(git -C "$_lksp_repo" rev-parse --path-format=absolute --git-common-dir 2>/dev/null || true)"
+    if [ -n "$_lksp_common" ] && [ -d "$(dirname "$_lksp_common")/../shared/toolchain/pulumi-language-python" ]; then
+      LKSP_LANGUAGE_HOST_SRC="$(cd "$(dirname "$_lksp_common")/../shared/toolchain/pulumi-language-python" && pwd)"
+    fi
+  fi
+  unset _lksp_repo _lksp_common
+fi
+
 PULUMI_VERSION="${PULUMI_VERSION:-3.259.0}"
 # The last sdk/v3 release whose module zip ships the pulumi-analyzer-policy-python shim.
 PULUMI_POLICY_SHIM_SDK_VERSION="${PULUMI_POLICY_SHIM_SDK_VERSION:-v3.217.1}"

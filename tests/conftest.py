@@ -7,6 +7,7 @@ Nothing here skips: a missing toolchain fails the run with the command that fixe
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import socket
@@ -101,12 +102,25 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _language_host(bin_dir: Path) -> Path | None:
+    """The Python language host the engine will use: the built one, or an installed one on PATH
+    (Pulumi's installer); either needs pulumi-language-python-exec beside it."""
+    for host in (bin_dir / "pulumi-language-python", shutil.which("pulumi-language-python")):
+        if host is not None and Path(host).exists():
+            host = Path(host)
+            if (host.parent / "pulumi-language-python-exec").exists():
+                return host
+    return None
+
+
 @pytest.fixture(scope="session")
-def toolchain() -> Path:
+def toolchain(request: pytest.FixtureRequest) -> Path:
     """The built toolchain directory; fails (never skips) when a part is missing.
 
     A pulumi CLI installed with Pulumi's installer (on PATH) replaces the built one and its
-    shims; livekit-server comes from the build or from PATH.
+    shims; livekit-server comes from the build or from PATH. The Python language host is
+    required: project folders (`pulumi up` in a folder) and policy packs run through it, as for
+    users. Prints which program runs Python policy packs.
     """
     bin_dir = toolchain_bin()
     built_pulumi = (bin_dir / "pulumi").exists()
@@ -114,6 +128,9 @@ def toolchain() -> Path:
     missing = [name for name in needed if built_pulumi and not (bin_dir.parent / name).exists()]
     if not built_pulumi and shutil.which("pulumi") is None:
         missing.append("pulumi")
+    host = _language_host(bin_dir)
+    if host is None:
+        missing.append("pulumi-language-python (+ pulumi-language-python-exec beside it)")
     if not (bin_dir / "livekit-server").exists() and shutil.which("livekit-server") is None:
         missing.append("livekit-server")
     if shutil.which("redis-server") is None:
@@ -121,9 +138,20 @@ def toolchain() -> Path:
     if missing:
         pytest.fail(
             f"toolchain incomplete (looked in {bin_dir} and on PATH): missing {missing}. Run "
-            "`make toolchain` (scripts/build-toolchain.sh, scripts/ensure-redis.sh) first; "
+            "`make toolchain` (scripts/build-toolchain.sh, scripts/ensure-system-packages.sh) first; "
             "`make test` does it for you.",
             pytrace=False,
+        )
+    # With a language host on PATH the engine runs Python policy packs through it, as for users
+    # (NewPolicyAnalyzer in pkg/resource/plugin/analyzer_plugin.go falls back to the
+    # pulumi-analyzer-policy-<runtime> plugin only when no language plugin is found).
+    capture = request.config.pluginmanager.getplugin("capturemanager")
+    with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
+        print(
+            f"\n[toolchain] Python policy packs and project folders run through the language "
+            f"host {host} (pulumi-analyzer-policy-python is only the engine's fallback when no "
+            "language host is found)",
+            flush=True,
         )
     return bin_dir
 

@@ -6,7 +6,7 @@ Configure (all optional except the credentials LiveKit needs):
     pulumi config set livekit:apiKey <key>
     pulumi config set --secret livekit:apiSecret <secret>
     pulumi config set livekit:sipSubdomain <subdomain>      # for the sip_uri output
-    pulumi config set --path 'numbers[0]' +15105550100
+    pulumi config set --path --type string 'numbers[0]' +15105550100
     pulumi config set agentName support-agent
     pulumi config set telnyxUsername <credential connection user>
     pulumi config set --secret telnyxPassword <credential connection password>

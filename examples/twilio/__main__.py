@@ -9,7 +9,7 @@ Configure:
     pulumi config set livekit:url https://<project>.livekit.cloud
     pulumi config set livekit:apiKey <key>
     pulumi config set --secret livekit:apiSecret <secret>
-    pulumi config set --path 'numbers[0]' +15105550100
+    pulumi config set --path --type string 'numbers[0]' +15105550100
     pulumi config set --path 'twilioSignalingCidrs[0]' <a CIDR from Twilio's IP list>
     pulumi config set terminationUri <trunk>.pstn.twilio.com
     pulumi config set twilioUsername <credential list user>
