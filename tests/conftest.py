@@ -138,8 +138,8 @@ def toolchain(request: pytest.FixtureRequest) -> Path:
     if missing:
         pytest.fail(
             f"toolchain incomplete (looked in {bin_dir} and on PATH): missing {missing}. Run "
-            "`make toolchain` (scripts/build-toolchain.sh, scripts/ensure-system-packages.sh) first; "
-            "`make test` does it for you.",
+            "`make toolchain` (scripts/build-toolchain.sh, scripts/build-sip-oracle.sh, "
+            "scripts/ensure-system-packages.sh) first; `make test` does it for you.",
             pytrace=False,
         )
     # With a language host on PATH the engine runs Python policy packs through it, as for users
