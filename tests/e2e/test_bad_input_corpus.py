@@ -29,6 +29,7 @@ from typing import Any
 
 import pulumi
 import pytest
+from livekit import api
 from livekit_sip_pulumi import (
     AgentPhoneLine,
     AgentPhoneLineArgs,
@@ -348,6 +349,10 @@ def _twice(first: Callable[[], Any], second: Callable[[], Any]) -> Callable[[], 
 
 
 TRUNK = {"numbers": [NUMBER]}
+# Duplicate adopt_ids are refused in the program, after the first resource is registered; the
+# provider's check() reads that resource's object (the adoption preview), so it must exist or
+# the preview stops on "does not exist" first. The test makes it.
+ADOPTABLE = {"id": "ST_set_by_the_test"}
 OUT = {"address": "sip.telnyx.com", "numbers": [NUMBER]}
 RULE = {"rule": {"dispatch_rule_individual": {}}}
 
@@ -479,13 +484,13 @@ def program_cases() -> list[ProgramCase]:
                                                    numbers=["+15105550101"])),
                     ("SipInboundTrunk 'b'", "SipInboundTrunk 'a'"), "name"),
         ProgramCase("duplicate.adopt-id",
-                    _twice(lambda: SipInboundTrunk("a", adopt_id="ST_abc", **TRUNK),
-                           lambda: SipInboundTrunk("b", adopt_id="ST_abc",
+                    _twice(lambda: SipInboundTrunk("a", adopt_id=ADOPTABLE["id"], **TRUNK),
+                           lambda: SipInboundTrunk("b", adopt_id=ADOPTABLE["id"],
                                                    numbers=["+15105550101"])),
                     ("SipInboundTrunk 'b'", "SipInboundTrunk 'a'"), "adopt_id"),
         ProgramCase("duplicate.adopt-id-across-kinds",
-                    _twice(lambda: SipInboundTrunk("a", adopt_id="ST_abc", **TRUNK),
-                           lambda: SipOutboundTrunk("b", adopt_id="ST_abc", **OUT)),
+                    _twice(lambda: SipInboundTrunk("a", adopt_id=ADOPTABLE["id"], **TRUNK),
+                           lambda: SipOutboundTrunk("b", adopt_id=ADOPTABLE["id"], **OUT)),
                     ("SipOutboundTrunk 'b'", "SipInboundTrunk 'a'"), "adopt_id"),
     ]  # fmt: skip
     return [case for case in cases if case.id not in COVERED_BY_UNIT_TESTS]
@@ -651,6 +656,14 @@ def test_bad_input_corpus(tmp_path: Path, clean_livekit: Any) -> None:
             else:
                 problems.append(f"{case.id}: no failure on {path} in {sorted(found)[:5]}")
 
+    adoptable = clean_livekit.call(
+        lambda lk: lk.sip.create_inbound_trunk(
+            api.CreateSIPInboundTrunkRequest(
+                trunk=api.SIPInboundTrunkInfo(name="made-by-hand", numbers=["+15105559999"])
+            )
+        )
+    )
+    ADOPTABLE["id"] = adoptable.sip_trunk_id
     for case, result in zip(programs, runner.map([c.build for c in programs]), strict=True):
         output = result.stdout + result.error
         tracebacks += output.count("Traceback")
@@ -662,7 +675,7 @@ def test_bad_input_corpus(tmp_path: Path, clean_livekit: Any) -> None:
 
     total = sum(len(b.expected) for b in batches) + len(programs)
     created = (
-        len(clean_livekit.inbound_trunks())
+        len([t for t in clean_livekit.inbound_trunks() if t.sip_trunk_id != adoptable.sip_trunk_id])
         + len(clean_livekit.outbound_trunks())
         + len(clean_livekit.dispatch_rules())
     )

@@ -5,6 +5,7 @@ the routing map of the example once deployed, from `pulumi stack export`."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,13 @@ from localstack import POLICY_PACK, ROOT, LocalStack, program_from_dir
 pytestmark = pytest.mark.e2e
 
 EXAMPLE = ROOT / "examples" / "routing-expectations"
+
+
+def _resource_name(autoname: str) -> str:
+    """The resource name in an object's autoname (``vip-calls-f837e3f`` -> ``vip-calls``)."""
+    match = re.fullmatch(r"(.+)-[0-9a-f]{7}", autoname)
+    assert match, autoname
+    return match.group(1)
 
 
 def preview(tmp_path: Path, livekit: Any, config: str) -> Any:
@@ -50,7 +58,10 @@ def test_wrong_expectation_fails_with_the_prediction(tmp_path: Path, clean_livek
     )
     assert "expected agent 'support-agent'" in message
     assert "accepted into room 'vip-_+14155550199_{random}' (agents ['vip-agent'])" in message
-    assert "dispatch rule 'vip-calls' (<vip-calls>) selected (priority 1101" in message
+    # The rule's LiveKit name is its autoname: the resource name and a per-stack suffix.
+    assert re.search(
+        r"dispatch rule 'vip-calls-[0-9a-f]{7}' \(<vip-calls>\) selected \(priority 1101", message
+    ), message
     assert "Fix: " in message and "https://docs.livekit.io/" in message
     assert clean_livekit.inbound_trunks() == [] and clean_livekit.dispatch_rules() == []
 
@@ -68,12 +79,12 @@ def test_routing_map_of_the_deployed_example(tmp_path: Path, clean_livekit: Any)
     try:
         assert stack.up().ok
         trunks, rules = objects_from_stack_export(json.loads(stack.export_text()))
-        ids = {t["name"]: t["sip_trunk_id"] for t in trunks}
+        ids = {_resource_name(t["name"]): t["sip_trunk_id"] for t in trunks}
         assert set(ids) == {"support-line", "staff-line"}
         assert all(i.startswith("ST_") for i in ids.values())
         routing_map = build_map(trunks, rules)
         edges = {(e.source, e.target) for e in routing_map.edges}
-        rule_ids = {r["name"]: r["sip_dispatch_rule_id"] for r in rules}
+        rule_ids = {_resource_name(r["name"]): r["sip_dispatch_rule_id"] for r in rules}
         assert (f"trunk:{ids['support-line']}", f"rule:{rule_ids['vip-calls']}") in edges
         assert (f"trunk:{ids['staff-line']}", f"rule:{rule_ids['staff-calls']}") in edges
         assert (f"trunk:{ids['staff-line']}", f"rule:{rule_ids['vip-calls']}") not in edges
