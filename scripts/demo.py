@@ -145,6 +145,19 @@ def main() -> int:
             print("error: LiveKit does not hold exactly what the stack created", file=sys.stderr)
             return 1
 
+        banner("the routing map: numbers -> trunks -> dispatch rules -> rooms and agents")
+        export = DEMO_DIR / "stack.json"
+        export.write_text(pulumi("stack", "export", env=env, capture=True))
+        routing_map = DEMO_DIR / "routing-map.png"
+        command = [sys.executable, str(ROOT / "scripts" / "routing-map.py"), str(export)]
+        print(
+            f"$ scripts/routing-map.py {export.relative_to(ROOT)} -f png -o "
+            f"{routing_map.relative_to(ROOT)}",
+            flush=True,
+        )
+        subprocess.run([*command, "-f", "png", "-o", str(routing_map)], check=True)
+        subprocess.run([*command, "-f", "mermaid"], check=True)
+
         banner("pulumi refresh")
         pulumi("refresh", "--yes", env=env)
     finally:
