@@ -79,6 +79,35 @@ class LiveKitServer:
             self.call(lambda lk: lk.sip.list_dispatch_rule(api.ListSIPDispatchRuleRequest())).items
         )
 
+    def make_by_hand(self, name: str, number: str, room_prefix: str) -> tuple[str, str]:
+        """An inbound trunk for ``number`` and an individual dispatch rule for it, created with
+        livekit-api as `lk sip ... create` would, outside Pulumi: (trunk ID, rule ID)."""
+        from livekit import api
+
+        trunk = self.call(
+            lambda lk: lk.sip.create_inbound_trunk(
+                api.CreateSIPInboundTrunkRequest(
+                    trunk=api.SIPInboundTrunkInfo(name=name, numbers=[number])
+                )
+            )
+        )
+        rule = self.call(
+            lambda lk: lk.sip.create_dispatch_rule(
+                api.CreateSIPDispatchRuleRequest(
+                    dispatch_rule=api.SIPDispatchRuleInfo(
+                        name=name,
+                        trunk_ids=[trunk.sip_trunk_id],
+                        rule=api.SIPDispatchRule(
+                            dispatch_rule_individual=api.SIPDispatchRuleIndividual(
+                                room_prefix=room_prefix
+                            )
+                        ),
+                    )
+                )
+            )
+        )
+        return trunk.sip_trunk_id, rule.sip_dispatch_rule_id
+
     def delete_everything(self) -> None:
         from livekit import api
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from livekit import api
 from localstack import POLICY_PACK, ROOT, LocalStack, program_from_dir
 
 pytestmark = pytest.mark.e2e
@@ -51,40 +50,18 @@ def test_telnyx_example_up_and_destroy(tmp_path, clean_livekit):
 
 
 def test_adopt_existing_example(tmp_path, clean_livekit):
-    trunk = clean_livekit.call(
-        lambda lk: lk.sip.create_inbound_trunk(
-            api.CreateSIPInboundTrunkRequest(
-                trunk=api.SIPInboundTrunkInfo(name="by hand", numbers=["+15105550100"])
-            )
-        )
-    )
-    rule = clean_livekit.call(
-        lambda lk: lk.sip.create_dispatch_rule(
-            api.CreateSIPDispatchRuleRequest(
-                dispatch_rule=api.SIPDispatchRuleInfo(
-                    name="by hand",
-                    trunk_ids=[trunk.sip_trunk_id],
-                    rule=api.SIPDispatchRule(
-                        dispatch_rule_individual=api.SIPDispatchRuleIndividual(room_prefix="c-")
-                    ),
-                )
-            )
-        )
-    )
+    trunk_id, rule_id = clean_livekit.make_by_hand("by hand", "+15105550100", "c-")
     stack = example_stack(
         tmp_path,
         clean_livekit,
         "adopt-existing",
         "adopt-existing",
-        inboundTrunkId=trunk.sip_trunk_id,
-        dispatchRuleId=rule.sip_dispatch_rule_id,
+        inboundTrunkId=trunk_id,
+        dispatchRuleId=rule_id,
     )
     up = stack.up(policy_packs=[POLICY_PACK])
     assert up.ok, up.error
-    assert (up.outputs["inbound_trunk_id"], up.outputs["dispatch_rule_id"]) == (
-        trunk.sip_trunk_id,
-        rule.sip_dispatch_rule_id,
-    )
+    assert (up.outputs["inbound_trunk_id"], up.outputs["dispatch_rule_id"]) == (trunk_id, rule_id)
     [adopted_trunk] = clean_livekit.inbound_trunks()
     [adopted_rule] = clean_livekit.dispatch_rules()
     # No name declared: an adopted object keeps its own.
@@ -93,10 +70,8 @@ def test_adopt_existing_example(tmp_path, clean_livekit):
     assert adopted_rule.hide_phone_number
     # retain_on_delete: destroy leaves both in LiveKit.
     assert stack.destroy().ok
-    assert [t.sip_trunk_id for t in clean_livekit.inbound_trunks()] == [trunk.sip_trunk_id]
-    assert [r.sip_dispatch_rule_id for r in clean_livekit.dispatch_rules()] == [
-        rule.sip_dispatch_rule_id
-    ]
+    assert [t.sip_trunk_id for t in clean_livekit.inbound_trunks()] == [trunk_id]
+    assert [r.sip_dispatch_rule_id for r in clean_livekit.dispatch_rules()] == [rule_id]
 
 
 def test_twilio_example_up_and_destroy(tmp_path, clean_livekit):

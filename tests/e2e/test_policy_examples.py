@@ -78,29 +78,8 @@ def test_failure_example_is_stopped_at_preview(tmp_path, clean_livekit, example)
 
 def adopted_objects(livekit) -> dict[str, str]:
     """A trunk and a rule made by hand, as the adopt-existing example's config names them."""
-    from livekit import api
-
-    trunk = livekit.call(
-        lambda lk: lk.sip.create_inbound_trunk(
-            api.CreateSIPInboundTrunkRequest(
-                trunk=api.SIPInboundTrunkInfo(name="by hand", numbers=["+15105550100"])
-            )
-        )
-    )
-    rule = livekit.call(
-        lambda lk: lk.sip.create_dispatch_rule(
-            api.CreateSIPDispatchRuleRequest(
-                dispatch_rule=api.SIPDispatchRuleInfo(
-                    name="by hand",
-                    trunk_ids=[trunk.sip_trunk_id],
-                    rule=api.SIPDispatchRule(
-                        dispatch_rule_individual=api.SIPDispatchRuleIndividual(room_prefix="c-")
-                    ),
-                )
-            )
-        )
-    )
-    return {"inboundTrunkId": trunk.sip_trunk_id, "dispatchRuleId": rule.sip_dispatch_rule_id}
+    trunk_id, rule_id = livekit.make_by_hand("by hand", "+15105550100", "c-")
+    return {"inboundTrunkId": trunk_id, "dispatchRuleId": rule_id}
 
 
 @pytest.mark.parametrize("example", GOOD)

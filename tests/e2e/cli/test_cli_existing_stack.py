@@ -16,7 +16,6 @@ import re
 import textwrap
 
 import pytest
-from livekit import api
 
 from tests.e2e.cli.conftest import configure_livekit, has_package, install_package
 from tests.e2e.cli.pulumi_cli import ROOT, CliStack
@@ -99,31 +98,6 @@ def note_state(stack: CliStack) -> dict:
     return {"id": note["id"], "outputs": note["outputs"]["text"]}
 
 
-def made_by_hand(livekit) -> tuple[str, str]:
-    """A trunk and a rule created outside Pulumi, as `lk sip ... create` would."""
-    trunk = livekit.call(
-        lambda lk: lk.sip.create_inbound_trunk(
-            api.CreateSIPInboundTrunkRequest(
-                trunk=api.SIPInboundTrunkInfo(name="legacy", numbers=["+15105550177"])
-            )
-        )
-    )
-    rule = livekit.call(
-        lambda lk: lk.sip.create_dispatch_rule(
-            api.CreateSIPDispatchRuleRequest(
-                dispatch_rule=api.SIPDispatchRuleInfo(
-                    name="legacy",
-                    trunk_ids=[trunk.sip_trunk_id],
-                    rule=api.SIPDispatchRule(
-                        dispatch_rule_individual=api.SIPDispatchRuleIndividual(room_prefix="l-")
-                    ),
-                )
-            )
-        )
-    )
-    return trunk.sip_trunk_id, rule.sip_dispatch_rule_id
-
-
 def test_existing_project_gains_telephony_and_is_audited(cli, plain_venv, clean_livekit, tmp_path):
     assert not has_package(plain_venv), "the project must start without livekit-sip-pulumi"
     project = tmp_path / "existing-app"
@@ -150,7 +124,7 @@ def test_existing_project_gains_telephony_and_is_audited(cli, plain_venv, clean_
         install_package(plain_venv)
         assert has_package(plain_venv)
         configure_livekit(stack, clean_livekit)
-        trunk_id, rule_id = made_by_hand(clean_livekit)
+        trunk_id, rule_id = clean_livekit.make_by_hand("legacy", "+15105550177", "l-")
         stack.config("legacyTrunkId", trunk_id)
         stack.config("legacyRuleId", rule_id)
         (project / "__main__.py").write_text(PROGRAM_BEFORE + PROGRAM_ADDED)
