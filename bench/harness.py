@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -143,6 +144,25 @@ def _children_map() -> dict[int, list[int]]:
     return children
 
 
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of ``pid`` so far (fields 14 and 15 of /proc/PID/stat)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def children_cpu_seconds() -> float:
+    """CPU seconds of this process's waited-for descendants (engines reap their plugins, so a
+    finished `pulumi` run counts with everything it started)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _hwm_kib(pid: int) -> int:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -164,6 +184,8 @@ class ProcessSampler:
         self.root = root
         self.interval = interval
         self.peak: dict[int, tuple[str, int]] = {}
+        # CPU seconds per process at its last sample (the last interval before exit is lost).
+        self.cpu: dict[int, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -192,6 +214,7 @@ class ProcessSampler:
                     continue
                 kind = _kind_of([a.decode(errors="replace") for a in raw.split(b"\0") if a])
             self.peak[pid] = (kind, max(hwm, self.peak.get(pid, ("", 0))[1]))
+            self.cpu[pid] = max(self.cpu.get(pid, 0.0), _cpu_seconds(pid))
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -199,12 +222,14 @@ class ProcessSampler:
             self._stop.wait(self.interval)
 
     def by_kind(self) -> dict[str, dict[str, float]]:
-        """Per kind of process: how many there were and the largest peak RSS in MiB."""
+        """Per kind of process: how many there were, the largest peak RSS in MiB and their CPU
+        seconds (as last sampled)."""
         out: dict[str, dict[str, float]] = {}
-        for kind, kib in self.peak.values():
-            entry = out.setdefault(kind, {"processes": 0, "peak_mib": 0.0})
+        for pid, (kind, kib) in self.peak.items():
+            entry = out.setdefault(kind, {"processes": 0, "peak_mib": 0.0, "cpu_s": 0.0})
             entry["processes"] += 1
             entry["peak_mib"] = max(entry["peak_mib"], kib / 1024)
+            entry["cpu_s"] += self.cpu.get(pid, 0.0)
         return out
 
 
@@ -291,6 +316,8 @@ def _size(value: Any) -> int:
 class RunFigures:
     up_s: float = 0.0
     destroy_s: float = 0.0
+    #: CPU seconds of everything `up` ran (engine, language host, program, providers).
+    up_cpu_s: float = 0.0
     rss: dict[str, dict[str, float]] = field(default_factory=dict)
     state: dict[str, Any] = field(default_factory=dict)
     calls: dict[str, dict[str, float]] = field(default_factory=dict)
@@ -336,6 +363,8 @@ class CliStack:
             self._cli("config", "set", "--stack", stack, "--secret", key, value)
 
     def _cli(self, *args: str) -> float:
+        """Runs the CLI; returns wall seconds (CPU seconds of the whole run: ``last_cpu_s``)."""
+        cpu = children_cpu_seconds()
         start = time.perf_counter()
         done = subprocess.run(
             [pulumi_binary(), *args, "--non-interactive"],
@@ -345,6 +374,7 @@ class CliStack:
             text=True,
         )
         elapsed = time.perf_counter() - start
+        self.last_cpu_s = children_cpu_seconds() - cpu
         if done.returncode != 0:
             raise SystemExit(
                 f"pulumi {' '.join(args[:2])} failed ({done.returncode}):\n"
@@ -388,6 +418,7 @@ def run_cli(
             proxy.reset()
         with ProcessSampler(os.getpid()) as sampler:
             figures.up_s = stack.up(parallel)
+        figures.up_cpu_s = stack.last_cpu_s
         figures.rss = sampler.by_kind()
         if proxy:
             figures.calls = proxy.counts()
@@ -431,6 +462,7 @@ def run_automation(
             )
         result = json.loads(done.stdout.strip().splitlines()[-1])
         figures.up_s, figures.destroy_s = result["up_s"], result["destroy_s"]
+        figures.up_cpu_s = result["up_cpu_s"]
         figures.rss = sampler.by_kind()
         figures.state = result["state"]
         if proxy:

@@ -29,9 +29,10 @@ Environment knobs (defaults in brackets):
   BENCH_NOOP_DESTROY_MAX [500]     (b)'s CLI destroy is timed up to this size
 
 Columns of the up/destroy table: seconds of (a) up, (b) up, (c) sequential and 10 in flight,
-the ratios, destroy seconds, LiveKit calls per created resource and bytes listed per create
-(counting proxy), the engine's peak RSS in MiB during (a) up, state bytes per resource of (a)
-and (b), and of that the SDK's recorded stack trace per resource of (a).
+the ratios (cpu/b: of the CPU seconds of everything each up ran), destroy seconds, LiveKit
+calls per created resource and bytes listed per create (counting proxy), the engine's peak RSS
+in MiB during (a) up, state bytes per resource of (a) and (b), and of that the SDK's recorded
+stack trace per resource of (a).
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ from bench.harness import (
     CliStack,
     CountingProxyProcess,
     LiveKit,
+    ProcessSampler,
     RunFigures,
     run_automation,
     run_cli,
@@ -166,6 +168,10 @@ def section_up(
             say(
                 f"   (b) up {b.up_s:.2f} s ({1000 * b.up_s / size:.1f} ms/res), destroy {b_destroy}"
             )
+            say(
+                f"   CPU seconds of up: (a) {a.up_cpu_s:.2f}, (b) {b.up_cpu_s:.2f}, "
+                f"a/b {a.up_cpu_s / b.up_cpu_s:.2f}"
+            )
             say(f"   (c) sequential {seq:.3f} s, 10 in flight {par:.3f} s")
             say(
                 f"   calls per created resource {per_res:.2f}; bytes listed per create "
@@ -177,7 +183,8 @@ def section_up(
             say(f"   state (b): {_state(b, size)}")
             table.append(
                 f"{size:>5} {path:>4} {a.up_s:>8.2f} {b.up_s:>8.2f} {seq:>7.3f} {par:>7.3f} "
-                f"{a.up_s / b.up_s:>5.2f} {a.up_s / seq:>6.0f} {a.up_s / par:>6.0f} "
+                f"{a.up_s / b.up_s:>5.2f} {a.up_cpu_s / b.up_cpu_s:>5.2f} "
+                f"{a.up_s / seq:>6.0f} {a.up_s / par:>6.0f} "
                 f"{a.destroy_s:>8.2f} {b.destroy_s if noop_destroy else float('nan'):>8.2f} "
                 f"{per_res:>6.2f} {listed:>8.0f} "
                 f"{a.rss.get('engine', {}).get('peak_mib', 0):>6.0f} "
@@ -185,7 +192,7 @@ def section_up(
                 f"{a.state['parts'].get('stackTrace', 0) / size:>6.0f}"
             )
     header = (
-        "    N path   (a) up   (b) up (c) seq (c) x10   a/b a/cseq a/cx10  (a) del  (b) del "
+        "    N path   (a) up   (b) up (c) seq (c) x10   a/b cpu/b a/cseq a/cx10  (a) del  (b) del "
         "call/r B/create engMiB  B/r a  B/r b trace"
     )
     return [header, *table]
@@ -199,9 +206,15 @@ def _direct(lk: LiveKit, size: int, in_flight: int) -> float:
 
 def section_preview(lk: LiveKit, sizes: list[int], repeats: dict[int, int]) -> list[str]:
     say("== preview: no pack, a do-nothing pack (bench/packs/noop), ours (policies/)")
+    say("   wall seconds and CPU seconds of the whole run (engine, language host, program,")
+    say("   provider, pack); pack CPU: the analyzer process alone. CPU is what a shared machine")
+    say("   measures best: ratios below are of CPU seconds.")
     table = []
     for size in sizes:
         state_dir = Path(tempfile.mkdtemp(prefix="lksp-bench-"))
+        wall: dict[str, float] = {}
+        cpu: dict[str, float] = {}
+        pack_cpu: dict[str, float] = {}
         try:
             config = {
                 "bench:kind": "sip",
@@ -210,23 +223,36 @@ def section_preview(lk: LiveKit, sizes: list[int], repeats: dict[int, int]) -> l
                 "livekit:apiKey": lk.api_key,
             }
             stack = CliStack(state_dir, "preview", config, {"livekit:apiSecret": lk.api_secret})
-            times: dict[str, float] = {}
             for label, packs in (("none", []), ("noop", [NOOP_PACK]), ("ours", [POLICY_PACK])):
-                times[label] = statistics.median(
-                    stack.preview(packs) for _ in range(repeats.get(size, 1))
-                )
+                runs = []
+                for _ in range(repeats.get(size, 1)):
+                    with ProcessSampler(os.getpid()) as sampler:
+                        seconds = stack.preview(packs)
+                    pack = sampler.by_kind().get("policy pack", {}).get("cpu_s", 0.0)
+                    runs.append((seconds, stack.last_cpu_s, pack))
+                wall[label] = statistics.median(r[0] for r in runs)
+                cpu[label] = statistics.median(r[1] for r in runs)
+                pack_cpu[label] = statistics.median(r[2] for r in runs)
         finally:
             shutil.rmtree(state_dir, ignore_errors=True)
-        none, noop, ours = times["none"], times["noop"], times["ours"]
         say(
-            f"-- N={size}: none {none:.2f} s, do-nothing pack {noop:.2f} s, ours {ours:.2f} s "
-            f"(load {_load()})"
+            f"-- N={size}: wall none {wall['none']:.2f} s, do-nothing {wall['noop']:.2f} s, "
+            f"ours {wall['ours']:.2f} s; CPU none {cpu['none']:.2f} s, do-nothing "
+            f"{cpu['noop']:.2f} s, ours {cpu['ours']:.2f} s; pack CPU do-nothing "
+            f"{pack_cpu['noop']:.2f} s, ours {pack_cpu['ours']:.2f} s (load {_load()})"
         )
         table.append(
-            f"{size:>5} {none:>8.2f} {noop:>8.2f} {ours:>8.2f} {ours / none:>9.2f} "
-            f"{ours / noop:>9.2f} {noop / none:>9.2f} {1000 * (ours - noop) / size:>12.2f}"
+            f"{size:>5} {wall['none']:>6.2f} {wall['noop']:>6.2f} {wall['ours']:>6.2f} "
+            f"{cpu['none']:>6.2f} {cpu['noop']:>6.2f} {cpu['ours']:>6.2f} "
+            f"{pack_cpu['noop']:>6.2f} {pack_cpu['ours']:>6.2f} "
+            f"{cpu['ours'] / cpu['none']:>9.2f} {cpu['ours'] / cpu['noop']:>9.2f} "
+            f"{cpu['noop'] / cpu['none']:>9.2f} {1000 * (cpu['ours'] - cpu['noop']) / size:>10.2f}"
         )
-    header = "    N     none     noop     ours ours/none ours/noop noop/none ms/res(ours-noop)"
+    header = (
+        "      wall s ------------ CPU s -------------- pack CPU s -- CPU ratios ---------------\n"
+        "    N   none   noop   ours   none   noop   ours   noop   ours ours/none ours/noop "
+        "noop/none ms/res o-n"
+    )
     return [header, *table]
 
 
