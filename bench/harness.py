@@ -328,7 +328,7 @@ def _config(
 ) -> tuple[dict[str, str], dict[str, str]]:
     config = {"bench:kind": kind, "bench:size": str(size)}
     secret: dict[str, str] = {}
-    if kind != "noop":
+    if not kind.startswith("noop"):
         assert lk is not None and livekit_url is not None
         config.update({"livekit:url": livekit_url, "livekit:apiKey": lk.api_key})
         secret["livekit:apiSecret"] = lk.api_secret

@@ -13,7 +13,7 @@ from typing import Any
 
 from pulumi import Input, ResourceOptions, dynamic
 
-__all__ = ["NoopProvider", "NoopResource"]
+__all__ = ["NoopProvider", "NoopResource", "PlainNoopProvider"]
 
 _ids = itertools.count(1)
 
@@ -36,16 +36,27 @@ class NoopProvider(dynamic.ResourceProvider):
         return None
 
 
+class PlainNoopProvider(NoopProvider):
+    """The same, with its pickled form stored in plain text rather than as a secret
+    (``serialize_as_secret_always = False``: the pickle holds no secret, only a reference to
+    this class), to measure what the secret ``__provider`` costs in state size and time."""
+
+    serialize_as_secret_always = False
+
+
 class NoopResource(dynamic.Resource, module="bench", name="Noop"):
-    """A dynamic resource holding ``props`` as given (plus a ``ref`` to another one's ID)."""
+    """A dynamic resource holding ``props`` as given."""
 
     def __init__(
         self,
         resource_name: str,
         props: dict[str, Input[Any]],
         opts: ResourceOptions | None = None,
+        *,
+        plain_provider: bool = False,
     ) -> None:
+        provider = PlainNoopProvider() if plain_provider else NoopProvider()
         try:
-            super().__init__(NoopProvider(), resource_name, dict(props), opts)
+            super().__init__(provider, resource_name, dict(props), opts)
         finally:
             pickle._Pickler._batch_setitems = _PICKLER_BATCH_SETITEMS  # type: ignore[attr-defined]

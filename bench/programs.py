@@ -4,7 +4,7 @@
 - ``sip``: N resources, N/2 inbound trunks each with a dispatch rule dispatching an agent
   (the rule references its trunk's ID, so the engine creates it after the trunk);
 - ``noop``: the same graph of do-nothing dynamic resources (bench.noop_provider), same
-  names, similar inputs;
+  names, similar inputs; ``noop-plain``: the same with ``__provider`` stored in plain text;
 - ``one``: a single inbound trunk (the create measured next to a crowded project).
 """
 
@@ -43,9 +43,13 @@ def sip_stack(size: int) -> Program:
     return program
 
 
-def noop_stack(size: int) -> Program:
+def noop_stack(size: int, plain_provider: bool = False) -> Program:
     def program() -> None:
-        from bench.noop_provider import NoopResource
+        from functools import partial
+
+        from bench.noop_provider import NoopResource as Noop
+
+        NoopResource = partial(Noop, plain_provider=plain_provider)
 
         trunks = (size + 1) // 2
         for i in range(trunks):
@@ -90,6 +94,8 @@ def one_trunk(size: int = 1) -> Program:
 PROGRAMS: dict[str, Callable[[int], Program]] = {
     "sip": sip_stack,
     "noop": noop_stack,
+    # the do-nothing resources with their provider stored in plain text, not as a secret
+    "noop-plain": lambda size: noop_stack(size, plain_provider=True),
     "one": one_trunk,
 }
 
