@@ -122,6 +122,16 @@ def _rss(figures: RunFigures) -> str:
     return ", ".join(parts)
 
 
+def _cpu(figures: RunFigures) -> str:
+    """CPU seconds per kind of process, as sampled (a process's last 0.1 s may be missed)."""
+    parts = []
+    for kind in RSS_KINDS:
+        entry = figures.rss.get(kind)
+        if entry:
+            parts.append(f"{kind} {entry['cpu_s']:.1f}")
+    return ", ".join(parts)
+
+
 def _state(figures: RunFigures, size: int) -> str:
     state = figures.state
     parts = sorted(state["parts"].items(), key=lambda kv: -kv[1])
@@ -179,6 +189,8 @@ def section_up(
             )
             say(f"   peak RSS MiB (a): {_rss(a)}")
             say(f"   peak RSS MiB (b): {_rss(b)}")
+            say(f"   CPU s by process (a): {_cpu(a)}")
+            say(f"   CPU s by process (b): {_cpu(b)}")
             say(f"   state (a): {_state(a, size)}")
             say(f"   state (b): {_state(b, size)}")
             table.append(
