@@ -206,14 +206,20 @@ class ProcessSampler:
             hwm = _hwm_kib(pid)
             if not hwm:
                 continue
-            kind = self.peak.get(pid, ("", 0))[0]
-            if not kind:
+            known, peak = self.peak.get(pid, ("", 0))
+            kind = known
+            if kind in ("", "other"):
+                # A process sampled between fork and exec still shows its parent's command
+                # line (and memory): look again until it is one of ours.
                 try:
                     raw = Path(f"/proc/{pid}/cmdline").read_bytes()
                 except OSError:
                     continue
                 kind = _kind_of([a.decode(errors="replace") for a in raw.split(b"\0") if a])
-            self.peak[pid] = (kind, max(hwm, self.peak.get(pid, ("", 0))[1]))
+                if kind != known:
+                    peak = 0
+                    self.cpu.pop(pid, None)
+            self.peak[pid] = (kind, max(hwm, peak))
             self.cpu[pid] = max(self.cpu.get(pid, 0.0), _cpu_seconds(pid))
 
     def _run(self) -> None:
