@@ -87,7 +87,8 @@ def say(line: str = "") -> None:
 
 
 def _load() -> str:
-    return Path("/proc/loadavg").read_text().split(" ", 3)[:3].__str__()
+    """The load averages over 1, 5 and 15 minutes: how shared the machine was."""
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def _median_runs(runs: list[RunFigures]) -> RunFigures:
