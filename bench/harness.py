@@ -363,10 +363,10 @@ class CliStack:
         (self.project / "__main__.py").write_text("from bench.programs import main\n\nmain()\n")
         self.env = base_env(state_dir, cli=True)
         self._cli("stack", "init", stack, "--secrets-provider", "passphrase")
-        for key, value in config.items():
-            self._cli("config", "set", "--stack", stack, key, value)
-        for key, value in secret_config.items():
-            self._cli("config", "set", "--stack", stack, "--secret", key, value)
+        pairs = [a for k, v in config.items() for a in ("--plaintext", f"{k}={v}")]
+        pairs += [a for k, v in secret_config.items() for a in ("--secret", f"{k}={v}")]
+        if pairs:
+            self._cli("config", "set-all", "--stack", stack, *pairs)
 
     def _cli(self, *args: str) -> float:
         """Runs the CLI; returns wall seconds (CPU seconds of the whole run: ``last_cpu_s``)."""

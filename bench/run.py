@@ -157,7 +157,9 @@ def section_up(
             sip_runs, noop_runs = [], []
             # (b)'s destroy is skipped above BENCH_NOOP_DESTROY_MAX (nothing to clean up, and
             # at 1,000 resources it costs as much as its up).
-            noop_destroy = size <= int(os.environ.get("BENCH_NOOP_DESTROY_MAX", "500"))
+            noop_destroy = path == "auto" or size <= int(
+                os.environ.get("BENCH_NOOP_DESTROY_MAX", "500")
+            )
             for _ in range(repeats[size]):
                 sip_runs.append(runner("sip", size, lk=lk, proxy=proxy))
                 direct.delete_everything(lk.url, lk.api_key, lk.api_secret)
