@@ -12,7 +12,7 @@ demo: venv toolchain
 test: venv toolchain
 	$(PY) -m pytest
 
-## bench: benchmarks (figures, not pass/fail)
+## bench: benchmarks (figures, not pass/fail); knobs BENCH_SIZES, BENCH_REPEAT, ... in bench/run.py
 bench: venv toolchain
 	scripts/with-services.sh $(PY) bench/run.py
 

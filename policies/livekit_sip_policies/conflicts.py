@@ -185,18 +185,36 @@ def inbound_trunk_overlaps(trunks: Sequence[InboundTrunkKeys]) -> list[TrunkConf
     """
     rejected = {(c.first, c.second) for c in inbound_trunk_conflicts(trunks)}
     out: list[TrunkConflict] = []
-    for i, first in enumerate(trunks):
-        for second in trunks[i + 1 :]:
-            if (first.key, second.key) in rejected or (second.key, first.key) in rejected:
-                continue
-            called = _shared_called(first, second)
-            if called is None:
-                continue
-            overlap, allowed = _shared_allowed(first, second)
-            if not overlap:
-                continue
-            out.append(TrunkConflict(first.key, second.key, called, allowed))
+    for i, j in _pairs_sharing_called(trunks):
+        first, second = trunks[i], trunks[j]
+        if (first.key, second.key) in rejected or (second.key, first.key) in rejected:
+            continue
+        called = _shared_called(first, second)
+        if called is None:
+            continue
+        overlap, allowed = _shared_allowed(first, second)
+        if not overlap:
+            continue
+        out.append(TrunkConflict(first.key, second.key, called, allowed))
     return out
+
+
+def _pairs_sharing_called(trunks: Sequence[InboundTrunkKeys]) -> list[tuple[int, int]]:
+    """The pairs (i < j, in order) of trunks that list a common called number (normalized)
+    or both list none: the only pairs _shared_called can accept. Grouping by number first
+    keeps a stack of distinct numbers linear instead of comparing every pair."""
+    groups: dict[str | None, list[int]] = {}
+    for position, trunk in enumerate(trunks):
+        keys: set[str | None] = (
+            {normalize_number(n) for n in trunk.numbers} if trunk.numbers else {None}
+        )
+        for key in keys:
+            groups.setdefault(key, []).append(position)
+    pairs: set[tuple[int, int]] = set()
+    for members in groups.values():
+        for n, i in enumerate(members):
+            pairs.update((i, j) for j in members[n + 1 :])
+    return sorted(pairs)
 
 
 def _shared_called(a: InboundTrunkKeys, b: InboundTrunkKeys) -> str | None:

@@ -86,12 +86,40 @@ def _trunk_ids(resource: StackResource) -> set[str]:
     return ids
 
 
-def trunk_refs(rule: StackResource, resources: Sequence[StackResource]) -> TrunkRefs:
-    """Resolve ``rule``'s trunk_ids to trunks of the stack, through IDs and dependencies."""
+@dataclass(frozen=True)
+class _TrunkIndex:
+    """The trunks of a stack by URN and by ID, built once per check rather than once per
+    dispatch rule (which made the stack rules quadratic in the stack's size)."""
+
+    by_urn: Mapping[str, StackResource]
+    #: LiveKit ID -> the first trunk (in stack order) that carries it.
+    by_id: Mapping[str, StackResource]
+
+    @classmethod
+    def of(cls, resources: Sequence[StackResource]) -> _TrunkIndex:
+        trunks = [r for r in resources if r.type in TRUNK_TYPES]
+        by_id: dict[str, StackResource] = {}
+        for trunk in trunks:
+            for trunk_id in _trunk_ids(trunk):
+                by_id.setdefault(trunk_id, trunk)
+        return cls(by_urn={r.urn: r for r in trunks}, by_id=by_id)
+
+
+def trunk_refs(
+    rule: StackResource,
+    resources: Sequence[StackResource],
+    index: _TrunkIndex | None = None,
+) -> TrunkRefs:
+    """Resolve ``rule``'s trunk_ids to trunks of the stack, through IDs and dependencies.
+
+    ``index``: the trunks of ``resources`` (``_TrunkIndex.of(resources)``), when the caller
+    resolves many rules of the same stack.
+    """
     props = rule.props if isinstance(rule.props, Mapping) else {}
     raw = props.get("trunk_ids") if not is_unknown(rule.props) else rule.props
-    trunks = [r for r in resources if r.type in TRUNK_TYPES]
-    by_urn = {r.urn: r for r in trunks}
+    if index is None:
+        index = _TrunkIndex.of(resources)
+    by_urn = index.by_urn
     dep_trunks = [
         by_urn[urn] for urn in rule.property_dependencies.get("trunk_ids", ()) if urn in by_urn
     ]
@@ -105,17 +133,17 @@ def trunk_refs(rule: StackResource, resources: Sequence[StackResource]) -> Trunk
     matched: set[str] = set()
     unknown_count = 0
     literals: list[tuple[int, str]] = []
-    for index, value in enumerate(raw):
+    for position, value in enumerate(raw):
         if is_unknown(value):
             unknown_count += 1
             continue
         value = str(value)
-        owner = next((t for t in trunks if value in _trunk_ids(t)), None)
+        owner = index.by_id.get(value)
         if owner is not None:
-            refs_list.append(TrunkRef(f"trunk_ids[{index}]", resource=owner))
+            refs_list.append(TrunkRef(f"trunk_ids[{position}]", resource=owner))
             matched.add(owner.urn)
         else:
-            literals.append((index, value))
+            literals.append((position, value))
     remaining = [t for t in dep_trunks if t.urn not in matched]
     if literals and not unknown_count and remaining:
         # The IDs come from trunks of the stack whose props do not show them (e.g. replaced).
@@ -163,8 +191,9 @@ class DispatchTrunkReferences(StackRule):
         self, resources: Sequence[StackResource], config: Mapping[str, Any]
     ) -> Iterable[Finding]:
         external = {str(v) for v in config.get(EXTERNAL_KEY) or ()}
+        index = _TrunkIndex.of(resources)
         for rule in _of_type(resources, DISPATCH_RULE):
-            for ref in trunk_refs(rule, resources).refs:
+            for ref in trunk_refs(rule, resources, index).refs:
                 if ref.resource is not None:
                     if ref.resource.type == OUTBOUND_TRUNK:
                         yield Finding(
@@ -281,7 +310,7 @@ class InboundTrunkOverlaps(StackRule):
 
 
 def _dispatch_keys(
-    rule: StackResource, resources: Sequence[StackResource]
+    rule: StackResource, resources: Sequence[StackResource], index: _TrunkIndex
 ) -> DispatchRuleKeys | None:
     kind = known_rule_kind(rule.props)
     if kind is None:
@@ -291,7 +320,7 @@ def _dispatch_keys(
     numbers = strings(rule.props, "numbers")
     if any(is_unknown(v) for v in (pin, inbound_numbers, numbers)):
         return None
-    refs = trunk_refs(rule, resources)
+    refs = trunk_refs(rule, resources, index)
     if not refs.resolved:
         return None
     trunks = sorted({ref.identity for ref in refs.refs})
@@ -318,8 +347,11 @@ class DispatchRuleConflicts(StackRule):
     def check(
         self, resources: Sequence[StackResource], config: Mapping[str, Any]
     ) -> Iterable[Finding]:
+        index = _TrunkIndex.of(resources)
         keys = [
-            k for r in _of_type(resources, DISPATCH_RULE) if (k := _dispatch_keys(r, resources))
+            k
+            for r in _of_type(resources, DISPATCH_RULE)
+            if (k := _dispatch_keys(r, resources, index))
         ]
         names = _names(resources)
         seen: set[tuple[str, str]] = set()
@@ -352,12 +384,31 @@ def _routing(
     resources: Sequence[StackResource],
 ) -> tuple[bool, list[tuple[StackResource, TrunkRefs]]]:
     """Every dispatch rule with its references; False first when some cannot be resolved."""
-    routes = [(r, trunk_refs(r, resources)) for r in _of_type(resources, DISPATCH_RULE)]
+    index = _TrunkIndex.of(resources)
+    routes = [
+        (r, trunk_refs(r, resources, index)) for r in _of_type(resources, DISPATCH_RULE)
+    ]
     return all(refs.resolved for _, refs in routes), routes
 
 
-def _routes_to(refs: TrunkRefs, trunk: StackResource) -> bool:
-    return refs.wildcard or any(ref.resource is trunk for ref in refs.refs)
+def _rules_by_trunk(
+    routes: Sequence[tuple[StackResource, TrunkRefs]],
+) -> tuple[list[int], dict[int, list[int]]]:
+    """Which routes reach which trunk, in one pass: the positions (in ``routes``) of the
+    wildcard rules, and per trunk (by ``id()``, as ``ref.resource is trunk`` compares) the
+    positions of the rules naming it."""
+    wildcards: list[int] = []
+    named: dict[int, list[int]] = {}
+    for position, (_, refs) in enumerate(routes):
+        if refs.wildcard:
+            wildcards.append(position)
+            continue
+        for ref in refs.refs:
+            if ref.resource is not None:
+                positions = named.setdefault(id(ref.resource), [])
+                if not positions or positions[-1] != position:
+                    positions.append(position)
+    return wildcards, named
 
 
 class InboundTrunkReachable(StackRule):
@@ -382,8 +433,9 @@ class InboundTrunkReachable(StackRule):
         resolved, routes = _routing(resources)
         if not resolved:
             return
+        wildcards, named = _rules_by_trunk(routes)
         for trunk in _of_type(resources, INBOUND_TRUNK):
-            if not any(_routes_to(refs, trunk) for _, refs in routes):
+            if not wildcards and id(trunk) not in named:
                 yield Finding(
                     "no dispatch rule routes calls from this trunk, so they are dropped",
                     None,
@@ -408,11 +460,13 @@ class NoiseCancellation(StackRule):
         self, resources: Sequence[StackResource], config: Mapping[str, Any]
     ) -> Iterable[Finding]:
         resolved, routes = _routing(resources)
+        wildcards, named = _rules_by_trunk(routes)
         for trunk in _of_type(resources, INBOUND_TRUNK):
             on_trunk = flag(trunk.props, "krisp_enabled")
             if is_unknown(on_trunk) or on_trunk:
                 continue
-            rules = [rule for rule, refs in routes if _routes_to(refs, trunk)]
+            positions = sorted({*wildcards, *named.get(id(trunk), ())})
+            rules = [routes[p][0] for p in positions]
             if not resolved and not rules:
                 continue
             flags = [flag(rule.props, "krisp_enabled") for rule in rules]
