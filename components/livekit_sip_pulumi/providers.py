@@ -281,6 +281,11 @@ class SipProviderBase(dynamic.ResourceProvider):
 
     _settings: LiveKitSettings | None = None
 
+    # The pickled provider is a class reference with no state (see __getstate__): nothing in it
+    # is secret, so it is stored in plain text. Encrypting it on every resource made the state
+    # larger and each checkpoint slower (docs/scale.md).
+    serialize_as_secret_always = False
+
     # Nothing of the instance is persisted in the `__provider` blob.
     def __getstate__(self) -> dict[str, Any]:
         return {}
