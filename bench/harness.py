@@ -329,9 +329,11 @@ class RunFigures:
     calls: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
-def _config(
+def stack_config(
     kind: str, size: int, livekit_url: str | None, lk: LiveKit | None
 ) -> tuple[dict[str, str], dict[str, str]]:
+    """The bench program's stack config and secret config: its kind and size, and for LiveKit
+    objects where to reach the server (``livekit_url``: the server or the counting proxy)."""
     config = {"bench:kind": kind, "bench:size": str(size)}
     secret: dict[str, str] = {}
     if not kind.startswith("noop"):
@@ -418,7 +420,9 @@ def run_cli(
     state_dir = Path(tempfile.mkdtemp(prefix="lksp-bench-"))
     figures = RunFigures()
     try:
-        config, secret = _config(kind, size, proxy.url if proxy else (lk.url if lk else None), lk)
+        config, secret = stack_config(
+            kind, size, proxy.url if proxy else (lk.url if lk else None), lk
+        )
         stack = CliStack(state_dir, "bench", config, secret)
         if proxy:
             proxy.reset()
@@ -444,7 +448,9 @@ def run_automation(
     state_dir = Path(tempfile.mkdtemp(prefix="lksp-bench-"))
     figures = RunFigures()
     try:
-        config, secret = _config(kind, size, proxy.url if proxy else (lk.url if lk else None), lk)
+        config, secret = stack_config(
+            kind, size, proxy.url if proxy else (lk.url if lk else None), lk
+        )
         if proxy:
             proxy.reset()
         request = {

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import BENCH, CliStack, LiveKit
+from bench.harness import BENCH, CliStack, LiveKit, stack_config
 
 
 def main(argv: list[str]) -> None:
@@ -28,13 +28,8 @@ def main(argv: list[str]) -> None:
     state_dir = Path(tempfile.mkdtemp(prefix="lksp-bench-"))
     out = state_dir / "profile"
     try:
-        config = {
-            "bench:kind": "sip",
-            "bench:size": str(size),
-            "livekit:url": lk.url,
-            "livekit:apiKey": lk.api_key,
-        }
-        stack = CliStack(state_dir, "profile", config, {"livekit:apiSecret": lk.api_secret})
+        config, secret = stack_config("sip", size, lk.url, lk)
+        stack = CliStack(state_dir, "profile", config, secret)
         stack.env["LKSP_PACK_PROFILE"] = str(out)
         wall = stack.preview([BENCH / "packs" / "profiled"])
         figures = json.loads(Path(f"{out}.json").read_text())

@@ -60,6 +60,7 @@ from bench.harness import (
     RunFigures,
     run_automation,
     run_cli,
+    stack_config,
 )
 
 POLICY_PACK = ROOT / "policies"
@@ -231,13 +232,8 @@ def section_preview(lk: LiveKit, sizes: list[int], repeats: dict[int, int]) -> l
         cpu: dict[str, float] = {}
         pack_cpu: dict[str, float] = {}
         try:
-            config = {
-                "bench:kind": "sip",
-                "bench:size": str(size),
-                "livekit:url": lk.url,
-                "livekit:apiKey": lk.api_key,
-            }
-            stack = CliStack(state_dir, "preview", config, {"livekit:apiSecret": lk.api_secret})
+            config, secret = stack_config("sip", size, lk.url, lk)
+            stack = CliStack(state_dir, "preview", config, secret)
             for label, packs in (("none", []), ("noop", [NOOP_PACK]), ("ours", [POLICY_PACK])):
                 runs = []
                 for _ in range(repeats.get(size, 1)):
