@@ -28,7 +28,7 @@ $(VENV)/.installed: pyproject.toml
 
 lint: venv
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy components/livekit_sip_pulumi policies/livekit_sip_policies scripts/gen_rules_doc.py
+	$(VENV)/bin/mypy components/livekit_sip_pulumi policies/livekit_sip_policies policies/livekit_sip_core scripts/gen_rules_doc.py
 
 docs: venv
 	$(PY) scripts/gen_rules_doc.py

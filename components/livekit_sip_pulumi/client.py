@@ -33,10 +33,12 @@ from urllib.parse import urlparse
 import aiohttp
 from livekit import api
 from livekit.api.twirp_client import ServerErrorCode
+from livekit_sip_core import DISPATCH_RULE_ID_PREFIX, TRUNK_ID_PREFIX
+from livekit_sip_core.links import TROUBLESHOOTING as TROUBLESHOOTING_URL
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from .errors import TROUBLESHOOTING_URL, CredentialsError, LiveKitApiError
+from .errors import CredentialsError, LiveKitApiError
 
 __all__ = [
     "CONFIG_KEYS",
@@ -265,7 +267,8 @@ def _map_error(
         if code == ServerErrorCode.NOT_FOUND:
             return LiveKitApiError(
                 f"{what}: LiveKit says the object does not exist ({reason}). Check the ID: trunk "
-                f"IDs start with 'ST_' and dispatch rule IDs with 'SDR_' (a provider's trunk SID "
+                f"IDs start with '{TRUNK_ID_PREFIX}' and dispatch rule IDs with "
+                f"'{DISPATCH_RULE_ID_PREFIX}' (a provider's trunk SID "
                 f"is not a LiveKit ID). See {TROUBLESHOOTING_URL}",
                 code=code,
                 status=exc.status,

@@ -16,8 +16,6 @@ __all__ = [
     "SpecError",
 ]
 
-TROUBLESHOOTING_URL = "https://docs.livekit.io/reference/telephony/troubleshooting/"
-
 
 class LiveKitSipError(Exception):
     """Base class of every error this package raises on purpose."""
@@ -78,7 +76,8 @@ class CredentialsError(LiveKitSipError):
 
 
 class LiveKitApiError(LiveKitSipError):
-    """A LiveKit API call failed. ``code`` is the Twirp code (``not_found``, ...); ``transient``
+    """A LiveKit API call failed. ``code`` is the Twirp code (``ServerErrorCode.NOT_FOUND``,
+    ...); ``transient``
     says whether the same call may succeed later (5xx, 429, timeouts, unreachable server)."""
 
     def __init__(

@@ -18,8 +18,19 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-import phonenumbers
 import pulumi
+from livekit_sip_core import (
+    COMPONENT_PACKAGE,
+    PLIVO,
+    REQUIRED_REGION_PINS,
+    TELNYX,
+    TELNYX_HOSTS,
+    TWILIO,
+    WAVIX,
+    RegionPin,
+    region_pin_of,
+)
+from livekit_sip_core.links import REGION_PINNING_DOC as DOCS_REGIONS
 from pulumi import Input, Output, ResourceOptions
 
 from .errors import InputError, SpecError
@@ -53,36 +64,8 @@ __all__ = [
     "required_region_pin",
 ]
 
-COMPONENT_PACKAGE = "livekit-sip"
-DOCS_REGIONS = "https://docs.livekit.io/telephony/features/region-pinning/"
-
 
 # --- region pinning ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RegionPin:
-    """Where calls for a country's numbers must be handled.
-
-    ``inbound_region`` is the LiveKit Cloud SIP region the provider sends calls to
-    (``{subdomain}.{inbound_region}.sip.livekit.cloud``); ``destination_country`` is the
-    outbound trunk's ``destination_country``.
-    """
-
-    inbound_region: str
-    destination_country: str
-    reason: str
-
-
-#: Countries whose numbers only work when calls are pinned to a region (ISO code -> pin).
-REQUIRED_REGION_PINS: dict[str, RegionPin] = {
-    "IN": RegionPin(
-        inbound_region="india",
-        destination_country="in",
-        reason="Indian (+91) numbers must be served from India; unpinned calls fail with "
-        "'403 Domestic Anchored Terms Not Met'",
-    ),
-}
 
 
 def required_region_pin(numbers: Iterable[Any]) -> RegionPin | None:
@@ -93,13 +76,9 @@ def required_region_pin(numbers: Iterable[Any]) -> RegionPin | None:
     """
     pins: dict[str, RegionPin] = {}
     for number in numbers:
-        if not isinstance(number, str) or not number.startswith("+"):
+        if not isinstance(number, str):
             continue
-        try:
-            country = phonenumbers.region_code_for_number(phonenumbers.parse(number, None))
-        except phonenumbers.NumberParseException:
-            continue
-        pin = REQUIRED_REGION_PINS.get(country or "")
+        pin = region_pin_of(number)
         if pin is not None:
             pins[pin.inbound_region] = pin
     if len(pins) > 1:
@@ -240,8 +219,8 @@ class TelnyxOutbound(OutboundPreset):
     """
 
     provider: ClassVar[str] = "Telnyx"
-    docs_url: ClassVar[str] = "https://docs.livekit.io/telephony/start/providers/telnyx/"
-    HOSTS: ClassVar[dict[str, str]] = {"us": "sip.telnyx.com", "eu": "sip-eu.telnyx.com"}
+    docs_url: ClassVar[str] = TELNYX.docs_url
+    HOSTS: ClassVar[dict[str, str]] = TELNYX_HOSTS
 
     auth_username: Input[str]
     auth_password: Input[str]
@@ -285,9 +264,6 @@ class TelnyxOutbound(OutboundPreset):
         return {"X-Telnyx-Username": self.auth_username} if self.send_username_header else {}
 
 
-_TWILIO_HOST = re.compile(r"[a-z0-9][a-z0-9-]*\.pstn(\.[a-z0-9-]+)?\.twilio\.com")
-
-
 @dataclass(frozen=True)
 class TwilioOutbound(OutboundPreset):
     """Twilio Elastic SIP Trunking: ``termination_uri`` is the trunk's Termination SIP URI,
@@ -295,7 +271,7 @@ class TwilioOutbound(OutboundPreset):
     and password are those of the credential list attached to the trunk."""
 
     provider: ClassVar[str] = "Twilio"
-    docs_url: ClassVar[str] = "https://docs.livekit.io/telephony/start/providers/twilio/"
+    docs_url: ClassVar[str] = TWILIO.docs_url
 
     termination_uri: str
     auth_username: Input[str]
@@ -318,7 +294,7 @@ class TwilioOutbound(OutboundPreset):
                 "domain, not an Elastic SIP trunk: use the trunk's "
                 "Termination SIP URI, '<name>.pstn.twilio.com'",
             )
-        if not _TWILIO_HOST.fullmatch(host):
+        if not TWILIO.serves(host):
             self._fail(
                 "termination_uri",
                 f"{quote(self.termination_uri)} is not a Twilio termination "
@@ -330,7 +306,6 @@ class TwilioOutbound(OutboundPreset):
         return self.termination_uri.lower()
 
 
-_PLIVO_HOST = re.compile(r"[a-z0-9]+\.zt\.plivo\.com")
 _PLIVO_USER = re.compile(r"[A-Za-z0-9]{5,20}")
 
 
@@ -340,7 +315,7 @@ class PlivoOutbound(OutboundPreset):
     letters or digits, the password 5-20 characters with at least one special character."""
 
     provider: ClassVar[str] = "Plivo"
-    docs_url: ClassVar[str] = "https://docs.livekit.io/telephony/start/providers/plivo/"
+    docs_url: ClassVar[str] = PLIVO.docs_url
 
     trunk_domain: str
     auth_username: Input[str]
@@ -351,7 +326,7 @@ class PlivoOutbound(OutboundPreset):
         self._require_strings("trunk_domain")
         self._require_auth()
         host = _strip_scheme(self.trunk_domain).lower()
-        if not _PLIVO_HOST.fullmatch(host) or host != self.trunk_domain.lower():
+        if not PLIVO.serves(host) or host != self.trunk_domain.lower():
             self._fail(
                 "trunk_domain",
                 f"{quote(self.trunk_domain)} is not a Plivo Zentrunk domain: "
@@ -376,16 +351,13 @@ class PlivoOutbound(OutboundPreset):
         return self.trunk_domain.lower()
 
 
-_WAVIX_HOST = re.compile(r"[a-z]{2}\.wavix\.net")
-
-
 @dataclass(frozen=True)
 class WavixOutbound(OutboundPreset):
     """Wavix: ``country`` picks the regional host ``<cc>.wavix.net`` (e.g. ``us``); the user
     name is the 5-digit SIP trunk ID and the password that trunk's password."""
 
     provider: ClassVar[str] = "Wavix"
-    docs_url: ClassVar[str] = "https://docs.livekit.io/telephony/start/providers/wavix/"
+    docs_url: ClassVar[str] = WAVIX.docs_url
 
     auth_username: Input[str]
     auth_password: Input[str]
@@ -395,7 +367,7 @@ class WavixOutbound(OutboundPreset):
     def __post_init__(self) -> None:
         self._require_strings("country")
         self._require_auth()
-        if not _WAVIX_HOST.fullmatch(f"{self.country}.wavix.net"):
+        if not WAVIX.serves(f"{self.country}.wavix.net"):
             self._fail(
                 "country",
                 f"{quote(self.country)} is not a Wavix gateway: use a two-letter "

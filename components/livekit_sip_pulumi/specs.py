@@ -10,18 +10,38 @@ providers keep as outputs (``outputs_from_proto``).
 
 from __future__ import annotations
 
-import ipaddress
 import re
-import unicodedata
 from collections.abc import Mapping
 from enum import Enum
 from typing import Annotated, Any, ClassVar
 
-import phonenumbers
 from google.protobuf.duration_pb2 import Duration
 from livekit.protocol import agent_dispatch as agent_dispatch_pb
 from livekit.protocol import room as room_pb
 from livekit.protocol import sip as sip_pb
+from livekit_sip_core import (
+    DISPATCH_RULE_ID_PREFIX,
+    TRUNK_ID_PREFIX,
+    ErrorType,
+    Invalid,
+    attributes_to_headers_problems,
+    canonical_e164,
+    country_problem,
+    e164_or_wildcard_problem,
+    e164_problem,
+    header_map_problems,
+    headers_to_attributes_problems,
+    ip_or_cidr_problem,
+    is_livekit_id,
+    pin_problem,
+    quote,
+    secret_text_problem,
+    sip_host_problem,
+    text_problem,
+)
+from livekit_sip_core.links import DISPATCH_RULE_DOC as DOCS_DISPATCH
+from livekit_sip_core.links import INBOUND_TRUNK_DOC as DOCS_INBOUND
+from livekit_sip_core.links import OUTBOUND_TRUNK_DOC as DOCS_OUTBOUND
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -72,51 +92,7 @@ __all__ = [
     "validate_spec",
 ]
 
-DOCS_INBOUND = "https://docs.livekit.io/telephony/accepting-calls/inbound-trunk/"
-DOCS_OUTBOUND = "https://docs.livekit.io/telephony/making-calls/outbound-trunk/"
-DOCS_DISPATCH = "https://docs.livekit.io/telephony/accepting-calls/dispatch-rule/"
-
-
 # --- errors and quoting ------------------------------------------------------------------------
-
-
-class ErrorType:
-    """The error types (``PydanticCustomError.type``, :attr:`Problem.code`) of our checks.
-
-    pydantic's own types (``bool_type``, ``int_type``, ``list_type``, ``missing``,
-    ``extra_forbidden``, ``enum``, ...) pass through unchanged."""
-
-    STRING_UNENCODABLE = "string_unencodable"
-    STRING_NUL = "string_nul"
-    E164_PLUS = "e164_plus"
-    E164_IMPOSSIBLE = "e164_impossible"
-    E164_NOT_STRICT = "e164_not_strict"
-    IP_OR_CIDR = "ip_or_cidr"
-    HEADER_NAME = "header_name"
-    HEADER_RESERVED = "header_reserved"
-    HEADER_VALUE = "header_value"
-    HEADER_VALUE_LENGTH = "header_value_length"
-    ATTRIBUTE_NAME = "attribute_name"
-    SIP_HOST_URI = "sip_host_uri"
-    SIP_HOST_USER = "sip_host_user"
-    SIP_HOST_PARAMS = "sip_host_params"
-    SIP_HOST_PORT = "sip_host_port"
-    SIP_HOST_BRACKET = "sip_host_bracket"
-    SIP_HOST_NAME = "sip_host_name"
-    PIN_DIGITS = "pin_digits"
-    TRUNK_ID = "trunk_id"
-    NUMBER_TYPE = "number_type"
-    REQUIRED = "required"
-    COUNTRY_CODE = "country_code"
-    CODEC_NAME = "codec_name"
-    AGENT_NAME = "agent_name"
-    AUTH_PAIR = "auth_pair"
-    INBOUND_OPEN = "inbound_open"
-    RULE_KIND = "rule_kind"
-    ADOPT_ID = "adopt_id"
-    DUPLICATE_NAME = "duplicate_name"
-    DUPLICATE_ADOPT_ID = "duplicate_adopt_id"
-    ARGUMENTS = "arguments"
 
 
 def _error(code: str, message: str) -> PydanticCustomError:
@@ -125,51 +101,21 @@ def _error(code: str, message: str) -> PydanticCustomError:
     return PydanticCustomError(code, "{message}", {"message": message})
 
 
-_QUOTE_LIMIT = 60
-
-
-def quote(value: Any, limit: int = _QUOTE_LIMIT) -> str:
-    """``value`` for an error message: quoted, control and unencodable characters escaped
-    (``\\r``, ``\\x00``, ``\\ud800``), cut after ``limit`` characters."""
-    text = value if isinstance(value, str) else repr(value)
-    cut = len(text) > limit
-    text = text[:limit]
-    shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-    return f"'{shown}'" + ("... (cut)" if cut else "")
-
-
-def _unencodable(value: str) -> bool:
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
+def _raise(problem: Invalid | None) -> None:
+    """Raise the core's ``problem``, if any, as a typed validation error."""
+    if problem is not None:
+        raise _error(problem.code, problem.message)
 
 
 def _text(value: str) -> str:
-    """Any string field: it must travel as UTF-8 in a protobuf message (no lone surrogates) and
-    hold no NUL character (C strings and SIP stacks end there)."""
-    if _unencodable(value):
-        raise _error(
-            ErrorType.STRING_UNENCODABLE,
-            f"{quote(value)} contains a lone surrogate character, which cannot be sent as "
-            "UTF-8; remove it (it usually comes from decoding bytes with 'surrogateescape')",
-        )
-    if "\x00" in value:
-        raise _error(
-            ErrorType.STRING_NUL, f"{quote(value)} contains a NUL character ('\\x00'); remove it"
-        )
+    """Any string field: UTF-8 without lone surrogates, no NUL (the core's text rules)."""
+    _raise(text_problem(value))
     return value
 
 
 def _secret_text(value: SecretStr) -> SecretStr:
     """:func:`_text` for a secret, without quoting it."""
-    secret = value.get_secret_value()
-    if _unencodable(secret) or "\x00" in secret:
-        raise _error(
-            ErrorType.STRING_UNENCODABLE,
-            "the value contains a NUL or lone surrogate character; remove it (value not shown)",
-        )
+    _raise(secret_text_problem(value.get_secret_value()))
     return value
 
 
@@ -196,307 +142,61 @@ StrictBool = Annotated[bool, Strict()]
 
 # --- scalar types -----------------------------------------------------------------------------
 
-TRUNK_ID_PREFIX = "ST_"
-DISPATCH_RULE_ID_PREFIX = "SDR_"
-# livekit-server's IDs are the prefix and a base-57 random part (utils.NewGuid); '_' is let
-# through for placeholders such as 'ST_replace_me'. No spaces, dashes or line breaks.
-_ID_BODY = re.compile(r"[A-Za-z0-9_]+")
-
-
-def is_livekit_id(value: Any, prefix: str) -> bool:
-    """Whether ``value`` looks like a LiveKit ID with ``prefix`` (``ST_...``, ``SDR_...``)."""
-    return (
-        isinstance(value, str)
-        and value.startswith(prefix)
-        and _ID_BODY.fullmatch(value[len(prefix) :]) is not None
-    )
-
-
-#: ASCII digits only: ``str.isdigit`` and ``\d`` also accept superscripts, Arabic-Indic and
-#: full-width digits (U+00B2, U+0661, U+FF15).
-_ASCII_DIGITS = re.compile(r"[0-9]+")
-
-
-def canonical_e164(value: str) -> str | None:
-    """The E.164 form of ``value`` (``+15105550100``), or None when it is not a phone number."""
-    try:
-        parsed = phonenumbers.parse(value, None)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_possible_number(parsed):
-        return None
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-
-
-def _ascii_digits_hint(value: str) -> str:
-    """The digits of ``value`` in ASCII, for a "did you mean" hint only: NFKC folds full-width
-    characters, and every other decimal digit (Arabic-Indic U+0661...) maps to its value."""
-    normalized = unicodedata.normalize("NFKC", value)
-    return "".join(str(unicodedata.decimal(c)) for c in normalized if c.isdecimal())
-
-
 def _e164(value: str) -> str:
-    if not value.startswith("+"):
-        digits = _ascii_digits_hint(value)
-        hint = f" (did you mean '+{digits}'?)" if 6 <= len(digits) <= 15 else ""
-        raise _error(
-            ErrorType.E164_PLUS,
-            f"{quote(value)} is not an E.164 number: it must start with '+' and the country "
-            f"code{hint}",
-        )
-    canonical = canonical_e164(value)
-    if canonical is None:
-        raise _error(
-            ErrorType.E164_IMPOSSIBLE,
-            f"{quote(value)} is not a possible phone number: write it in E.164, '+' then country "
-            "code and subscriber number, ASCII digits only (e.g. '+15105550100')",
-        )
-    if canonical != value:
-        raise _error(
-            ErrorType.E164_NOT_STRICT,
-            f"{quote(value)} is not in strict E.164 form: write it as '{canonical}' "
-            "(ASCII digits, no spaces, dashes or parentheses; LiveKit compares numbers as "
-            "strings)",
-        )
+    _raise(e164_problem(value))
     return value
 
 
 def _ip_or_cidr(value: str) -> str:
-    try:
-        ipaddress.ip_network(value, strict=False)
-    except ValueError:
-        raise _error(
-            ErrorType.IP_OR_CIDR,
-            f"{quote(value)} is not an IP address or CIDR block (e.g. '203.0.113.10' or "
-            "'203.0.113.0/24'); LiveKit silently ignores such entries, and a trunk whose entries "
-            "are all ignored accepts calls from any address",
-        ) from None
+    _raise(ip_or_cidr_problem(value))
     return value
 
 
-# Header rules of livekit/protocol (v1.50.5-0.20260728075222-28e604c046c6, the version
-# livekit-server v1.13.5 builds with), livekit/sip_validation.go:
-#
-#     tokenCharacters.AddNumbers(); ...AddLowercaseASCII(); ...AddUppercaseASCII()
-#     tokenCharacters.Add("-.!%*_+`'~")
-#     headerValuesCharacters.AddPrintableLienarASCII()  // 0x20-0x7E and \t
-#     headerValuesCharacters.AddUTF8()
-#     func ValidateHeaderName(name string, restrictNames bool) error {
-#         if name == "" { ... "header name cannot be empty" }
-#         if len(name) > 255 { ... "header name too long (max 255 characters)" }
-#         if err := tokenCharacters.Validate(name); ...
-#         if restrictNames { if ForbiddenSipHeaderNames[strings.ToLower(name)] ... }
-#     func ValidateHeaderValueResult(name, value string) ValidationResult {
-#         if len(value) > 1024 { ... "value too long (max 1024 characters)" }  // bytes
-#         if err := headerValuesCharacters.Validate(value); ...
-#
-# sip.go applies ValidateHeaderName(name, true) + ValidateHeaderValueResult to `headers`,
-# ValidateHeaderName(name, false) to the keys of `headers_to_attributes` and the values of
-# `attributes_to_headers`.
-_HEADER_TOKEN = re.compile(r"[A-Za-z0-9\-.!%*_+`'~]{1,255}")
-_FORBIDDEN_HEADERS = frozenset(
-    {
-        # ForbiddenSipHeaderNames (sip_validation.go)
-        "accept", "accept-encoding", "accept-language", "allow", "allow-events", "call-id",
-        "contact", "content-encoding", "content-length", "content-type", "cseq", "event",
-        "expires", "from", "max-forwards", "record-route", "refer-to", "reply-to",
-        "k", "l", "m", "o", "r", "t", "u", "v",
-        # LiveKit writes these itself on every request
-        "to", "via",
-    }
-)  # fmt: skip
-_MAX_HEADER_VALUE_BYTES = 1024
 _REPORTED_ENTRIES = 5
 
 
-def _header_name_problem(name: str, *, restricted: bool) -> tuple[str, str] | None:
-    if not _HEADER_TOKEN.fullmatch(name):
-        return (
-            ErrorType.HEADER_NAME,
-            f"header name {quote(name)} is not a SIP token: 1 to 255 ASCII letters, digits and "
-            "-.!%*_+`'~ (no spaces, ':' or line breaks)",
-        )
-    if restricted and name.lower() in _FORBIDDEN_HEADERS:
-        return (
-            ErrorType.HEADER_RESERVED,
-            f"header {quote(name)} is managed by LiveKit and cannot be set",
-        )
-    return None
-
-
-def _header_value_problem(name: str, value: str) -> tuple[str, str] | None:
-    if len(value.encode("utf-8", "surrogatepass")) > _MAX_HEADER_VALUE_BYTES:
-        return (
-            ErrorType.HEADER_VALUE_LENGTH,
-            f"the value of header {quote(name)} is longer than {_MAX_HEADER_VALUE_BYTES} bytes",
-        )
-    bad = sorted({c for c in value if (c < " " and c != "\t") or c == "\x7f"})
-    if bad:
-        shown = ", ".join(repr(c) for c in bad)
-        return (
-            ErrorType.HEADER_VALUE,
-            f"the value of header {quote(name)} contains control characters ({shown}); a "
-            "header value is one line of printable text (CR/LF would start a new header)",
-        )
-    return None
-
-
-def _attribute_problem(name: str, role: str) -> tuple[str, str] | None:
-    if not name.strip():
-        return (ErrorType.ATTRIBUTE_NAME, f"{role}: a participant attribute name cannot be empty")
-    return None
-
-
-def _raise_entries(problems: list[tuple[str, str]]) -> None:
+def _raise_entries(problems: list[Invalid]) -> None:
     """One error for a map: its bad entries (at most a few, so a huge map is not echoed)."""
     if not problems:
         return
-    shown = [message for _code, message in problems[:_REPORTED_ENTRIES]]
+    shown = [problem.message for problem in problems[:_REPORTED_ENTRIES]]
     more = len(problems) - len(shown)
     if more:
         shown.append(f"and {more} more")
-    raise _error(problems[0][0], "; ".join(shown))
+    raise _error(problems[0].code, "; ".join(shown))
 
 
 def _header_map(value: dict[str, str]) -> dict[str, str]:
     """``headers``: header name -> value, both as the server checks them."""
-    problems = []
-    for name, header_value in value.items():
-        problem = _header_name_problem(name, restricted=True) or _header_value_problem(
-            name, header_value
-        )
-        if problem:
-            problems.append(problem)
-    _raise_entries(problems)
+    _raise_entries(header_map_problems(value))
     return value
 
 
 def _headers_to_attributes(value: dict[str, str]) -> dict[str, str]:
     """``headers_to_attributes``: SIP header name -> participant attribute name."""
-    problems = []
-    for name, attribute in value.items():
-        problem = _header_name_problem(name, restricted=False) or _attribute_problem(
-            attribute, f"header {quote(name)}"
-        )
-        if problem:
-            problems.append(problem)
-    _raise_entries(problems)
+    _raise_entries(headers_to_attributes_problems(value))
     return value
 
 
 def _attributes_to_headers(value: dict[str, str]) -> dict[str, str]:
     """``attributes_to_headers``: participant attribute name -> SIP header name."""
-    problems = []
-    for attribute, name in value.items():
-        problem = _attribute_problem(attribute, f"attribute {quote(attribute)}") or (
-            _header_name_problem(name, restricted=False)
-        )
-        if problem:
-            problems.append(problem)
-    _raise_entries(problems)
+    _raise_entries(attributes_to_headers_problems(value))
     return value
 
 
 def _e164_or_wildcard(value: str) -> str:
-    return value if value == "*" else _e164(value)
-
-
-_HOST_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
-
-
-def _split_host_port(value: str) -> tuple[str, str | None]:
-    """``host[:port]`` or ``[ipv6][:port]`` -> (host, port or None when there is no ':')."""
-    if value.startswith("["):
-        host, closed, rest = value[1:].partition("]")
-        if not closed:
-            raise _error(
-                ErrorType.SIP_HOST_BRACKET,
-                f"{quote(value)} opens '[' but never closes it: write an IPv6 address as "
-                "'[2001:db8::1]' or '[2001:db8::1]:5060'",
-            )
-        try:
-            ipaddress.IPv6Address(host)
-        except ValueError:
-            raise _error(
-                ErrorType.SIP_HOST_BRACKET,
-                f"{quote(value)}: only an IPv6 address goes in brackets (e.g. '[2001:db8::1]')",
-            ) from None
-        if rest and not rest.startswith(":"):
-            raise _error(
-                ErrorType.SIP_HOST_BRACKET,
-                f"{quote(value)} has text after ']': only ':' and a port may follow",
-            )
-        return host, (rest[1:] if rest else None)
-    if value.count(":") == 1:
-        host, port = value.split(":")
-        return host, port
-    return value, None
+    _raise(e164_or_wildcard_problem(value))
+    return value
 
 
 def _sip_host(value: str) -> str:
-    """A bare host name or IP, optionally with a port, as the server wants it (or empty).
-
-    The server (livekit/protocol sip.go, same version as above) only refuses::
-
-        strings.Contains(value, "transport=")
-        strings.ContainsAny(value, "@;") || HasPrefix(value, "sip:") || HasPrefix(value, "sips:")
-
-    and stores anything else; what SIP cannot dial is refused here too: an unclosed IPv6
-    bracket, an empty or out-of-range port, characters that are not in a host name.
-    """
-    if value == "":
-        return value
-    lowered = value.lower()
-    if lowered.startswith(("sip:", "sips:")):
-        bare = value.split(":", 1)[1].split(";")[0].split("@")[-1]
-        raise _error(
-            ErrorType.SIP_HOST_URI,
-            f"{quote(value)} is a SIP URI; LiveKit wants a bare host name or IP address: write "
-            f"{quote(bare)} (set the transport with the transport field)",
-        )
-    if "@" in value:
-        raise _error(
-            ErrorType.SIP_HOST_USER,
-            f"{quote(value)} contains a user part ('@'); write only the host (e.g. "
-            f"{quote(value.split('@')[-1])}) and put the user name in auth_username",
-        )
-    if ";" in value or "transport=" in lowered:
-        raise _error(
-            ErrorType.SIP_HOST_PARAMS,
-            f"{quote(value)} contains URI parameters (';' or 'transport='); write only the host "
-            "and set the transport with the transport field",
-        )
-    host, port = _split_host_port(value)
-    if port is not None and not (_ASCII_DIGITS.fullmatch(port) and 0 < int(port) < 65536):
-        what = "an empty port after ':'" if port == "" else f"an invalid port {quote(port)}"
-        raise _error(
-            ErrorType.SIP_HOST_PORT,
-            f"{quote(value)} has {what}: write the host alone, or ':' and a port from 1 to "
-            "65535 (e.g. 'sip.telnyx.com:5060')",
-        )
-    try:
-        ipaddress.ip_address(host)
-        return value
-    except ValueError:
-        pass
-    labels = host[:-1].split(".") if host.endswith(".") else host.split(".")
-    if len(host) > 253 or not all(_HOST_LABEL.fullmatch(label) for label in labels):
-        raise _error(
-            ErrorType.SIP_HOST_NAME,
-            f"{quote(value)} is not a host name or IP address (ASCII letters, digits, '-' and "
-            "'.', e.g. 'sip.telnyx.com')",
-        )
+    """A bare host name or IP, optionally with a port, as the server wants it (or empty)."""
+    _raise(sip_host_problem(value))
     return value
 
 
 def _pin(value: str) -> str:
-    # The PIN is compared with the DTMF digits the caller types: ASCII '0'-'9' only.
-    if value and not _ASCII_DIGITS.fullmatch(value):
-        raise _error(
-            ErrorType.PIN_DIGITS,
-            f"a PIN is entered on the phone keypad: digits only, ASCII 0-9 (e.g. '1234'), or empty "
-            f"for no PIN; got {quote(value)}",
-        )
+    _raise(pin_problem(value))
     return value
 
 
@@ -809,9 +509,6 @@ class SipInboundTrunkSpec(SipSpec):
         }
 
 
-_COUNTRY = re.compile(r"[a-z]{2}")
-
-
 class SipOutboundTrunkSpec(SipSpec):
     """``SIPOutboundTrunkInfo``: how LiveKit places calls through a provider."""
 
@@ -862,19 +559,7 @@ class SipOutboundTrunkSpec(SipSpec):
     @field_validator("destination_country")
     @classmethod
     def _country_code(cls, value: str) -> str:
-        if not value:
-            return value
-        if value.lower() == "uk":
-            raise _error(
-                ErrorType.COUNTRY_CODE, "'uk' is not an ISO 3166-1 country code: write 'gb'"
-            )
-        if not _COUNTRY.fullmatch(value):
-            fix = f": write '{value.lower()}'" if _COUNTRY.fullmatch(value.lower()) else ""
-            raise _error(
-                ErrorType.COUNTRY_CODE,
-                f"{quote(value)} is not a two-letter lowercase ISO country code (e.g. 'us', 'in', "
-                f"'gb'){fix}",
-            )
+        _raise(country_problem(value))
         return value
 
     @model_validator(mode="after")

@@ -86,7 +86,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .numbers import normalize_number
+from livekit_sip_core import normalize_number
 
 __all__ = [
     "DispatchConflict",

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .links import DISPATCH_RULE_DOC, TROUBLESHOOTING
+from livekit_sip_core import pin_problem
+from livekit_sip_core.links import DISPATCH_RULE_DOC, TROUBLESHOOTING
+
 from .numbers import E164ListsRule
 from .rule import (
     DISPATCH_RULE,
@@ -251,12 +253,13 @@ class DispatchRulePinDigits(ResourceRule):
     id = "LKSDR006"
     title = "Dispatch rule pins are digits"
     description = (
-        "A pin is entered on a phone keypad (DTMF): anything but digits cannot be typed, so "
-        "the room cannot be joined."
+        "A pin is entered on a phone keypad (DTMF): anything but the ASCII digits 0-9 cannot "
+        "be typed, so the room cannot be joined. Other Unicode digits (Arabic-Indic, "
+        "full-width) are not keypad digits either. The components refuse such a pin too."
     )
-    severity = Severity.MEDIUM
-    enforcement = Enforcement.ADVISORY
-    remediation = "Use digits only for pin, e.g. '4821', or leave it empty."
+    severity = Severity.HIGH
+    enforcement = Enforcement.MANDATORY
+    remediation = "Use the digits 0-9 only for pin, e.g. '4821', or leave it empty."
     url = DISPATCH_RULE_DOC
     resource_types = (DISPATCH_RULE,)
 
@@ -266,8 +269,11 @@ class DispatchRulePinDigits(ResourceRule):
             return
         name, body = kind
         pin = string(body.get("pin"))
-        if not is_unknown(pin) and pin and not (pin.isascii() and pin.isdigit()):
-            yield Finding("is not digits only: callers cannot type it", f"rule.{name}.pin")
+        if is_unknown(pin):
+            return
+        problem = pin_problem(pin)
+        if problem:
+            yield Finding(problem.message, f"rule.{name}.pin")
 
 
 class DispatchRuleNumbersE164(E164ListsRule):

@@ -6,7 +6,10 @@ import ipaddress
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .links import INBOUND_TRUNK_DOC, TROUBLESHOOTING
+from livekit_sip_core import is_ip_or_cidr, server_drops_address
+from livekit_sip_core.links import INBOUND_TRUNK_DOC, TROUBLESHOOTING
+
+from .headers import TrunkHeadersRule
 from .numbers import E164ListsRule
 from .rule import (
     INBOUND_TRUNK,
@@ -19,7 +22,7 @@ from .rule import (
 )
 from .values import credential_pair_findings, strings, text
 
-__all__ = ["address_problem", "register", "server_drops_address"]
+__all__ = ["address_problem", "register"]
 
 
 class InboundNumbersE164(E164ListsRule):
@@ -76,22 +79,11 @@ class InboundNotOpen(ResourceRule):
 
 def address_problem(entry: str) -> str | None:
     """Why an allowed_addresses entry matches nothing, or None for an IP address or CIDR."""
-    try:
-        if "/" in entry:
-            ipaddress.ip_network(entry, strict=False)
-        else:
-            ipaddress.ip_address(entry)
+    if is_ip_or_cidr(entry):
         return None
-    except ValueError:
-        pass
     if server_drops_address(entry):
         return f"'{entry}' is not an IP address or CIDR range; the server ignores it at call time"
     return f"'{entry}' is not an IP address or CIDR range; it never matches a caller's address"
-
-
-def server_drops_address(entry: str) -> bool:
-    """The server's ``isValidMask`` negated (livekit/protocol sip/sip.go): entries it drops."""
-    return any(c in entry for c in "()+*;, \t\n\r") or "://" in entry
 
 
 class InboundAllowedAddressesValid(ResourceRule):
@@ -183,12 +175,24 @@ class InboundAuthPair(ResourceRule):
         return credential_pair_findings(props)
 
 
+class InboundHeaders(TrunkHeadersRule):
+    id = "LKSIN006"
+    title = "Inbound trunk headers and header mappings are valid"
+    description = TrunkHeadersRule.DESCRIPTION
+    severity = Severity.HIGH
+    enforcement = Enforcement.MANDATORY
+    remediation = TrunkHeadersRule.REMEDIATION
+    url = INBOUND_TRUNK_DOC
+    resource_types = (INBOUND_TRUNK,)
+
+
 RULES: tuple[type[ResourceRule], ...] = (
     InboundNumbersE164,
     InboundNotOpen,
     InboundAllowedAddressesValid,
     InboundAllowedAddressesNarrow,
     InboundAuthPair,
+    InboundHeaders,
 )
 
 

@@ -5,9 +5,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .links import OUTBOUND_TRUNK_DOC, REGION_PINNING_DOC, TROUBLESHOOTING
-from .numbers import E164ListsRule, normalize_number
-from .providers import DIGEST_PROVIDERS, host_of, provider_of
+from livekit_sip_core import (
+    DIGEST_PROVIDERS,
+    REQUIRED_REGION_PINS,
+    SUPPORTED_COUNTRIES,
+    country_fix,
+    country_problem,
+    host_of,
+    normalize_number,
+    provider_of,
+    sip_host_problem,
+)
+from livekit_sip_core.links import OUTBOUND_TRUNK_DOC, REGION_PINNING_DOC, TROUBLESHOOTING
+
+from .headers import TrunkHeadersRule
+from .numbers import E164ListsRule
 from .rule import (
     OUTBOUND_TRUNK,
     Enforcement,
@@ -21,35 +33,16 @@ from .values import credential_pair_findings, strings, text
 
 __all__ = ["SUPPORTED_COUNTRIES", "register"]
 
-#: destination_country values with an effect; any other value is silently ignored.
-SUPPORTED_COUNTRIES = (
-    "ae", "au", "br", "ca", "de", "fr", "gb", "il", "in", "jp", "sa", "sg", "us", "za",
-)  # fmt: skip
-_COUNTRY_ALIASES = {"uk": "gb"}
-
-
-def _address_problem(value: str) -> str | None:
-    lowered = value.strip().lower()
-    if lowered.startswith(("sip:", "sips:")):
-        return f"'{value}' is a SIP URI; give the bare host name or IP (drop 'sip:'/'sips:')"
-    if "@" in value:
-        return f"'{value}' contains '@'; give the bare host name or IP, without a user part"
-    if "transport=" in lowered:
-        return f"'{value}' sets 'transport=' in the address; use the trunk's transport field"
-    if ";" in value:
-        return f"'{value}' contains ';' (URI parameters); give the bare host name or IP"
-    if any(c.isspace() for c in value) or "/" in value:
-        return f"'{value}' is not a host name or IP (whitespace or '/')"
-    return None
-
 
 class OutboundAddressBareHost(ResourceRule):
     id = "LKSOUT001"
     title = "Outbound trunk address is a bare host"
     description = (
         "address (and from_host when set) is a bare host name or IP, optionally with a port: no "
-        "'sip:'/'sips:' scheme, no user part ('@'), no URI parameters (';', 'transport='). The "
-        "server rejects such values, and an empty address leaves calls nowhere to go."
+        "'sip:'/'sips:' scheme, no user part ('@'), no URI parameters (';', 'transport='); the "
+        "server rejects those. The host is a host name (ASCII letters, digits, '-', '.') or an "
+        "IP ('[...]' around IPv6), the port 1 to 65535: SIP cannot dial anything else. An "
+        "empty address leaves calls nowhere to go."
     )
     severity = Severity.HIGH
     enforcement = Enforcement.MANDATORY
@@ -66,14 +59,14 @@ class OutboundAddressBareHost(ResourceRule):
             if not address.strip():
                 yield Finding("is empty: the trunk has no provider to send calls to", "address")
             else:
-                problem = _address_problem(address)
+                problem = sip_host_problem(address)
                 if problem:
-                    yield Finding(problem, "address")
+                    yield Finding(problem.message, "address")
         from_host = text(props, "from_host")
         if not is_unknown(from_host) and from_host:
-            problem = _address_problem(from_host)
+            problem = sip_host_problem(from_host)
             if problem:
-                yield Finding(problem, "from_host")
+                yield Finding(problem.message, "from_host")
 
 
 class OutboundProviderAddressShape(ResourceRule):
@@ -96,12 +89,12 @@ class OutboundProviderAddressShape(ResourceRule):
 
     def check(self, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[Finding]:
         address = text(props, "address")
-        if is_unknown(address) or not address or _address_problem(address):
+        if is_unknown(address) or not address or sip_host_problem(address):
             return
         provider = provider_of(address)
         if provider is None:
             return
-        if not provider.shape.match(host_of(address)):
+        if not provider.serves(host_of(address)):
             yield Finding(
                 f"'{address}' is not a {provider.name} SIP host; {provider.name} expects "
                 f"{provider.expected}",
@@ -127,7 +120,7 @@ class OutboundNumbers(E164ListsRule):
     resource_types = (OUTBOUND_TRUNK,)
 
     FIELDS = ("numbers",)
-    ALLOWED = ("*",)
+    ALLOW_WILDCARD = True
 
     def check(self, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[Finding]:
         raw = props.get("numbers")
@@ -192,12 +185,6 @@ class OutboundDigestProviderAuth(ResourceRule):
             )
 
 
-def _country_fix(value: str) -> str | None:
-    lowered = value.strip().lower()
-    lowered = _COUNTRY_ALIASES.get(lowered, lowered)
-    return lowered if lowered in SUPPORTED_COUNTRIES else None
-
-
 class OutboundDestinationCountry(ResourceRule):
     id = "LKSOUT006"
     title = "destination_country is a supported region code"
@@ -217,14 +204,11 @@ class OutboundDestinationCountry(ResourceRule):
 
     def check(self, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[Finding]:
         country = text(props, "destination_country")
-        if is_unknown(country) or not country or country in SUPPORTED_COUNTRIES:
+        if is_unknown(country):
             return
-        fix = _country_fix(country)
-        hint = f"; write '{fix}'" if fix else ""
-        yield Finding(
-            f"'{country}' is not a supported region code, so calls are not pinned{hint}",
-            "destination_country",
-        )
+        problem = country_problem(country)
+        if problem:
+            yield Finding(problem.message, "destination_country")
 
     def remediate(
         self, props: Mapping[str, Any], config: Mapping[str, Any]
@@ -232,10 +216,13 @@ class OutboundDestinationCountry(ResourceRule):
         country = text(props, "destination_country")
         if is_unknown(country) or not country or country in SUPPORTED_COUNTRIES:
             return None
-        fix = _country_fix(country)
+        fix = country_fix(country)
         if fix is None:
             return None
         return {**props, "destination_country": fix}
+
+
+_INDIA = REQUIRED_REGION_PINS["IN"]
 
 
 class OutboundIndiaPinning(ResourceRule):
@@ -255,13 +242,13 @@ class OutboundIndiaPinning(ResourceRule):
     def check(self, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[Finding]:
         numbers = strings(props, "numbers")
         country = text(props, "destination_country")
-        if is_unknown(country) or country.strip().lower() == "in":
+        if is_unknown(country) or country.strip().lower() == _INDIA.destination_country:
             return
         if is_unknown(numbers):
             # Known +91 entries are enough to tell, even if others are unknown.
             raw = props.get("numbers")
             numbers = [v for v in raw if isinstance(v, str)] if isinstance(raw, list) else []
-        indian = [n for n in numbers if normalize_number(n).startswith("+91")]
+        indian = [n for n in numbers if normalize_number(n).startswith(_INDIA.calling_code)]
         if indian:
             current = f"'{country}'" if country else "not set"
             yield Finding(
@@ -269,6 +256,17 @@ class OutboundIndiaPinning(ResourceRule):
                 "requires 'in' (403 Domestic Anchored Terms Not Met)",
                 "destination_country",
             )
+
+
+class OutboundHeaders(TrunkHeadersRule):
+    id = "LKSOUT008"
+    title = "Outbound trunk headers and header mappings are valid"
+    description = TrunkHeadersRule.DESCRIPTION
+    severity = Severity.HIGH
+    enforcement = Enforcement.MANDATORY
+    remediation = TrunkHeadersRule.REMEDIATION
+    url = OUTBOUND_TRUNK_DOC
+    resource_types = (OUTBOUND_TRUNK,)
 
 
 RULES: tuple[type[ResourceRule], ...] = (
@@ -279,6 +277,7 @@ RULES: tuple[type[ResourceRule], ...] = (
     OutboundDigestProviderAuth,
     OutboundDestinationCountry,
     OutboundIndiaPinning,
+    OutboundHeaders,
 )
 
 

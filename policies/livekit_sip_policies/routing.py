@@ -42,8 +42,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from livekit_sip_core import normalize_number
+
 from .conflicts import DispatchRuleKeys, dispatch_rule_conflicts
-from .numbers import normalize_number
 
 __all__ = [
     "ACCEPT",

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .numbers import normalize_number
+from livekit_sip_core import normalize_number
+
 from .routing import (
     CALLEE,
     DIRECT,

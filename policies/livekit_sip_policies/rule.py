@@ -14,6 +14,13 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, ClassVar
 
+from livekit_sip_core.ids import (
+    COMPONENT_TYPE_PREFIX,
+    DISPATCH_RULE_TYPE,
+    INBOUND_TRUNK_TYPE,
+    OUTBOUND_TRUNK_TYPE,
+)
+
 __all__ = [
     "COMPONENT_TYPE_PREFIX",
     "DISPATCH_RULE",
@@ -32,12 +39,10 @@ __all__ = [
     "is_unknown",
 ]
 
-INBOUND_TRUNK = "pulumi-python:dynamic/livekit:SipInboundTrunk"
-OUTBOUND_TRUNK = "pulumi-python:dynamic/livekit:SipOutboundTrunk"
-DISPATCH_RULE = "pulumi-python:dynamic/livekit:SipDispatchRule"
+INBOUND_TRUNK = INBOUND_TRUNK_TYPE
+OUTBOUND_TRUNK = OUTBOUND_TRUNK_TYPE
+DISPATCH_RULE = DISPATCH_RULE_TYPE
 RESOURCE_TYPES = (INBOUND_TRUNK, OUTBOUND_TRUNK, DISPATCH_RULE)
-#: Type tokens of livekit-sip-pulumi's ComponentResources (AgentPhoneLine, ...).
-COMPONENT_TYPE_PREFIX = "livekit-sip:"
 
 
 class _Unknown:

@@ -12,6 +12,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from livekit_sip_core import TRUNK_ID_PREFIX, normalize_number, provider_of
+from livekit_sip_core.links import (
+    DISPATCH_RULE_DOC,
+    INBOUND_TRUNK_DOC,
+    TELNYX_DOC,
+    TROUBLESHOOTING,
+)
+
 from .conflicts import (
     DispatchRuleKeys,
     InboundTrunkKeys,
@@ -22,9 +30,6 @@ from .conflicts import (
 )
 from .dispatch import known_rule_kind
 from .expectations import parse_expectations, unmet
-from .links import DISPATCH_RULE_DOC, INBOUND_TRUNK_DOC, TELNYX_DOC, TROUBLESHOOTING
-from .numbers import normalize_number
-from .providers import provider_of
 from .routing import admits_caller, agents_of
 from .routing import route as simulate_route
 from .rule import (
@@ -207,8 +212,9 @@ class DispatchTrunkReferences(StackRule):
                 if trunk_id in external:
                     continue
                 hint = (
-                    " (LiveKit trunk IDs start with 'ST_'; this looks like a provider's ID)"
-                    if not trunk_id.startswith("ST_")
+                    f" (LiveKit trunk IDs start with '{TRUNK_ID_PREFIX}'; this looks like a "
+                    "provider's ID)"
+                    if not trunk_id.startswith(TRUNK_ID_PREFIX)
                     else ""
                 )
                 yield Finding(

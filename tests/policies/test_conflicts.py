@@ -14,6 +14,7 @@ port disagreed with a real livekit-server v1.13.5; the real server wins.
 from __future__ import annotations
 
 import pytest
+from livekit_sip_core import normalize_number
 from livekit_sip_policies.conflicts import (
     DispatchRuleKeys,
     InboundTrunkKeys,
@@ -21,7 +22,6 @@ from livekit_sip_policies.conflicts import (
     inbound_trunk_conflicts,
     inbound_trunk_overlaps,
 )
-from livekit_sip_policies.numbers import normalize_number
 
 N1, N2, N3 = "1111 1111", "2222 2222", "3333 3333"
 T1, T2 = "aaa", "bbb"

@@ -23,6 +23,11 @@ NO_AGENT = (
     "is empty: no agent is dispatched to the call's room (the call rings and no agent answers)"
 )
 
+PIN_MESSAGE = (
+    "a PIN is entered on the phone keypad: digits only, ASCII 0-9 (e.g. '1234'), or empty for "
+    "no PIN; got "
+)
+
 CASES = [
     # LKSDR001 one kind
     ok("LKSDR001", "baseline", DISPATCH),
@@ -167,13 +172,26 @@ CASES = [
         "LKSDR006",
         "letters",
         kind(INDIVIDUAL, room_prefix="call-", pin="12a4"),
-        Finding("is not digits only: callers cannot type it", "rule.dispatch_rule_individual.pin"),
+        Finding(PIN_MESSAGE + "'12a4'", "rule.dispatch_rule_individual.pin"),
     ),
     fail(
         "LKSDR006",
         "non_ascii_digits",
         kind(DIRECT, room_name="lobby", pin="١٢٣٤"),
-        Finding("is not digits only: callers cannot type it", "rule.dispatch_rule_direct.pin"),
+        Finding(PIN_MESSAGE + "'١٢٣٤'", "rule.dispatch_rule_direct.pin"),
+    ),
+    # Regressions: full-width digits and a trailing newline are not keypad digits either.
+    fail(
+        "LKSDR006",
+        "full_width_digits",
+        kind(CALLEE, room_prefix="c-", pin="\uff11\uff12"),
+        Finding(PIN_MESSAGE + "'\uff11\uff12'", "rule.dispatch_rule_callee.pin"),
+    ),
+    fail(
+        "LKSDR006",
+        "trailing_newline",
+        kind(DIRECT, room_name="lobby", pin="1234\n"),
+        Finding(PIN_MESSAGE + "'1234\\n'", "rule.dispatch_rule_direct.pin"),
     ),
     # LKSDR007 numbers strict E.164
     ok("LKSDR007", "baseline", DISPATCH),
@@ -184,8 +202,8 @@ CASES = [
         "caller_without_plus",
         rule(inbound_numbers=["14155550100"]),
         Finding(
-            "'14155550100' is not E.164: it must start with '+' and the country code "
-            "(e.g. '+14155550100')",
+"'14155550100' is not an E.164 number: it must start with '+' and the country code "
+            "(did you mean '+14155550100'?)",
             "inbound_numbers[0]",
         ),
     ),
@@ -194,7 +212,9 @@ CASES = [
         "called_with_spaces",
         rule(numbers=["+1 510 555 0100"]),
         Finding(
-            "'+1 510 555 0100' is not in strict E.164 form; write '+15105550100'", "numbers[0]"
+            "'+1 510 555 0100' is not in strict E.164 form: write it as '+15105550100' (ASCII "
+            "digits, no spaces, dashes or parentheses; LiveKit compares numbers as strings)",
+            "numbers[0]",
         ),
     ),
 ]

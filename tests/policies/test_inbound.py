@@ -25,8 +25,8 @@ CASES = [
         "no_plus",
         trunk(numbers=["15105550100"]),
         Finding(
-            "'15105550100' is not E.164: it must start with '+' and the country code "
-            "(e.g. '+15105550100')",
+"'15105550100' is not an E.164 number: it must start with '+' and the country code "
+            "(did you mean '+15105550100'?)",
             "numbers[0]",
         ),
     ),
@@ -35,7 +35,8 @@ CASES = [
         "separators_in_allowed_numbers",
         trunk(allowed_numbers=["+14155550100", "+1 510-555-0100"]),
         Finding(
-            "'+1 510-555-0100' is not in strict E.164 form; write '+15105550100'",
+"'+1 510-555-0100' is not in strict E.164 form: write it as '+15105550100' (ASCII "
+            "digits, no spaces, dashes or parentheses; LiveKit compares numbers as strings)",
             "allowed_numbers[1]",
         ),
     ),
@@ -43,7 +44,11 @@ CASES = [
         "LKSIN001",
         "impossible_number",
         trunk(numbers=["+1234"]),
-        Finding("'+1234' is not a possible phone number", "numbers[0]"),
+        Finding(
+            "'+1234' is not a possible phone number: write it in E.164, '+' then country code "
+            "and subscriber number, ASCII digits only (e.g. '+15105550100')",
+            "numbers[0]",
+        ),
     ),
     # LKSIN002 not open to the world
     ok("LKSIN002", "baseline", INBOUND),
@@ -162,6 +167,36 @@ CASES = [
         trunk(auth_password=SECRET),
         Finding("is empty while auth_password is set", "auth_username"),
     ),
+    # LKSIN006 headers (new: the pack had no header checks; the components refused these)
+    ok("LKSIN006", "baseline", INBOUND),
+    ok("LKSIN006", "mapping", trunk(headers_to_attributes={"X-Customer-Id": "customer.id"})),
+    ok("LKSIN006", "unknown", trunk(headers=UNKNOWN)),
+    fail(
+        "LKSIN006",
+        "non_ascii_header_name",
+        trunk(headers_to_attributes={"X-\u00dcser": "user"}),
+        Finding(
+            "header name 'X-\u00dcser' is not a SIP token: 1 to 255 ASCII letters, digits and "
+            "-.!%*_+`'~ (no spaces, ':' or line breaks)",
+            "headers_to_attributes",
+        ),
+    ),
+    fail(
+        "LKSIN006",
+        "empty_attribute",
+        trunk(headers_to_attributes={"X-Customer-Id": " "}),
+        Finding(
+            "header 'X-Customer-Id': a participant attribute name cannot be empty",
+            "headers_to_attributes",
+        ),
+    ),
+    fail(
+        "LKSIN006",
+        "value_too_long",
+        trunk(headers={"X-Note": "x" * 1025}),
+        Finding("the value of header 'X-Note' is longer than 1024 bytes", "headers"),
+    ),
+
 ]
 
 

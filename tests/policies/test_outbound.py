@@ -28,8 +28,8 @@ CASES = [
         "sip_uri",
         trunk(address="sip:sip.telnyx.com"),
         Finding(
-            "'sip:sip.telnyx.com' is a SIP URI; give the bare host name or IP (drop "
-            "'sip:'/'sips:')",
+            "'sip:sip.telnyx.com' is a SIP URI; LiveKit wants a bare host name or IP address: "
+            "write 'sip.telnyx.com' (set the transport with the transport field)",
             "address",
         ),
     ),
@@ -38,8 +38,8 @@ CASES = [
         "user_part",
         trunk(address="user@sip.telnyx.com"),
         Finding(
-            "'user@sip.telnyx.com' contains '@'; give the bare host name or IP, without a user "
-            "part",
+            "'user@sip.telnyx.com' contains a user part ('@'); write only the host (e.g. "
+            "'sip.telnyx.com') and put the user name in auth_username",
             "address",
         ),
     ),
@@ -48,8 +48,8 @@ CASES = [
         "transport_param",
         trunk(address="sip.telnyx.com;transport=tcp"),
         Finding(
-            "'sip.telnyx.com;transport=tcp' sets 'transport=' in the address; use the trunk's "
-            "transport field",
+            "'sip.telnyx.com;transport=tcp' contains URI parameters (';' or 'transport='); "
+            "write only the host and set the transport with the transport field",
             "address",
         ),
     ),
@@ -58,7 +58,8 @@ CASES = [
         "uri_param",
         trunk(address="sip.telnyx.com;lr"),
         Finding(
-            "'sip.telnyx.com;lr' contains ';' (URI parameters); give the bare host name or IP",
+            "'sip.telnyx.com;lr' contains URI parameters (';' or 'transport='); write only the "
+            "host and set the transport with the transport field",
             "address",
         ),
     ),
@@ -79,9 +80,74 @@ CASES = [
         "from_host_uri",
         trunk(from_host="sips:pbx.example.com"),
         Finding(
-            "'sips:pbx.example.com' is a SIP URI; give the bare host name or IP (drop "
-            "'sip:'/'sips:')",
+            "'sips:pbx.example.com' is a SIP URI; LiveKit wants a bare host name or IP address: "
+            "write 'pbx.example.com' (set the transport with the transport field)",
             "from_host",
+        ),
+    ),
+    # Regressions: the pack used '\d' and '$' and did not parse the port; it now uses the
+    # components' parser (livekit_sip_core.sip_host_problem).
+    ok("LKSOUT001", "ipv6_with_port", trunk(address="[2001:db8::1]:5060")),
+    ok("LKSOUT001", "trailing_dot", trunk(address="sip.telnyx.com.")),
+    fail(
+        "LKSOUT001",
+        "non_ascii_port_digits",
+        trunk(address="sip.telnyx.com:\u0665\u0660\u0666\u0660"),
+        Finding(
+            "'sip.telnyx.com:\u0665\u0660\u0666\u0660' has an invalid port "
+            "'\u0665\u0660\u0666\u0660': write the host alone, or ':' and a port from 1 to "
+            "65535 (e.g. 'sip.telnyx.com:5060')",
+            "address",
+        ),
+    ),
+    fail(
+        "LKSOUT001",
+        "trailing_newline",
+        trunk(address="sip.telnyx.com\n"),
+        Finding(
+            "'sip.telnyx.com\\n' is not a host name or IP address (ASCII letters, digits, '-' "
+            "and '.', e.g. 'sip.telnyx.com')",
+            "address",
+        ),
+    ),
+    fail(
+        "LKSOUT001",
+        "unclosed_ipv6_bracket",
+        trunk(address="[2001:db8::1"),
+        Finding(
+            "'[2001:db8::1' opens '[' but never closes it: write an IPv6 address as "
+            "'[2001:db8::1]' or '[2001:db8::1]:5060'",
+            "address",
+        ),
+    ),
+    fail(
+        "LKSOUT001",
+        "empty_port",
+        trunk(address="sip.telnyx.com:"),
+        Finding(
+            "'sip.telnyx.com:' has an empty port after ':': write the host alone, or ':' and a "
+            "port from 1 to 65535 (e.g. 'sip.telnyx.com:5060')",
+            "address",
+        ),
+    ),
+    fail(
+        "LKSOUT001",
+        "port_out_of_range",
+        trunk(from_host="pbx.example.com:65536"),
+        Finding(
+            "'pbx.example.com:65536' has an invalid port '65536': write the host alone, or ':' "
+            "and a port from 1 to 65535 (e.g. 'sip.telnyx.com:5060')",
+            "from_host",
+        ),
+    ),
+    fail(
+        "LKSOUT001",
+        "unicode_letters",
+        trunk(address="sip.t\u00e9lnyx.com"),
+        Finding(
+            "'sip.t\u00e9lnyx.com' is not a host name or IP address (ASCII letters, digits, "
+            "'-' and '.', e.g. 'sip.telnyx.com')",
+            "address",
         ),
     ),
     # LKSOUT002 provider shapes
@@ -150,8 +216,8 @@ CASES = [
         "national_format",
         trunk(numbers=["*", "5105550100"]),
         Finding(
-            "'5105550100' is not E.164: it must start with '+' and the country code "
-            "(e.g. '+5105550100')",
+"'5105550100' is not an E.164 number: it must start with '+' and the country code "
+            "(did you mean '+5105550100'?)",
             "numbers[1]",
         ),
     ),
@@ -222,7 +288,22 @@ CASES = [
         "unsupported",
         trunk(destination_country="nl"),
         Finding(
-            "'nl' is not a supported region code, so calls are not pinned", "destination_country"
+            "'nl' is not a supported region code, so calls are not pinned (destination_country "
+            "takes one of ae, au, br, ca, de, fr, gb, il, in, jp, sa, sg, us, za)",
+            "destination_country",
+        ),
+    ),
+    # Regression: the components took any two lowercase letters; both sides now take the
+    # supported list (livekit_sip_core.country_problem).
+    fail(
+        "LKSOUT006",
+        "full_width_letters",
+        trunk(destination_country="\uff55\uff53"),
+        Finding(
+            "'\uff55\uff53' is not a supported region code, so calls are not pinned "
+            "(destination_country takes a two-letter lowercase code, one of ae, au, br, ca, de, "
+            "fr, gb, il, in, jp, sa, sg, us, za)",
+            "destination_country",
         ),
     ),
     # LKSOUT007 India pinning
@@ -250,6 +331,45 @@ CASES = [
             "destination_country",
         ),
     ),
+    # LKSOUT008 headers (new: the pack had no header checks; the components refused these)
+    ok("LKSOUT008", "baseline", OUTBOUND),
+    ok(
+        "LKSOUT008",
+        "custom_headers_and_mappings",
+        trunk(
+            headers={"X-Telnyx-Username": "acme", "X-Note": "caf\u00e9\tok"},
+            headers_to_attributes={"X-Customer-Id": "customer.id"},
+            attributes_to_headers={"agent.id": "X-Agent-Id"},
+        ),
+    ),
+    ok("LKSOUT008", "unknown", trunk(headers=UNKNOWN, headers_to_attributes={"X-A": UNKNOWN})),
+    fail(
+        "LKSOUT008",
+        "reserved_header",
+        trunk(headers={"From": "sip:alice@example.com"}),
+        Finding("header 'From' is managed by LiveKit and cannot be set", "headers"),
+    ),
+    fail(
+        "LKSOUT008",
+        "header_value_line_break",
+        trunk(headers={"X-Note": "a\r\nVia: evil"}),
+        Finding(
+            "the value of header 'X-Note' contains control characters ('\\n', '\\r'); a header "
+            "value is one line of printable text (CR/LF would start a new header)",
+            "headers",
+        ),
+    ),
+    fail(
+        "LKSOUT008",
+        "mapped_header_not_a_token",
+        trunk(attributes_to_headers={"agent.id": "X Agent"}),
+        Finding(
+            "header name 'X Agent' is not a SIP token: 1 to 255 ASCII letters, digits and "
+            "-.!%*_+`'~ (no spaces, ':' or line breaks)",
+            "attributes_to_headers",
+        ),
+    ),
+
 ]
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from livekit_sip_core.links import TROUBLESHOOTING
 from livekit_sip_policies import DISPATCH_RULE, INBOUND_TRUNK, OUTBOUND_TRUNK, REGISTRY, UNKNOWN
-from livekit_sip_policies.links import TROUBLESHOOTING
 from livekit_sip_policies.pack import EXEMPT_KEY, PACK_NAME, build_policies, plain
 from pulumi_policy import (
     EnforcementLevel,

@@ -1,4 +1,4 @@
-"""The LiveKit documentation pages the rules come from."""
+"""The LiveKit documentation pages that messages, rules and presets link to."""
 
 from __future__ import annotations
 
@@ -6,9 +6,12 @@ __all__ = [
     "DISPATCH_RULE_DOC",
     "INBOUND_TRUNK_DOC",
     "OUTBOUND_TRUNK_DOC",
+    "PLIVO_DOC",
     "REGION_PINNING_DOC",
     "TELNYX_DOC",
     "TROUBLESHOOTING",
+    "TWILIO_DOC",
+    "WAVIX_DOC",
 ]
 
 TROUBLESHOOTING = "https://docs.livekit.io/reference/telephony/troubleshooting/"
@@ -17,3 +20,6 @@ OUTBOUND_TRUNK_DOC = "https://docs.livekit.io/telephony/making-calls/outbound-tr
 DISPATCH_RULE_DOC = "https://docs.livekit.io/telephony/accepting-calls/dispatch-rule/"
 REGION_PINNING_DOC = "https://docs.livekit.io/telephony/features/region-pinning/"
 TELNYX_DOC = "https://docs.livekit.io/telephony/start/providers/telnyx/"
+TWILIO_DOC = "https://docs.livekit.io/telephony/start/providers/twilio/"
+PLIVO_DOC = "https://docs.livekit.io/telephony/start/providers/plivo/"
+WAVIX_DOC = "https://docs.livekit.io/telephony/start/providers/wavix/"

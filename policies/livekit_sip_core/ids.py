@@ -1,0 +1,44 @@
+"""LiveKit object IDs and Pulumi type tokens: how each kind of object is named."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+__all__ = [
+    "COMPONENT_PACKAGE",
+    "COMPONENT_TYPE_PREFIX",
+    "DISPATCH_RULE_ID_PREFIX",
+    "DISPATCH_RULE_TYPE",
+    "DYNAMIC_MODULE",
+    "INBOUND_TRUNK_TYPE",
+    "OUTBOUND_TRUNK_TYPE",
+    "TRUNK_ID_PREFIX",
+    "is_livekit_id",
+]
+
+TRUNK_ID_PREFIX = "ST_"
+DISPATCH_RULE_ID_PREFIX = "SDR_"
+# livekit-server's IDs are the prefix and a base-57 random part (utils.NewGuid); '_' is let
+# through for placeholders such as 'ST_replace_me'. No spaces, dashes or line breaks.
+_ID_BODY = re.compile(r"[A-Za-z0-9_]+")
+
+
+def is_livekit_id(value: Any, prefix: str) -> bool:
+    """Whether ``value`` looks like a LiveKit ID with ``prefix`` (``ST_...``, ``SDR_...``)."""
+    return (
+        isinstance(value, str)
+        and value.startswith(prefix)
+        and _ID_BODY.fullmatch(value[len(prefix) :]) is not None
+    )
+
+
+#: The module of the dynamic resources; Pulumi names their types
+#: ``pulumi-python:dynamic/<module>:<class name>``.
+DYNAMIC_MODULE = "livekit"
+INBOUND_TRUNK_TYPE = f"pulumi-python:dynamic/{DYNAMIC_MODULE}:SipInboundTrunk"
+OUTBOUND_TRUNK_TYPE = f"pulumi-python:dynamic/{DYNAMIC_MODULE}:SipOutboundTrunk"
+DISPATCH_RULE_TYPE = f"pulumi-python:dynamic/{DYNAMIC_MODULE}:SipDispatchRule"
+#: The package of the ComponentResources (``livekit-sip:index:AgentPhoneLine``, ...).
+COMPONENT_PACKAGE = "livekit-sip"
+COMPONENT_TYPE_PREFIX = f"{COMPONENT_PACKAGE}:"

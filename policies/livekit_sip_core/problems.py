@@ -1,0 +1,72 @@
+"""What the core's checks return: a plain problem (error type + message), and how values are
+quoted in messages.
+
+The components wrap a problem in pydantic's ``PydanticCustomError`` (the error type becomes
+its ``type``), the policy rules in a ``Finding``: one message, written once, for both.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+__all__ = ["ErrorType", "Invalid", "quote"]
+
+
+class Invalid(NamedTuple):
+    """Why a value is invalid: a stable error type (:class:`ErrorType`) and a message saying
+    what is wrong and how to fix it. Messages never contain secret values."""
+
+    code: str
+    message: str
+
+
+class ErrorType:
+    """The error types of our checks (``PydanticCustomError.type``, ``Problem.code``).
+
+    pydantic's own types (``bool_type``, ``int_type``, ``list_type``, ``missing``,
+    ``extra_forbidden``, ``enum``, ...) pass through unchanged."""
+
+    STRING_UNENCODABLE = "string_unencodable"
+    STRING_NUL = "string_nul"
+    E164_PLUS = "e164_plus"
+    E164_IMPOSSIBLE = "e164_impossible"
+    E164_NOT_STRICT = "e164_not_strict"
+    IP_OR_CIDR = "ip_or_cidr"
+    HEADER_NAME = "header_name"
+    HEADER_RESERVED = "header_reserved"
+    HEADER_VALUE = "header_value"
+    HEADER_VALUE_LENGTH = "header_value_length"
+    ATTRIBUTE_NAME = "attribute_name"
+    SIP_HOST_URI = "sip_host_uri"
+    SIP_HOST_USER = "sip_host_user"
+    SIP_HOST_PARAMS = "sip_host_params"
+    SIP_HOST_PORT = "sip_host_port"
+    SIP_HOST_BRACKET = "sip_host_bracket"
+    SIP_HOST_NAME = "sip_host_name"
+    PIN_DIGITS = "pin_digits"
+    TRUNK_ID = "trunk_id"
+    NUMBER_TYPE = "number_type"
+    REQUIRED = "required"
+    COUNTRY_CODE = "country_code"
+    CODEC_NAME = "codec_name"
+    AGENT_NAME = "agent_name"
+    AUTH_PAIR = "auth_pair"
+    INBOUND_OPEN = "inbound_open"
+    RULE_KIND = "rule_kind"
+    ADOPT_ID = "adopt_id"
+    DUPLICATE_NAME = "duplicate_name"
+    DUPLICATE_ADOPT_ID = "duplicate_adopt_id"
+    ARGUMENTS = "arguments"
+
+
+_QUOTE_LIMIT = 60
+
+
+def quote(value: Any, limit: int = _QUOTE_LIMIT) -> str:
+    """``value`` for an error message: quoted, control and unencodable characters escaped
+    (``\\r``, ``\\x00``, ``\\ud800``), cut after ``limit`` characters."""
+    text = value if isinstance(value, str) else repr(value)
+    cut = len(text) > limit
+    text = text[:limit]
+    shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return f"'{shown}'" + ("... (cut)" if cut else "")
