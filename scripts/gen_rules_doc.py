@@ -44,7 +44,11 @@ Each rule has a default enforcement level; change it, or a rule's knobs, with
 {{"all": "mandatory", "LKSDR005": "advisory", "LKSDR002": {{"agentNames": ["my-agent"]}}}}
 ```
 
-Every rule also accepts `{EXEMPT_KEY}`: a list of Pulumi resource names the rule skips.
+Every rule also accepts `{EXEMPT_KEY}`: a list of Pulumi resource names the rule skips, or glob
+patterns of them (`"support-*"`); the name of a component (an `AgentPhoneLine`) exempts the
+resources it creates. The validity checks (numbers, PINs, hosts, country codes, headers) are the
+ones the components run, from `livekit_sip_core`: a value the components refuse is a mandatory
+finding here, and the other way round (`tests/test_agreement.py`).
 Unknown values during preview are never reported: a rule that cannot tell stays silent.
 Stack rules resolve a dispatch rule's `trunk_ids` through the engine's property dependencies,
 so references, conflicts and reachability are checked in the very first preview.

@@ -40,13 +40,13 @@ def _build_wheel(out: Path) -> tuple[Path, str]:
     return wheels[0], log
 
 
-def test_wheel_builds_cleanly_and_installs_both_packages(tmp_path: Path) -> None:
+def test_wheel_builds_cleanly_and_installs_the_packages(tmp_path: Path) -> None:
     wheel, log = _build_wheel(tmp_path / "dist")
     # No deprecation warnings from our own build configuration (e.g. the license table).
     assert "Deprecat" not in log, log
 
     names = zipfile.ZipFile(wheel).namelist()
-    for package in ("livekit_sip_pulumi", "livekit_sip_policies"):
+    for package in ("livekit_sip_pulumi", "livekit_sip_policies", "livekit_sip_core"):
         assert f"{package}/__init__.py" in names
         assert f"{package}/py.typed" in names
     assert not any(name.startswith(("tests/", "examples/", "scripts/")) for name in names)
@@ -84,13 +84,14 @@ def test_wheel_builds_cleanly_and_installs_both_packages(tmp_path: Path) -> None
 
     probe = r"""
 import json, importlib.metadata as md
-import livekit_sip_pulumi, livekit_sip_policies
+import livekit_sip_pulumi, livekit_sip_policies, livekit_sip_core
 from livekit_sip_pulumi import SipInboundTrunk, AgentPhoneLine
 from livekit_sip_policies.pack import build_policies
 meta = md.metadata("livekit-sip-pulumi")
 print(json.dumps({
     "components": livekit_sip_pulumi.__file__,
     "policies": livekit_sip_policies.__file__,
+    "core": livekit_sip_core.__file__,
     "policy_count": len(build_policies()),
     "license": meta.get("License-Expression"),
 }))
@@ -103,7 +104,7 @@ print(json.dumps({
     )
     assert ran.returncode == 0, ran.stderr
     facts = json.loads(ran.stdout.strip().splitlines()[-1])
-    for key in ("components", "policies"):
+    for key in ("components", "policies", "core"):
         assert Path(facts[key]).is_relative_to(site), facts
         assert not Path(facts[key]).is_relative_to(ROOT), facts
     assert facts["policy_count"] >= 29

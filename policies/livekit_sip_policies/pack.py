@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from fnmatch import fnmatchcase
 from typing import Any, cast
 
 from pulumi_policy import (
     EnforcementLevel,
     Policy,
     PolicyConfigSchema,
+    PolicyResource,
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
@@ -28,12 +30,59 @@ from pulumi_policy.proxy import (
 from .catalogue import REGISTRY
 from .rule import UNKNOWN, Registry, ResourceRule, Rule, StackResource, StackRule
 
-__all__ = ["EXEMPT_KEY", "build_policies", "plain"]
+__all__ = ["EXEMPT_KEY", "build_policies", "is_exempt", "name_of_urn", "plain"]
 
 PACK_NAME = "livekit-sip"
 
-#: Every rule accepts this knob: resource names (Pulumi names) the rule does not apply to.
+#: Every rule accepts this knob: resource names (Pulumi names) the rule does not apply to, or
+#: glob patterns of them ('support-*'); naming a component (an AgentPhoneLine) exempts the
+#: resources it creates too.
 EXEMPT_KEY = "exemptResources"
+_STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+def name_of_urn(urn: str) -> str | None:
+    """The resource name in ``urn`` (``urn:pulumi:<stack>::<project>::<types>::<name>``), or
+    None for the stack itself and for what is not a URN."""
+    parts = urn.split("::", 3)
+    if len(parts) != 4 or parts[2].rsplit("$", 1)[-1] == _STACK_TYPE:
+        return None
+    return parts[3]
+
+
+def is_exempt(name: str, parents: Iterable[str], patterns: Iterable[Any]) -> bool:
+    """Whether a resource named ``name``, created by the components named ``parents``, is
+    exempted by ``patterns`` (names or glob patterns: ``*``, ``?``, ``[...]``, case-sensitive
+    like Pulumi names)."""
+    globs = [p for p in patterns if isinstance(p, str)]
+    if not globs:
+        return False
+    return any(fnmatchcase(n, g) for n in (name, *parents) for g in globs)
+
+
+def _parent_names(args: ResourceValidationArgs) -> list[str]:
+    """The name of the component ``args``' resource belongs to (the engine gives the parent's
+    URN only), if any."""
+    opts = getattr(args, "opts", None)
+    parent = getattr(opts, "parent", None)
+    name = name_of_urn(parent) if isinstance(parent, str) else None
+    return [name] if name else []
+
+
+def _exempt(args: ResourceValidationArgs, config: Mapping[str, Any]) -> bool:
+    patterns = config.get(EXEMPT_KEY) or ()
+    return bool(patterns) and is_exempt(args.name, _parent_names(args), patterns)
+
+
+def _ancestor_names(resource: PolicyResource) -> list[str]:
+    names = []
+    parent = resource.parent
+    while parent is not None:
+        name = name_of_urn(parent.urn)
+        if name:
+            names.append(name)
+        parent = parent.parent
+    return names
 
 _UNKNOWN_SENTINELS = frozenset(
     {
@@ -116,7 +165,8 @@ def _schema(rule: Rule) -> PolicyConfigSchema:
         EXEMPT_KEY: {
             "type": "array",
             "items": {"type": "string"},
-            "description": "Pulumi resource names this rule does not apply to.",
+            "description": "Pulumi resource names this rule does not apply to, or glob "
+            "patterns of them ('support-*'); a component's name exempts its resources.",
             "default": [],
         }
     }
@@ -142,7 +192,7 @@ def _resource_policy(rule: ResourceRule) -> Policy:
         if args.resource_type not in rule.resource_types:
             return
         config = args.get_config()
-        if args.name in config.get(EXEMPT_KEY, ()):
+        if _exempt(args, config):
             return
         props = plain(args.props)
         for finding in rule.check(props, config):
@@ -152,7 +202,7 @@ def _resource_policy(rule: ResourceRule) -> Policy:
         if args.resource_type not in rule.resource_types:
             return None
         config = args.get_config()
-        if args.name in config.get(EXEMPT_KEY, ()):
+        if _exempt(args, config):
             return None
         fixed = rule.remediate(plain(args.props), config)
         if fixed is None:
@@ -174,7 +224,9 @@ def _resource_policy(rule: ResourceRule) -> Policy:
     )
 
 
-def _stack_resources(args: StackValidationArgs) -> list[StackResource]:
+def _stack_resources(
+    args: StackValidationArgs, exempt: Sequence[Any] = ()
+) -> list[StackResource]:
     return [
         StackResource(
             urn=r.urn,
@@ -186,14 +238,14 @@ def _stack_resources(args: StackValidationArgs) -> list[StackResource]:
             },
         )
         for r in args.resources
+        if not exempt or not is_exempt(r.name, _ancestor_names(r), exempt)
     ]
 
 
 def _stack_policy(rule: StackRule) -> Policy:
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
         config = args.get_config()
-        exempt = set(config.get(EXEMPT_KEY, ()))
-        resources = [r for r in _stack_resources(args) if r.name not in exempt]
+        resources = _stack_resources(args, config.get(EXEMPT_KEY, ()))
         for finding in rule.check(resources, config):
             report_violation(rule.format(finding), finding.urn)
 

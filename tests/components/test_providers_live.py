@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from livekit.api.twirp_client import ServerErrorCode
 from livekit_sip_pulumi import LiveKitApiError
 from livekit_sip_pulumi.providers import (
     SipDispatchRuleProvider,
@@ -178,7 +179,7 @@ def test_adopt_missing_object_fails_clearly(livekit_env: dict[str, str]) -> None
     props = {"rule": {"dispatch_rule_individual": {}}, "adopt_id": "SDR_doesnotexist"}
     with pytest.raises(LiveKitApiError) as info:
         provider.create(props)
-    assert info.value.code == "not_found"
+    assert info.value.code == ServerErrorCode.NOT_FOUND
     assert "SDR_doesnotexist" in str(info.value)
 
 
@@ -186,7 +187,7 @@ def test_update_of_missing_object_is_not_found(livekit_env: dict[str, str]) -> N
     provider = configured(SipOutboundTrunkProvider(), livekit_env)
     with pytest.raises(LiveKitApiError) as info:
         provider.update("ST_doesnotexist", {}, outbound_props())
-    assert info.value.code == "not_found"
+    assert info.value.code == ServerErrorCode.NOT_FOUND
     assert PASSWORD not in str(info.value)
 
 
@@ -200,7 +201,7 @@ def test_server_rejection_is_mapped(livekit_env: dict[str, str], tracker: Tracke
     tracker.create(provider, {**props, "name": "first"})
     with pytest.raises(LiveKitApiError) as info:
         provider.create({**props, "name": "second"})
-    assert info.value.code == "invalid_argument"
+    assert info.value.code == ServerErrorCode.INVALID_ARGUMENT
     assert "already exists" in str(info.value)
 
 
@@ -210,7 +211,7 @@ def test_wrong_api_secret_is_a_clear_unauthenticated_error(livekit_env: dict[str
     with pytest.raises(LiveKitApiError) as info:
         provider.create(outbound_props())
     message = str(info.value)
-    assert info.value.code == "unauthenticated"
+    assert info.value.code == ServerErrorCode.UNAUTHENTICATED
     assert "API key or secret" in message and "livekit:apiSecret" in message
     assert wrong not in message
     assert livekit_env["LIVEKIT_API_SECRET"] not in message

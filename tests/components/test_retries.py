@@ -16,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from livekit.api.twirp_client import ServerErrorCode
 from livekit_sip_pulumi import LiveKitApiError
 from livekit_sip_pulumi.providers import SipInboundTrunkProvider
 from pulumi.dynamic import ConfigureRequest
@@ -78,7 +79,9 @@ class FaultyFront:
 def front_factory(clean_livekit: Any) -> Iterator[Any]:
     fronts: list[FaultyFront] = []
 
-    def make(faults: int, status: int = 503, code: str = "unavailable") -> FaultyFront:
+    def make(
+        faults: int, status: int = 503, code: str = ServerErrorCode.UNAVAILABLE
+    ) -> FaultyFront:
         front = FaultyFront(clean_livekit.url, faults, status, code)
         fronts.append(front)
         return front
@@ -131,7 +134,7 @@ def test_retries_are_bounded(front_factory, clean_livekit):
 
 
 def test_rate_limit_is_retried(front_factory, clean_livekit):
-    front = front_factory(faults=1, status=429, code="resource_exhausted")
+    front = front_factory(faults=1, status=429, code=ServerErrorCode.RESOURCE_EXHAUSTED)
     provider = provider_via(front, clean_livekit)
     result = provider.create(dict(PROPS))
     assert front.requests == 3  # list (429, then through), create
@@ -139,12 +142,12 @@ def test_rate_limit_is_retried(front_factory, clean_livekit):
 
 
 def test_client_errors_are_not_retried(front_factory, clean_livekit):
-    front = front_factory(faults=1, status=400, code="invalid_argument")
+    front = front_factory(faults=1, status=400, code=ServerErrorCode.INVALID_ARGUMENT)
     provider = provider_via(front, clean_livekit)
     with pytest.raises(LiveKitApiError) as info:
         provider.create(dict(PROPS))
     assert front.requests == 1
-    assert info.value.code == "invalid_argument"
+    assert info.value.code == ServerErrorCode.INVALID_ARGUMENT
     assert "injected fault" in str(info.value)
 
 

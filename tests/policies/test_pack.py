@@ -7,10 +7,18 @@ from typing import Any
 import pytest
 from livekit_sip_core.links import TROUBLESHOOTING
 from livekit_sip_policies import DISPATCH_RULE, INBOUND_TRUNK, OUTBOUND_TRUNK, REGISTRY, UNKNOWN
-from livekit_sip_policies.pack import EXEMPT_KEY, PACK_NAME, build_policies, plain
+from livekit_sip_policies.pack import (
+    EXEMPT_KEY,
+    PACK_NAME,
+    build_policies,
+    is_exempt,
+    name_of_urn,
+    plain,
+)
 from pulumi_policy import (
     EnforcementLevel,
     PolicyResource,
+    PolicyResourceOptions,
     ResourceValidationArgs,
     ResourceValidationPolicy,
     Severity,
@@ -225,3 +233,89 @@ def test_stack_policy_exempt_resources() -> None:
     trunk = _policy_resource(INBOUND_TRUNK, "legacy", INBOUND)
     assert _stack_report("LKSSTK005", [trunk])
     assert _stack_report("LKSSTK005", [trunk], {EXEMPT_KEY: ["legacy"]}) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "parents", "patterns", "exempt"),
+    [
+        ("legacy", [], ["legacy"], True),
+        ("legacy-2", [], ["legacy"], False),
+        ("support-inbound", [], ["support-*"], True),
+        ("sales-inbound", [], ["support-*"], False),
+        ("line-7", [], ["line-?"], True),
+        ("Support-inbound", [], ["support-*"], False),  # Pulumi names are case-sensitive
+        ("support-inbound", ["support"], ["support"], True),  # the component's name
+        ("support-inbound", ["sales"], ["support"], False),
+        ("x", [], [], False),
+        ("x", [], [None, 3], False),  # malformed config entries never exempt
+        ("x", [], ["*"], True),
+    ],
+)
+def test_is_exempt(name: str, parents: list[str], patterns: list[Any], exempt: bool) -> None:
+    assert is_exempt(name, parents, patterns) is exempt
+
+
+def test_name_of_urn() -> None:
+    assert name_of_urn(urn(OUTBOUND_TRUNK, "legacy")) == "legacy"
+    line = "urn:pulumi:dev::demo::livekit-sip:index:AgentPhoneLine::support"
+    assert name_of_urn(line) == "support"
+    assert name_of_urn("urn:pulumi:dev::demo::pulumi:pulumi:Stack::demo-dev") is None
+    assert name_of_urn("not a urn") is None
+
+
+def test_resource_policy_exempts_by_pattern_and_by_component() -> None:
+    bad = changed(OUTBOUND, {"auth_username": ""})
+    by_pattern = _resource_args(OUTBOUND_TRUNK, bad, "support-outbound", {EXEMPT_KEY: ["sup*"]})
+    assert _validate("LKSOUT004", by_pattern) == []
+    line = "urn:pulumi:dev::demo::livekit-sip:index:AgentPhoneLine::support"
+    child_urn = (
+        "urn:pulumi:dev::demo::livekit-sip:index:AgentPhoneLine$"
+        f"{OUTBOUND_TRUNK}::support-outbound"
+    )
+
+    def child(config: dict[str, Any]) -> ResourceValidationArgs:
+        return ResourceValidationArgs(
+            OUTBOUND_TRUNK,
+            unknown_checking_proxy(bad),
+            child_urn,
+            "support-outbound",
+            PolicyResourceOptions(False, [], False, [], None, [], line),
+            None,
+            config,
+        )
+
+    assert _validate("LKSOUT004", child({EXEMPT_KEY: ["support"]})) == []
+    assert _validate("LKSOUT004", child({EXEMPT_KEY: ["sales"]}))
+    # The stack is every resource's root parent: its name exempts nothing.
+    stack_child = ResourceValidationArgs(
+        OUTBOUND_TRUNK,
+        unknown_checking_proxy(bad),
+        urn(OUTBOUND_TRUNK, "out"),
+        "out",
+        PolicyResourceOptions(
+            False, [], False, [], None, [], "urn:pulumi:dev::demo::pulumi:pulumi:Stack::demo-dev"
+        ),
+        None,
+        {EXEMPT_KEY: ["demo-dev"]},
+    )
+    assert _validate("LKSOUT004", stack_child)
+
+
+def test_stack_policy_exempts_a_component_and_its_children() -> None:
+    line = PolicyResource(
+        "livekit-sip:index:AgentPhoneLine",
+        unknown_checking_proxy({}),
+        "urn:pulumi:dev::demo::livekit-sip:index:AgentPhoneLine::support",
+        "support",
+        None,  # type: ignore[arg-type]
+        None,
+        None,
+        [],
+        {},
+    )
+    trunk = _policy_resource(INBOUND_TRUNK, "support-inbound", INBOUND)
+    trunk.parent = line
+    assert _stack_report("LKSSTK005", [line, trunk])
+    assert _stack_report("LKSSTK005", [line, trunk], {EXEMPT_KEY: ["support"]}) == []
+    assert _stack_report("LKSSTK005", [line, trunk], {EXEMPT_KEY: ["support-*"]}) == []
+    assert _stack_report("LKSSTK005", [line, trunk], {EXEMPT_KEY: ["sales"]})
