@@ -119,6 +119,18 @@ def test_agent_names_knob_catches_a_mismatched_agent(tmp_path, clean_livekit):
     assert "support-agent" in event.message and "billing-agent" in event.message
 
 
+def test_exempting_a_phone_line_exempts_the_resources_it_creates(tmp_path, clean_livekit):
+    # The quickstart's AgentPhoneLine 'support' creates 'support-dispatch': the engine gives
+    # the pack its parent's URN, and the component's name is enough to exempt it.
+    config = tmp_path / "policy-config.json"
+    config.write_text(
+        json.dumps({"LKSDR002": {"agentNames": ["billing-agent"], "exemptResources": ["support"]}})
+    )
+    result = preview(tmp_path, clean_livekit, EXAMPLES / "quickstart", config)
+    assert result.ok, result.error
+    assert [(e.policy, e.resource_name) for e in result.policy_events] == []
+
+
 @pytest.mark.parametrize("config", ["autofix", "production", "strict"])
 def test_shipped_policy_configs_pass_the_quickstart(tmp_path, clean_livekit, config):
     path = EXAMPLES / "policy-config" / f"{config}.json"
