@@ -303,6 +303,19 @@ def test_allowed_addresses_agree(entries: list[str]) -> None:
     assert_agree("inbound", "allowed_addresses", {"allowed_addresses": entries})
 
 
+agent_names = st.one_of(
+    st.sampled_from(["support-agent", "", " ", "\t", "\u3000", "\x85", "a\x00b", "\ud800"]),
+    st.text(alphabet="ab- \t\n\u00e9\u3000\u200b\x00\ud800", max_size=6),
+)
+
+
+@AGREEMENT
+@given(name=agent_names)
+def test_agent_names_agree(name: str) -> None:
+    field = "room_config.agents[0].agent_name"
+    assert_agree("dispatch", field, {"room_config": {"agents": [{"agent_name": name}]}})
+
+
 def test_the_agreement_can_fail() -> None:
     # The oracle itself: a value both refuse, one both accept, and a judgement rule left out.
     assert component_refuses("dispatch", "rule.dispatch_rule_direct.pin", _pin("12a"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from livekit_sip_core import pin_problem
+from livekit_sip_core import pin_problem, text_problem
 from livekit_sip_core.links import DISPATCH_RULE_DOC, TROUBLESHOOTING
 
 from .numbers import E164ListsRule
@@ -152,6 +152,8 @@ class DispatchRuleNamesAgent(ResourceRule):
                 yield Finding(
                     "is empty: a named worker is never dispatched without its name", field
                 )
+            elif problem := text_problem(name):
+                yield Finding(problem.message, field)
             elif deployed and name not in deployed:
                 yield Finding(
                     f"'{name}' is not a deployed agent (agentNames: {', '.join(deployed)})",

@@ -108,6 +108,17 @@ CASES = [
         ),
         agentNames=["support-agent"],
     ),
+    # Regression (found by tests/test_agreement.py): the components refuse a NUL or a lone
+    # surrogate in any string, which no worker can register with.
+    fail(
+        "LKSDR002",
+        "nul_in_agent_name",
+        rule(room_config={"agents": [{"agent_name": "support\x00agent"}]}),
+        Finding(
+            "'support\\x00agent' contains a NUL character ('\\x00'); remove it",
+            "room_config.agents[0].agent_name",
+        ),
+    ),
     # LKSDR003 agents on a direct rule
     ok("LKSDR003", "baseline", DISPATCH),
     ok(
