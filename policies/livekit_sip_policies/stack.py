@@ -3,7 +3,8 @@
 During the first preview nothing exists yet, so every trunk ID is unknown. The engine still
 tells which resources a value comes from (``property_dependencies``): a dispatch rule's
 ``trunk_ids`` entries are resolved through them to the trunks they reference, so the checks
-below already work before anything is created.
+below already work before anything is created. What a reference resolves to, and how a rule
+reads an unresolved one, is defined once in :mod:`.references`.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from .expectations import parse_expectations, unmet
 from .links import DISPATCH_RULE_DOC, INBOUND_TRUNK_DOC, TELNYX_DOC, TROUBLESHOOTING
 from .numbers import normalize_number
 from .providers import provider_of
+from .references import ID_PROPS, StackReferences, TrunkRefs
 from .routing import admits_caller, agents_of
 from .routing import route as simulate_route
 from .rule import (
@@ -33,6 +35,7 @@ from .rule import (
     INBOUND_TRUNK,
     OUTBOUND_TRUNK,
     RESOURCE_TYPES,
+    UNKNOWN,
     Enforcement,
     Finding,
     Registry,
@@ -43,116 +46,7 @@ from .rule import (
 )
 from .values import contains_unknown, flag, string, strings, text
 
-__all__ = ["RoutingObjects", "TrunkRef", "TrunkRefs", "register", "routing_objects", "trunk_refs"]
-
-TRUNK_TYPES = (INBOUND_TRUNK, OUTBOUND_TRUNK)
-#: Props under which a trunk resource carries its LiveKit ID.
-ID_PROPS = ("sip_trunk_id", "adopt_id")
-
-
-@dataclass(frozen=True)
-class TrunkRef:
-    """One trunk a dispatch rule names: a trunk of the stack, or an ID from elsewhere."""
-
-    field: str
-    resource: StackResource | None = None
-    trunk_id: str | None = None
-
-    @property
-    def identity(self) -> str:
-        """The same string for every reference to the same trunk."""
-        return self.resource.urn if self.resource is not None else (self.trunk_id or "")
-
-
-@dataclass(frozen=True)
-class TrunkRefs:
-    """What a dispatch rule's trunk_ids resolves to.
-
-    ``wildcard``: trunk_ids is empty, the rule matches every trunk. ``resolved`` is False when
-    some entries cannot be told yet (unknown and not traceable to a resource).
-    """
-
-    wildcard: bool
-    refs: tuple[TrunkRef, ...]
-    resolved: bool
-
-
-def _trunk_ids(resource: StackResource) -> set[str]:
-    ids = set()
-    for key in ID_PROPS:
-        value = resource.props.get(key) if isinstance(resource.props, Mapping) else None
-        if isinstance(value, str) and value:
-            ids.add(value)
-    return ids
-
-
-@dataclass(frozen=True)
-class _TrunkIndex:
-    """The trunks of a stack by URN and by ID, built once per check rather than once per
-    dispatch rule (which made the stack rules quadratic in the stack's size)."""
-
-    by_urn: Mapping[str, StackResource]
-    #: LiveKit ID -> the first trunk (in stack order) that carries it.
-    by_id: Mapping[str, StackResource]
-
-    @classmethod
-    def of(cls, resources: Sequence[StackResource]) -> _TrunkIndex:
-        trunks = [r for r in resources if r.type in TRUNK_TYPES]
-        by_id: dict[str, StackResource] = {}
-        for trunk in trunks:
-            for trunk_id in _trunk_ids(trunk):
-                by_id.setdefault(trunk_id, trunk)
-        return cls(by_urn={r.urn: r for r in trunks}, by_id=by_id)
-
-
-def trunk_refs(
-    rule: StackResource,
-    resources: Sequence[StackResource],
-    index: _TrunkIndex | None = None,
-) -> TrunkRefs:
-    """Resolve ``rule``'s trunk_ids to trunks of the stack, through IDs and dependencies.
-
-    ``index``: the trunks of ``resources`` (``_TrunkIndex.of(resources)``), when the caller
-    resolves many rules of the same stack.
-    """
-    props = rule.props if isinstance(rule.props, Mapping) else {}
-    raw = props.get("trunk_ids") if not is_unknown(rule.props) else rule.props
-    if index is None:
-        index = _TrunkIndex.of(resources)
-    by_urn = index.by_urn
-    dep_trunks = [
-        by_urn[urn] for urn in rule.property_dependencies.get("trunk_ids", ()) if urn in by_urn
-    ]
-    if raw is None or (isinstance(raw, list) and not raw):
-        return TrunkRefs(wildcard=True, refs=(), resolved=True)
-    if not isinstance(raw, list):
-        # The whole list is unknown: it references whatever trunks it is computed from.
-        refs = tuple(TrunkRef("trunk_ids", resource=r) for r in dep_trunks)
-        return TrunkRefs(wildcard=False, refs=refs, resolved=bool(dep_trunks))
-    refs_list: list[TrunkRef] = []
-    matched: set[str] = set()
-    unknown_count = 0
-    literals: list[tuple[int, str]] = []
-    for position, value in enumerate(raw):
-        if is_unknown(value):
-            unknown_count += 1
-            continue
-        value = str(value)
-        owner = index.by_id.get(value)
-        if owner is not None:
-            refs_list.append(TrunkRef(f"trunk_ids[{position}]", resource=owner))
-            matched.add(owner.urn)
-        else:
-            literals.append((position, value))
-    remaining = [t for t in dep_trunks if t.urn not in matched]
-    if literals and not unknown_count and remaining:
-        # The IDs come from trunks of the stack whose props do not show them (e.g. replaced).
-        unknown_count, literals = len(literals), []
-    refs_list.extend(TrunkRef(f"trunk_ids[{i}]", trunk_id=v) for i, v in literals)
-    if unknown_count:
-        refs_list.extend(TrunkRef("trunk_ids", resource=t) for t in remaining)
-    resolved = not unknown_count or bool(remaining)
-    return TrunkRefs(wildcard=False, refs=tuple(refs_list), resolved=resolved)
+__all__ = ["RoutingObjects", "register", "routing_objects"]
 
 
 def _of_type(resources: Sequence[StackResource], type_: str) -> list[StackResource]:
@@ -191,9 +85,8 @@ class DispatchTrunkReferences(StackRule):
         self, resources: Sequence[StackResource], config: Mapping[str, Any]
     ) -> Iterable[Finding]:
         external = {str(v) for v in config.get(EXTERNAL_KEY) or ()}
-        index = _TrunkIndex.of(resources)
-        for rule in _of_type(resources, DISPATCH_RULE):
-            for ref in trunk_refs(rule, resources, index).refs:
+        for rule, refs in StackReferences(resources).rules:
+            for ref in refs.refs:
                 if ref.resource is not None:
                     if ref.resource.type == OUTBOUND_TRUNK:
                         yield Finding(
@@ -309,9 +202,8 @@ class InboundTrunkOverlaps(StackRule):
             )
 
 
-def _dispatch_keys(
-    rule: StackResource, resources: Sequence[StackResource], index: _TrunkIndex
-) -> DispatchRuleKeys | None:
+def _dispatch_keys(rule: StackResource, refs: TrunkRefs) -> DispatchRuleKeys | None:
+    """The rule's keys over the trunks it certainly names; None when they are not known."""
     kind = known_rule_kind(rule.props)
     if kind is None:
         return None
@@ -320,8 +212,8 @@ def _dispatch_keys(
     numbers = strings(rule.props, "numbers")
     if any(is_unknown(v) for v in (pin, inbound_numbers, numbers)):
         return None
-    refs = trunk_refs(rule, resources, index)
-    if not refs.resolved:
+    if not refs.resolved and not refs.refs:
+        # Not even one trunk is known: the rule may still be a catch-all (no trunk_ids).
         return None
     trunks = sorted({ref.identity for ref in refs.refs})
     return DispatchRuleKeys(rule.urn, pin, trunks, inbound_numbers, numbers)
@@ -347,11 +239,10 @@ class DispatchRuleConflicts(StackRule):
     def check(
         self, resources: Sequence[StackResource], config: Mapping[str, Any]
     ) -> Iterable[Finding]:
-        index = _TrunkIndex.of(resources)
         keys = [
             k
-            for r in _of_type(resources, DISPATCH_RULE)
-            if (k := _dispatch_keys(r, resources, index))
+            for r, refs in StackReferences(resources).rules
+            if isinstance(r.props, Mapping) and (k := _dispatch_keys(r, refs))
         ]
         names = _names(resources)
         seen: set[tuple[str, str]] = set()
@@ -380,37 +271,6 @@ class DispatchRuleConflicts(StackRule):
             )
 
 
-def _routing(
-    resources: Sequence[StackResource],
-) -> tuple[bool, list[tuple[StackResource, TrunkRefs]]]:
-    """Every dispatch rule with its references; False first when some cannot be resolved."""
-    index = _TrunkIndex.of(resources)
-    routes = [
-        (r, trunk_refs(r, resources, index)) for r in _of_type(resources, DISPATCH_RULE)
-    ]
-    return all(refs.resolved for _, refs in routes), routes
-
-
-def _rules_by_trunk(
-    routes: Sequence[tuple[StackResource, TrunkRefs]],
-) -> tuple[list[int], dict[int, list[int]]]:
-    """Which routes reach which trunk, in one pass: the positions (in ``routes``) of the
-    wildcard rules, and per trunk (by ``id()``, as ``ref.resource is trunk`` compares) the
-    positions of the rules naming it."""
-    wildcards: list[int] = []
-    named: dict[int, list[int]] = {}
-    for position, (_, refs) in enumerate(routes):
-        if refs.wildcard:
-            wildcards.append(position)
-            continue
-        for ref in refs.refs:
-            if ref.resource is not None:
-                positions = named.setdefault(id(ref.resource), [])
-                if not positions or positions[-1] != position:
-                    positions.append(position)
-    return wildcards, named
-
-
 class InboundTrunkReachable(StackRule):
     id = "LKSSTK005"
     title = "Every inbound trunk has a dispatch rule"
@@ -430,12 +290,11 @@ class InboundTrunkReachable(StackRule):
     def check(
         self, resources: Sequence[StackResource], config: Mapping[str, Any]
     ) -> Iterable[Finding]:
-        resolved, routes = _routing(resources)
-        if not resolved:
-            return
-        wildcards, named = _rules_by_trunk(routes)
+        references = StackReferences(resources)
+        if not references.resolved:
+            return  # an unresolved rule may route any trunk
         for trunk in _of_type(resources, INBOUND_TRUNK):
-            if not wildcards and id(trunk) not in named:
+            if not references.routed(trunk):
                 yield Finding(
                     "no dispatch rule routes calls from this trunk, so they are dropped",
                     None,
@@ -459,17 +318,15 @@ class NoiseCancellation(StackRule):
     def check(
         self, resources: Sequence[StackResource], config: Mapping[str, Any]
     ) -> Iterable[Finding]:
-        resolved, routes = _routing(resources)
-        wildcards, named = _rules_by_trunk(routes)
+        references = StackReferences(resources)
         for trunk in _of_type(resources, INBOUND_TRUNK):
             on_trunk = flag(trunk.props, "krisp_enabled")
             if is_unknown(on_trunk) or on_trunk:
                 continue
-            positions = sorted({*wildcards, *named.get(id(trunk), ())})
-            rules = [routes[p][0] for p in positions]
-            if not resolved and not rules:
+            rules = references.routing(trunk)
+            if not references.resolved and not rules:
                 continue
-            flags = [flag(rule.props, "krisp_enabled") for rule in rules]
+            flags = [_krisp(rule) for rule in rules]
             if any(is_unknown(f) for f in flags):
                 continue
             if rules and all(flags):
@@ -481,6 +338,11 @@ class NoiseCancellation(StackRule):
                 "krisp_enabled",
                 trunk.urn,
             )
+
+
+def _krisp(rule: StackResource) -> object:
+    props = rule.props
+    return flag(props, "krisp_enabled") if isinstance(props, Mapping) else UNKNOWN
 
 
 REFER_KEY = "telnyxReferEnabled"
@@ -592,14 +454,13 @@ class CallerFilterIsNotCalledNumber(StackRule):
         self, resources: Sequence[StackResource], config: Mapping[str, Any]
     ) -> Iterable[Finding]:
         trunks = _of_type(resources, INBOUND_TRUNK)
-        for rule in _of_type(resources, DISPATCH_RULE):
+        for rule, refs in StackReferences(resources).rules:
+            if not isinstance(rule.props, Mapping):
+                continue
             callers = strings(rule.props, "inbound_numbers")
             if is_unknown(callers) or not callers:
                 continue
-            refs = trunk_refs(rule, resources)
-            routed = (
-                trunks if refs.wildcard else [r.resource for r in refs.refs if r.resource in trunks]
-            )
+            routed = trunks if refs.wildcard else [t for t in trunks if refs.names(t)]
             own: dict[str, str] = {}
             for trunk in routed:
                 numbers = strings(trunk.props, "numbers")
@@ -711,9 +572,18 @@ def _known_id(resource: StackResource, keys: Sequence[str]) -> str | None:
 def routing_objects(resources: Sequence[StackResource]) -> RoutingObjects | None:
     """Simulator inputs from the stack; None when a field routing reads is not known yet.
 
-    Dispatch rules' trunk_ids are resolved with :func:`trunk_refs`, so a new stack (unknown
-    IDs) is simulated as it will be created. Trunk passwords are not read.
+    Dispatch rules' trunk_ids are resolved with :class:`StackReferences`, so a new stack
+    (unknown IDs) is simulated as it will be created; the simulation needs every rule resolved.
+    Trunk passwords are not read.
     """
+    if any(
+        r.type in (INBOUND_TRUNK, DISPATCH_RULE) and not isinstance(r.props, Mapping)
+        for r in resources
+    ):
+        return None  # an object whose properties are all unknown routes in unknown ways
+    references = StackReferences(resources)
+    if not references.resolved:
+        return None
     sim_ids: dict[str, str] = {}
     names: dict[str, list[str]] = {}
     urns: dict[str, str] = {}
@@ -737,10 +607,9 @@ def routing_objects(resources: Sequence[StackResource]) -> RoutingObjects | None
     for other in _of_type(resources, OUTBOUND_TRUNK):
         assign(other, ID_PROPS)
     rules: list[dict[str, Any]] = []
-    for rule in _of_type(resources, DISPATCH_RULE):
+    for rule, refs in references.rules:
         fields = {k: rule.props.get(k) for k in RULE_ROUTING_FIELDS}
-        refs = trunk_refs(rule, resources)
-        if contains_unknown(fields) or not refs.resolved:
+        if contains_unknown(fields):
             return None
         trunk_ids = [
             sim_ids.get(ref.resource.urn, "") if ref.resource is not None else ref.trunk_id or ""
