@@ -62,11 +62,11 @@ the entries that are known, resolved or not; a finding about what no rule names,
 whole routing (an unrouted trunk, a simulated call: LKSSTK005, LKSSTK006, LKSSTK011,
 LKSSTK012), waits until every dispatch rule is resolved.
 
-Adding a rule: take the next free ID of its band (`LKSIN`, `LKSOUT`, `LKSDR`, `LKSSTK`; IDs are
-never reused), write one small class in the module of its object under
-`policies/livekit_sip_policies/`, add its rows (baseline with one field changed per failing
-case, plus passing edge cases) to the table in `tests/policies/`, then run
-`python scripts/gen_rules_doc.py` and the tests.
+Adding a rule ([adding-a-rule.md](adding-a-rule.md)): take the next free ID of its band
+(`LKSIN`, `LKSOUT`, `LKSDR`, `LKSSTK`; IDs are never reused), write one class decorated with
+`@register` in the module of its object under `policies/livekit_sip_policies/`, add its rows
+(baseline with one field changed per failing case, plus passing edge cases) to the table in
+`tests/policies/`, then run `make docs` and the tests. Rules are listed by ID.
 """
 
 

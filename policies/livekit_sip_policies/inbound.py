@@ -12,16 +12,17 @@ from .rule import (
     INBOUND_TRUNK,
     Enforcement,
     Finding,
-    Registry,
     ResourceRule,
     Severity,
     is_unknown,
+    register,
 )
 from .values import credential_pair_findings, strings, text
 
-__all__ = ["address_problem", "register", "server_drops_address"]
+__all__ = ["address_problem", "server_drops_address"]
 
 
+@register
 class InboundNumbersE164(E164ListsRule):
     id = "LKSIN001"
     title = "Inbound trunk numbers are strict E.164"
@@ -42,6 +43,7 @@ class InboundNumbersE164(E164ListsRule):
     FIELDS = ("numbers", "allowed_numbers")
 
 
+@register
 class InboundNotOpen(ResourceRule):
     id = "LKSIN002"
     title = "Inbound trunk is not open to the world"
@@ -94,6 +96,7 @@ def server_drops_address(entry: str) -> bool:
     return any(c in entry for c in "()+*;, \t\n\r") or "://" in entry
 
 
+@register
 class InboundAllowedAddressesValid(ResourceRule):
     id = "LKSIN003"
     title = "Inbound allowed_addresses are IP addresses or CIDR ranges"
@@ -128,6 +131,7 @@ class InboundAllowedAddressesValid(ResourceRule):
             )
 
 
+@register
 class InboundAllowedAddressesNarrow(ResourceRule):
     id = "LKSIN004"
     title = "Inbound allowed_addresses are not the whole internet"
@@ -163,6 +167,7 @@ class InboundAllowedAddressesNarrow(ResourceRule):
                 yield Finding(f"'{entry}' admits {share}", f"allowed_addresses[{index}]")
 
 
+@register
 class InboundAuthPair(ResourceRule):
     id = "LKSIN005"
     title = "Inbound trunk credentials are complete"
@@ -181,17 +186,3 @@ class InboundAuthPair(ResourceRule):
 
     def check(self, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[Finding]:
         return credential_pair_findings(props)
-
-
-RULES: tuple[type[ResourceRule], ...] = (
-    InboundNumbersE164,
-    InboundNotOpen,
-    InboundAllowedAddressesValid,
-    InboundAllowedAddressesNarrow,
-    InboundAuthPair,
-)
-
-
-def register(registry: Registry) -> None:
-    for rule in RULES:
-        registry.register(rule)

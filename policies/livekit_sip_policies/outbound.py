@@ -12,14 +12,14 @@ from .rule import (
     OUTBOUND_TRUNK,
     Enforcement,
     Finding,
-    Registry,
     ResourceRule,
     Severity,
     is_unknown,
+    register,
 )
 from .values import credential_pair_findings, strings, text
 
-__all__ = ["SUPPORTED_COUNTRIES", "register"]
+__all__ = ["SUPPORTED_COUNTRIES"]
 
 #: destination_country values with an effect; any other value is silently ignored.
 SUPPORTED_COUNTRIES = (
@@ -43,6 +43,7 @@ def _address_problem(value: str) -> str | None:
     return None
 
 
+@register
 class OutboundAddressBareHost(ResourceRule):
     id = "LKSOUT001"
     title = "Outbound trunk address is a bare host"
@@ -76,6 +77,7 @@ class OutboundAddressBareHost(ResourceRule):
                 yield Finding(problem, "from_host")
 
 
+@register
 class OutboundProviderAddressShape(ResourceRule):
     id = "LKSOUT002"
     title = "Outbound trunk address has its provider's shape"
@@ -109,6 +111,7 @@ class OutboundProviderAddressShape(ResourceRule):
             )
 
 
+@register
 class OutboundNumbers(E164ListsRule):
     id = "LKSOUT003"
     title = "Outbound trunk numbers are set and E.164 (or '*')"
@@ -139,6 +142,7 @@ class OutboundNumbers(E164ListsRule):
         yield from super().check(props, config)
 
 
+@register
 class OutboundAuthPair(ResourceRule):
     id = "LKSOUT004"
     title = "Outbound trunk credentials are complete"
@@ -159,6 +163,7 @@ class OutboundAuthPair(ResourceRule):
         return credential_pair_findings(props)
 
 
+@register
 class OutboundDigestProviderAuth(ResourceRule):
     id = "LKSOUT005"
     title = "Digest-auth providers get credentials"
@@ -198,6 +203,7 @@ def _country_fix(value: str) -> str | None:
     return lowered if lowered in SUPPORTED_COUNTRIES else None
 
 
+@register
 class OutboundDestinationCountry(ResourceRule):
     id = "LKSOUT006"
     title = "destination_country is a supported region code"
@@ -238,6 +244,7 @@ class OutboundDestinationCountry(ResourceRule):
         return {**props, "destination_country": fix}
 
 
+@register
 class OutboundIndiaPinning(ResourceRule):
     id = "LKSOUT007"
     title = "India (+91) numbers are pinned to 'in'"
@@ -269,19 +276,3 @@ class OutboundIndiaPinning(ResourceRule):
                 "requires 'in' (403 Domestic Anchored Terms Not Met)",
                 "destination_country",
             )
-
-
-RULES: tuple[type[ResourceRule], ...] = (
-    OutboundAddressBareHost,
-    OutboundProviderAddressShape,
-    OutboundNumbers,
-    OutboundAuthPair,
-    OutboundDigestProviderAuth,
-    OutboundDestinationCountry,
-    OutboundIndiaPinning,
-)
-
-
-def register(registry: Registry) -> None:
-    for rule in RULES:
-        registry.register(rule)

@@ -38,15 +38,15 @@ from .rule import (
     UNKNOWN,
     Enforcement,
     Finding,
-    Registry,
     Severity,
     StackResource,
     StackRule,
     is_unknown,
+    register,
 )
 from .values import contains_unknown, flag, string, strings, text
 
-__all__ = ["RoutingObjects", "register", "routing_objects"]
+__all__ = ["RoutingObjects", "routing_objects"]
 
 
 def _of_type(resources: Sequence[StackResource], type_: str) -> list[StackResource]:
@@ -56,6 +56,7 @@ def _of_type(resources: Sequence[StackResource], type_: str) -> list[StackResour
 EXTERNAL_KEY = "externalTrunkIds"
 
 
+@register
 class DispatchTrunkReferences(StackRule):
     id = "LKSSTK001"
     title = "Dispatch rules reference inbound trunks that exist"
@@ -143,6 +144,7 @@ def _describe_trunk_conflict(number: str, allowed: str | None) -> str:
     return f"{called} and allowed number '{allowed}'"
 
 
+@register
 class InboundTrunkConflicts(StackRule):
     id = "LKSSTK002"
     title = "Inbound trunks do not conflict"
@@ -173,6 +175,7 @@ class InboundTrunkConflicts(StackRule):
             )
 
 
+@register
 class InboundTrunkOverlaps(StackRule):
     id = "LKSSTK003"
     title = "A call matches at most one inbound trunk"
@@ -219,6 +222,7 @@ def _dispatch_keys(rule: StackResource, refs: TrunkRefs) -> DispatchRuleKeys | N
     return DispatchRuleKeys(rule.urn, pin, trunks, inbound_numbers, numbers)
 
 
+@register
 class DispatchRuleConflicts(StackRule):
     id = "LKSSTK004"
     title = "Dispatch rules do not conflict"
@@ -271,6 +275,7 @@ class DispatchRuleConflicts(StackRule):
             )
 
 
+@register
 class InboundTrunkReachable(StackRule):
     id = "LKSSTK005"
     title = "Every inbound trunk has a dispatch rule"
@@ -302,6 +307,7 @@ class InboundTrunkReachable(StackRule):
                 )
 
 
+@register
 class NoiseCancellation(StackRule):
     id = "LKSSTK006"
     title = "Inbound calls get noise cancellation"
@@ -348,6 +354,7 @@ def _krisp(rule: StackResource) -> object:
 REFER_KEY = "telnyxReferEnabled"
 
 
+@register
 class TelnyxReferAttested(StackRule):
     id = "LKSSTK007"
     title = "Telnyx transfers have SIP REFER enabled"
@@ -390,6 +397,7 @@ class TelnyxReferAttested(StackRule):
                 )
 
 
+@register
 class UninspectableObjects(StackRule):
     id = "LKSSTK008"
     title = "Every LiveKit SIP object can be inspected"
@@ -434,6 +442,7 @@ class UninspectableObjects(StackRule):
                 )
 
 
+@register
 class CallerFilterIsNotCalledNumber(StackRule):
     id = "LKSSTK009"
     title = "inbound_numbers is not used as a called-number filter"
@@ -478,6 +487,7 @@ class CallerFilterIsNotCalledNumber(StackRule):
                     )
 
 
+@register
 class UniqueNames(StackRule):
     id = "LKSSTK010"
     title = "Objects of one kind have distinct names"
@@ -623,6 +633,7 @@ def routing_objects(resources: Sequence[StackResource]) -> RoutingObjects | None
 CALLS_KEY = "calls"
 
 
+@register
 class RoutingExpectations(StackRule):
     id = "LKSSTK011"
     title = "Calls are routed as expected"
@@ -678,6 +689,7 @@ class RoutingExpectations(StackRule):
                 yield Finding(message, f"{CALLS_KEY}[{expectation.index}]", urn)
 
 
+@register
 class NumbersReachAgents(StackRule):
     id = "LKSSTK012"
     title = "Every inbound number can reach an agent"
@@ -742,24 +754,3 @@ def _why_no_agent(
             f"{list(allowed)} turn away"
         )
     return ""
-
-
-RULES: tuple[type[StackRule], ...] = (
-    DispatchTrunkReferences,
-    InboundTrunkConflicts,
-    InboundTrunkOverlaps,
-    DispatchRuleConflicts,
-    InboundTrunkReachable,
-    NoiseCancellation,
-    TelnyxReferAttested,
-    UninspectableObjects,
-    CallerFilterIsNotCalledNumber,
-    UniqueNames,
-    RoutingExpectations,
-    NumbersReachAgents,
-)
-
-
-def register(registry: Registry) -> None:
-    for rule in RULES:
-        registry.register(rule)
