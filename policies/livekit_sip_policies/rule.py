@@ -37,6 +37,7 @@ __all__ = [
     "StackResource",
     "StackRule",
     "is_unknown",
+    "of_type",
     "register",
 ]
 
@@ -105,6 +106,11 @@ class StackResource:
     props: Mapping[str, Any]
     # property name -> URNs of the resources its value comes from
     property_dependencies: Mapping[str, Sequence[str]] = field(default_factory=dict)
+
+
+def of_type(resources: Sequence[StackResource], type_: str) -> list[StackResource]:
+    """The resources of one type whose properties are known (a mapping), in stack order."""
+    return [r for r in resources if r.type == type_ and isinstance(r.props, Mapping)]
 
 
 _ID = re.compile(r"^(LKS(?:IN|OUT|DR|STK))(\d{3})$")

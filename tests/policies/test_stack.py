@@ -6,7 +6,7 @@ import pytest
 from livekit_sip_policies import UNKNOWN, Finding
 from livekit_sip_policies.references import trunk_refs
 from livekit_sip_policies.rule import DISPATCH_RULE, INBOUND_TRUNK, OUTBOUND_TRUNK
-from livekit_sip_policies.stack import routing_objects
+from livekit_sip_policies.stack_routing import routing_objects
 
 from .helpers import (
     DISPATCH,
