@@ -103,9 +103,9 @@ class TrunkRefs:
     refs: tuple[TrunkRef, ...]
     resolved: bool
 
-    def names(self, trunk: StackResource) -> bool:
-        """The rule certainly names ``trunk`` (a wildcard names no trunk)."""
-        return any(ref.resource is not None and ref.resource.urn == trunk.urn for ref in self.refs)
+    def resources(self) -> list[StackResource]:
+        """The trunks of the stack the rule certainly names, in the order of its entries."""
+        return [ref.resource for ref in self.refs if ref.resource is not None]
 
 
 def trunk_ids_of(resource: StackResource) -> set[str]:

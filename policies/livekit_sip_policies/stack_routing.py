@@ -133,13 +133,14 @@ class CallerFilterIsNotCalledNumber(StackRule):
         self, resources: Sequence[StackResource], config: Mapping[str, Any]
     ) -> Iterable[Finding]:
         trunks = of_type(resources, INBOUND_TRUNK)
+        inbound = {t.urn for t in trunks}
         for rule, refs in StackReferences(resources).rules:
             if not isinstance(rule.props, Mapping):
                 continue
             callers = strings(rule.props, "inbound_numbers")
             if is_unknown(callers) or not callers:
                 continue
-            routed = trunks if refs.wildcard else [t for t in trunks if refs.names(t)]
+            routed = trunks if refs.wildcard else [t for t in refs.resources() if t.urn in inbound]
             own: dict[str, str] = {}
             for trunk in routed:
                 numbers = strings(trunk.props, "numbers")

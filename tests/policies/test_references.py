@@ -265,6 +265,12 @@ def test_every_case_has_rows() -> None:
     assert any(row.wildcard for row in ROWS)
 
 
+def test_resources_are_the_named_trunks_of_the_stack_in_order() -> None:
+    rule = dispatch("calls", deps(new_sales), trunk_ids=["ST_support", "ST_ext", UNKNOWN])
+    refs = trunk_refs(rule, [support, new_sales, rule])
+    assert [r.name for r in refs.resources()] == ["support", "sales"]
+
+
 def test_identity_is_the_same_for_every_way_of_naming_a_trunk() -> None:
     by_id = trunk_refs(dispatch("a", trunk_ids=["ST_support"]), [support])
     by_output = trunk_refs(dispatch("b", deps(support), trunk_ids=[UNKNOWN]), [support])
