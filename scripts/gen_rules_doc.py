@@ -53,11 +53,24 @@ Unknown values during preview are never reported: a rule that cannot tell stays 
 Stack rules resolve a dispatch rule's `trunk_ids` through the engine's property dependencies,
 so references, conflicts and reachability are checked in the very first preview.
 
-Adding a rule: take the next free ID of its band (`LKSIN`, `LKSOUT`, `LKSDR`, `LKSSTK`; IDs are
-never reused), write one small class in the module of its object under
-`policies/livekit_sip_policies/`, add its rows (baseline with one field changed per failing
-case, plus passing edge cases) to the table in `tests/policies/`, then run
-`python scripts/gen_rules_doc.py` and the tests.
+How a `trunk_ids` entry resolves (`policies/livekit_sip_policies/references.py`): (a) an
+Output of a trunk of the stack (`trunk_ids=[trunk.sip_trunk_id]`), unknown in a first preview,
+is that trunk, found through the dependencies; (b) a literal ID that a trunk of the stack
+carries (`sip_trunk_id` or `adopt_id`) is that trunk; (c) a literal ID of no trunk of the stack
+is a trunk managed elsewhere (list it in `externalTrunkIds`) or a mistake; (d) an unknown value
+computed from anything else is *unresolved*. An empty `trunk_ids` matches every inbound trunk.
+A dispatch rule is *resolved* when none of its entries is (d). Every stack rule reads this the
+same way: a finding that a rule names something (an ID that is no trunk, a shared trunk, a
+trunk routed without noise cancellation: LKSSTK001, LKSSTK004, LKSSTK006, LKSSTK009) holds for
+the entries that are known, resolved or not; a finding about what no rule names, or about the
+whole routing (an unrouted trunk, a simulated call: LKSSTK005, LKSSTK006, LKSSTK011,
+LKSSTK012), waits until every dispatch rule is resolved.
+
+Adding a rule ([adding-a-rule.md](adding-a-rule.md)): take the next free ID of its band
+(`LKSIN`, `LKSOUT`, `LKSDR`, `LKSSTK`; IDs are never reused), write one class decorated with
+`@register` in the module of its object under `policies/livekit_sip_policies/`, add its rows
+(baseline with one field changed per failing case, plus passing edge cases) to the table in
+`tests/policies/`, then run `make docs` and the tests. Rules are listed by ID.
 """
 
 

@@ -14,14 +14,14 @@ from .rule import (
     UNKNOWN,
     Enforcement,
     Finding,
-    Registry,
     ResourceRule,
     Severity,
     is_unknown,
+    register,
 )
 from .values import flag, string
 
-__all__ = ["RULE_KINDS", "known_rule_kind", "register", "rule_kind"]
+__all__ = ["RULE_KINDS", "known_rule_kind", "rule_kind"]
 
 DIRECT = "dispatch_rule_direct"
 INDIVIDUAL = "dispatch_rule_individual"
@@ -65,6 +65,7 @@ def _agents(props: Mapping[str, Any]) -> Any:
     return room_config.get("agents") if isinstance(room_config, Mapping) else None
 
 
+@register
 class DispatchRuleOneKind(ResourceRule):
     id = "LKSDR001"
     title = "Dispatch rule sets exactly one rule kind"
@@ -102,6 +103,7 @@ class DispatchRuleOneKind(ResourceRule):
 AGENT_NAMES_KEY = "agentNames"
 
 
+@register
 class DispatchRuleNamesAgent(ResourceRule):
     id = "LKSDR002"
     title = "Dispatch rule dispatches a named, deployed agent"
@@ -161,6 +163,7 @@ class DispatchRuleNamesAgent(ResourceRule):
                 )
 
 
+@register
 class DispatchRuleDirectAgents(ResourceRule):
     id = "LKSDR003"
     title = "Agents on a direct rule join only the first call"
@@ -190,6 +193,7 @@ class DispatchRuleDirectAgents(ResourceRule):
             )
 
 
+@register
 class DispatchRuleSharedRoom(ResourceRule):
     id = "LKSDR004"
     title = "Unrelated callers do not share a room"
@@ -224,6 +228,7 @@ class DispatchRuleSharedRoom(ResourceRule):
                 )
 
 
+@register
 class DispatchRuleHidesPhoneNumber(ResourceRule):
     id = "LKSDR005"
     title = "Caller numbers are hidden from rooms (opt-in)"
@@ -251,6 +256,7 @@ class DispatchRuleHidesPhoneNumber(ResourceRule):
         yield Finding(f"is not set: caller numbers appear in {where}", "hide_phone_number")
 
 
+@register
 class DispatchRulePinDigits(ResourceRule):
     id = "LKSDR006"
     title = "Dispatch rule pins are digits"
@@ -278,6 +284,7 @@ class DispatchRulePinDigits(ResourceRule):
             yield Finding(problem.message, f"rule.{name}.pin")
 
 
+@register
 class DispatchRuleNumbersE164(E164ListsRule):
     id = "LKSDR007"
     title = "Dispatch rule numbers are strict E.164"
@@ -293,19 +300,3 @@ class DispatchRuleNumbersE164(E164ListsRule):
     resource_types = (DISPATCH_RULE,)
 
     FIELDS = ("inbound_numbers", "numbers")
-
-
-RULES: tuple[type[ResourceRule], ...] = (
-    DispatchRuleOneKind,
-    DispatchRuleNamesAgent,
-    DispatchRuleDirectAgents,
-    DispatchRuleSharedRoom,
-    DispatchRuleHidesPhoneNumber,
-    DispatchRulePinDigits,
-    DispatchRuleNumbersE164,
-)
-
-
-def register(registry: Registry) -> None:
-    for rule in RULES:
-        registry.register(rule)

@@ -15,16 +15,17 @@ from .rule import (
     INBOUND_TRUNK,
     Enforcement,
     Finding,
-    Registry,
     ResourceRule,
     Severity,
     is_unknown,
+    register,
 )
 from .values import credential_pair_findings, strings, text
 
-__all__ = ["address_problem", "register"]
+__all__ = ["address_problem"]
 
 
+@register
 class InboundNumbersE164(E164ListsRule):
     id = "LKSIN001"
     title = "Inbound trunk numbers are strict E.164"
@@ -45,6 +46,7 @@ class InboundNumbersE164(E164ListsRule):
     FIELDS = ("numbers", "allowed_numbers")
 
 
+@register
 class InboundNotOpen(ResourceRule):
     id = "LKSIN002"
     title = "Inbound trunk is not open to the world"
@@ -86,6 +88,7 @@ def address_problem(entry: str) -> str | None:
     return f"'{entry}' is not an IP address or CIDR range; it never matches a caller's address"
 
 
+@register
 class InboundAllowedAddressesValid(ResourceRule):
     id = "LKSIN003"
     title = "Inbound allowed_addresses are IP addresses or CIDR ranges"
@@ -120,6 +123,7 @@ class InboundAllowedAddressesValid(ResourceRule):
             )
 
 
+@register
 class InboundAllowedAddressesNarrow(ResourceRule):
     id = "LKSIN004"
     title = "Inbound allowed_addresses are not the whole internet"
@@ -155,6 +159,7 @@ class InboundAllowedAddressesNarrow(ResourceRule):
                 yield Finding(f"'{entry}' admits {share}", f"allowed_addresses[{index}]")
 
 
+@register
 class InboundAuthPair(ResourceRule):
     id = "LKSIN005"
     title = "Inbound trunk credentials are complete"
@@ -175,6 +180,7 @@ class InboundAuthPair(ResourceRule):
         return credential_pair_findings(props)
 
 
+@register
 class InboundHeaders(TrunkHeadersRule):
     id = "LKSIN006"
     title = "Inbound trunk headers and header mappings are valid"
@@ -184,18 +190,3 @@ class InboundHeaders(TrunkHeadersRule):
     remediation = TrunkHeadersRule.REMEDIATION
     url = INBOUND_TRUNK_DOC
     resource_types = (INBOUND_TRUNK,)
-
-
-RULES: tuple[type[ResourceRule], ...] = (
-    InboundNumbersE164,
-    InboundNotOpen,
-    InboundAllowedAddressesValid,
-    InboundAllowedAddressesNarrow,
-    InboundAuthPair,
-    InboundHeaders,
-)
-
-
-def register(registry: Registry) -> None:
-    for rule in RULES:
-        registry.register(rule)

@@ -24,16 +24,17 @@ from .rule import (
     OUTBOUND_TRUNK,
     Enforcement,
     Finding,
-    Registry,
     ResourceRule,
     Severity,
     is_unknown,
+    register,
 )
 from .values import credential_pair_findings, strings, text
 
-__all__ = ["SUPPORTED_COUNTRIES", "register"]
+__all__ = ["SUPPORTED_COUNTRIES"]
 
 
+@register
 class OutboundAddressBareHost(ResourceRule):
     id = "LKSOUT001"
     title = "Outbound trunk address is a bare host"
@@ -69,6 +70,7 @@ class OutboundAddressBareHost(ResourceRule):
                 yield Finding(problem.message, "from_host")
 
 
+@register
 class OutboundProviderAddressShape(ResourceRule):
     id = "LKSOUT002"
     title = "Outbound trunk address has its provider's shape"
@@ -102,6 +104,7 @@ class OutboundProviderAddressShape(ResourceRule):
             )
 
 
+@register
 class OutboundNumbers(E164ListsRule):
     id = "LKSOUT003"
     title = "Outbound trunk numbers are set and E.164 (or '*')"
@@ -132,6 +135,7 @@ class OutboundNumbers(E164ListsRule):
         yield from super().check(props, config)
 
 
+@register
 class OutboundAuthPair(ResourceRule):
     id = "LKSOUT004"
     title = "Outbound trunk credentials are complete"
@@ -152,6 +156,7 @@ class OutboundAuthPair(ResourceRule):
         return credential_pair_findings(props)
 
 
+@register
 class OutboundDigestProviderAuth(ResourceRule):
     id = "LKSOUT005"
     title = "Digest-auth providers get credentials"
@@ -185,6 +190,7 @@ class OutboundDigestProviderAuth(ResourceRule):
             )
 
 
+@register
 class OutboundDestinationCountry(ResourceRule):
     id = "LKSOUT006"
     title = "destination_country is a supported region code"
@@ -225,6 +231,7 @@ class OutboundDestinationCountry(ResourceRule):
 _INDIA = REQUIRED_REGION_PINS["IN"]
 
 
+@register
 class OutboundIndiaPinning(ResourceRule):
     id = "LKSOUT007"
     title = "India (+91) numbers are pinned to 'in'"
@@ -258,6 +265,7 @@ class OutboundIndiaPinning(ResourceRule):
             )
 
 
+@register
 class OutboundHeaders(TrunkHeadersRule):
     id = "LKSOUT008"
     title = "Outbound trunk headers and header mappings are valid"
@@ -267,20 +275,3 @@ class OutboundHeaders(TrunkHeadersRule):
     remediation = TrunkHeadersRule.REMEDIATION
     url = OUTBOUND_TRUNK_DOC
     resource_types = (OUTBOUND_TRUNK,)
-
-
-RULES: tuple[type[ResourceRule], ...] = (
-    OutboundAddressBareHost,
-    OutboundProviderAddressShape,
-    OutboundNumbers,
-    OutboundAuthPair,
-    OutboundDigestProviderAuth,
-    OutboundDestinationCountry,
-    OutboundIndiaPinning,
-    OutboundHeaders,
-)
-
-
-def register(registry: Registry) -> None:
-    for rule in RULES:
-        registry.register(rule)

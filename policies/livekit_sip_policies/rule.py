@@ -4,6 +4,12 @@ Rules are pure functions over plain data: a resource rule sees one resource's pr
 dict, unknown preview values replaced by :data:`UNKNOWN`), a stack rule sees every resource of
 the stack. Only ``pack.py`` knows about ``pulumi_policy``; that keeps rules fast to test and usable
 outside Pulumi (e.g. auditing a live LiveKit project).
+
+A rule is one class decorated with :func:`register`, which adds it to :data:`REGISTRY` when its
+module is imported; ``catalogue.py`` imports every rule module, so importing the package (or
+``catalogue``) gives the whole pack. The registry lists rules by ID (bands in the order
+LKSIN, LKSOUT, LKSDR, LKSSTK, then by number), whatever the order of the imports: that is the
+order of the pack's policies and of docs/rules.md.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from livekit_sip_core.ids import (
     COMPONENT_TYPE_PREFIX,
@@ -26,6 +32,7 @@ __all__ = [
     "DISPATCH_RULE",
     "INBOUND_TRUNK",
     "OUTBOUND_TRUNK",
+    "REGISTRY",
     "RESOURCE_TYPES",
     "UNKNOWN",
     "Enforcement",
@@ -37,6 +44,8 @@ __all__ = [
     "StackResource",
     "StackRule",
     "is_unknown",
+    "of_type",
+    "register",
 ]
 
 INBOUND_TRUNK = INBOUND_TRUNK_TYPE
@@ -104,7 +113,14 @@ class StackResource:
     property_dependencies: Mapping[str, Sequence[str]] = field(default_factory=dict)
 
 
-_ID = re.compile(r"^LKS(IN|OUT|DR|STK)\d{3}$")
+def of_type(resources: Sequence[StackResource], type_: str) -> list[StackResource]:
+    """The resources of one type whose properties are known (a mapping), in stack order."""
+    return [r for r in resources if r.type == type_ and isinstance(r.props, Mapping)]
+
+
+_ID = re.compile(r"^(LKS(?:IN|OUT|DR|STK))(\d{3})$")
+#: The bands in documentation order: one resource type each, then the whole stack.
+BANDS = ("LKSIN", "LKSOUT", "LKSDR", "LKSSTK")
 
 
 class Rule:
@@ -150,19 +166,37 @@ class StackRule(Rule):
         raise NotImplementedError
 
 
+_R = TypeVar("_R", bound=type[Rule])
+
+
+def _order(rule_id: str) -> tuple[int, int]:
+    match = _ID.match(rule_id)
+    assert match is not None
+    return BANDS.index(match.group(1)), int(match.group(2))
+
+
 class Registry:
-    """The rules of the pack, in registration order. Refuses duplicate or malformed IDs."""
+    """The rules of the pack, in ID order (band, then number). Refuses duplicate or malformed
+    IDs. ``register`` returns the class, so it also works as a class decorator."""
 
     def __init__(self) -> None:
         self._rules: dict[str, Rule] = {}
 
-    def register(self, rule_class: type[Rule]) -> type[Rule]:
-        rule_id = rule_class.id
-        if not _ID.match(rule_id):
-            raise ValueError(f"rule ID {rule_id!r} must look like LKSIN001, LKSOUT001, ...")
+    def register(self, rule_class: _R) -> _R:
+        rule_id = getattr(rule_class, "id", None)
+        if not isinstance(rule_id, str) or not _ID.match(rule_id):
+            raise ValueError(
+                f"{rule_class.__name__}: rule ID {rule_id!r} must look like LKSIN001, "
+                "LKSOUT001, LKSDR001 or LKSSTK001"
+            )
         if rule_id in self._rules:
-            raise ValueError(f"duplicate rule ID {rule_id}")
-        self._rules[rule_id] = rule_class()
+            raise ValueError(
+                f"duplicate rule ID {rule_id}: {rule_class.__name__} and "
+                f"{type(self._rules[rule_id]).__name__} (IDs are never reused: take the next "
+                "free one of the band)"
+            )
+        rules = {**self._rules, rule_id: rule_class()}
+        self._rules = {k: rules[k] for k in sorted(rules, key=_order)}
         return rule_class
 
     def __iter__(self) -> Iterator[Rule]:
@@ -173,3 +207,17 @@ class Registry:
 
     def get(self, rule_id: str) -> Rule:
         return self._rules[rule_id]
+
+
+#: The pack's rules. Rule modules add theirs with :func:`register`; ``catalogue`` imports them.
+REGISTRY = Registry()
+
+
+def register(rule_class: _R) -> _R:
+    """Class decorator: add the rule to the pack (:data:`REGISTRY`).
+
+    >>> @register
+    ... class MyRule(ResourceRule):  # doctest: +SKIP
+    ...     id = "LKSIN006"
+    """
+    return REGISTRY.register(rule_class)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
 import json
+import pkgutil
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import livekit_sip_policies
 import pytest
 from livekit_sip_policies import (
     DISPATCH_RULE,
@@ -21,7 +24,8 @@ from livekit_sip_policies import (
     Rule,
     StackRule,
 )
-from livekit_sip_policies.rule import RESOURCE_TYPES, Registry
+from livekit_sip_policies.catalogue import RULE_MODULES
+from livekit_sip_policies.rule import BANDS, RESOURCE_TYPES, Registry, register
 
 from . import test_dispatch, test_inbound, test_outbound, test_stack
 from .helpers import BASELINES, SECRET, Case, changed, dispatch, inbound, outbound, run
@@ -40,6 +44,8 @@ MODULE_BANDS = {
     "livekit_sip_policies.outbound": "LKSOUT",
     "livekit_sip_policies.dispatch": "LKSDR",
     "livekit_sip_policies.stack": "LKSSTK",
+    "livekit_sip_policies.stack_conflicts": "LKSSTK",
+    "livekit_sip_policies.stack_routing": "LKSSTK",
 }
 
 
@@ -77,6 +83,48 @@ def test_registry_refuses_duplicates_and_bad_ids() -> None:
 
     with pytest.raises(ValueError, match="must look like"):
         registry.register(Bad)
+
+
+def test_every_rule_class_is_registered() -> None:
+    # A rule class without @register would never run; a rule module catalogue.py does not
+    # import would never be loaded by the pack.
+    for info in pkgutil.iter_modules(livekit_sip_policies.__path__):
+        module = importlib.import_module(f"livekit_sip_policies.{info.name}")
+        for value in vars(module).values():
+            if (
+                isinstance(value, type)
+                and issubclass(value, Rule)
+                and value.__module__ == module.__name__
+                and "id" in vars(value)
+            ):
+                rule_id = vars(value)["id"]
+                registered = {r.id: r for r in REGISTRY}.get(rule_id)
+                assert type(registered) is value, f"{value.__name__} ({rule_id}): no @register"
+    assert {type(r).__module__ for r in REGISTRY} == {m.__name__ for m in RULE_MODULES}
+
+
+def test_rules_are_listed_by_band_then_number_whatever_the_import_order() -> None:
+    def key(rule: Rule) -> tuple[int, int]:
+        return BANDS.index(rule.id.rstrip("0123456789")), int(rule.id[-3:])
+
+    assert sorted(RULES, key=key) == RULES
+    registry = Registry()
+    for rule in reversed(RULES):
+        registry.register(type(rule))
+    assert [r.id for r in registry] == [r.id for r in RULES]
+
+
+def test_register_is_a_class_decorator() -> None:
+    registry = Registry()
+
+    @registry.register
+    class Probe(StackRule):
+        id = "LKSSTK999"
+
+    assert Probe.__name__ == "Probe" and type(registry.get("LKSSTK999")) is Probe
+    # The module-level decorator adds to the pack's registry: a rule already there is refused.
+    with pytest.raises(ValueError, match="duplicate rule ID LKSIN001"):
+        register(type(REGISTRY.get("LKSIN001")))
 
 
 @pytest.mark.parametrize("rule", RULES, ids=ids)

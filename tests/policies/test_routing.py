@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from livekit_sip_policies import UNKNOWN, Finding, routing
 from livekit_sip_policies.routing import Call
-from livekit_sip_policies.stack import routing_objects
+from livekit_sip_policies.stack_routing import routing_objects
 
 from .helpers import dispatch, fail, inbound, ok
 

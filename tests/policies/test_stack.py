@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 from livekit_sip_policies import UNKNOWN, Finding
+from livekit_sip_policies.references import trunk_refs
 from livekit_sip_policies.rule import DISPATCH_RULE, INBOUND_TRUNK, OUTBOUND_TRUNK
-from livekit_sip_policies.stack import trunk_refs
+from livekit_sip_policies.stack_routing import routing_objects
 
 from .helpers import (
     DISPATCH,
@@ -260,6 +261,23 @@ CASES = [
             dispatch("b").urn,
         ),
     ),
+    # Regression: a rule with one unresolved entry certainly names its known trunks, and the
+    # server refuses its keys on them (once silent: only fully resolved rules were compared).
+    fail(
+        "LKSSTK004",
+        "partly_resolved_rule_on_a_shared_trunk",
+        [support, dispatch("a"), dispatch("b", trunk_ids=["ST_support", UNKNOWN])],
+        Finding(
+            f"conflicts with dispatch rule 'a': both cover trunk 'support', {ANY}",
+            "trunk_ids",
+            dispatch("b").urn,
+        ),
+    ),
+    ok(
+        "LKSSTK004",
+        "whole_list_unknown_may_be_a_catch_all",
+        [support, dispatch("a", trunk_ids=[]), dispatch("b", trunk_ids=UNKNOWN)],
+    ),
     fail(
         "LKSSTK004",
         "caller_numbers_equal_after_normalization",
@@ -281,6 +299,9 @@ CASES = [
     ok("LKSSTK005", "preview", [new_support, routed("calls", new_support)]),
     ok("LKSSTK005", "cannot_tell", [support, dispatch("calls", trunk_ids=[UNKNOWN])]),
     ok("LKSSTK005", "outbound_needs_no_rule", [out]),
+    # Regression: a dispatch rule whose props are all unknown may route any trunk (it was
+    # skipped, and the trunk reported as unrouted).
+    ok("LKSSTK005", "rule_props_all_unknown", [support, resource(DISPATCH_RULE, "calls", UNKNOWN)]),
     fail(
         "LKSSTK005",
         "no_rule",
@@ -310,6 +331,25 @@ CASES = [
         "LKSSTK006",
         "unknown",
         [inbound("support", krisp_enabled=UNKNOWN), dispatch("calls", krisp_enabled=False)],
+    ),
+    # Regression: a rule routing the trunk whose props are all unknown may turn krisp on (it
+    # was skipped, and the trunk reported as routed by no rule).
+    ok(
+        "LKSSTK006",
+        "rule_props_all_unknown",
+        [
+            inbound("support", krisp_enabled=False),
+            resource(DISPATCH_RULE, "calls", UNKNOWN, deps(support)),
+        ],
+    ),
+    fail(
+        "LKSSTK006",
+        "partly_resolved_rule_off",
+        [
+            inbound("support", krisp_enabled=False),
+            dispatch("calls", krisp_enabled=False, trunk_ids=["ST_support", UNKNOWN]),
+        ],
+        Finding("is off on the trunk and on its dispatch rules", "krisp_enabled", support.urn),
     ),
     fail(
         "LKSSTK006",
@@ -472,6 +512,21 @@ def test_refs_ignore_dependencies_on_non_trunks() -> None:
     other = resource("random:index:RandomString", "suffix", {"result": UNKNOWN})
     rule = dispatch("calls", deps(other), trunk_ids=[UNKNOWN])
     assert not trunk_refs(rule, [other, rule]).resolved
+
+
+def test_routing_objects_need_every_rule_resolved() -> None:
+    assert routing_objects([support, dispatch("calls")]) is not None
+    assert routing_objects([support, dispatch("calls"), dispatch("x", trunk_ids=[UNKNOWN])]) is None
+
+
+def test_routing_objects_need_every_object_inspectable() -> None:
+    # Regression: an object whose props are all unknown was left out of the simulation, which
+    # then predicted calls as if it did not exist.
+    for unknown in (
+        resource(DISPATCH_RULE, "x", UNKNOWN),
+        resource(INBOUND_TRUNK, "x", UNKNOWN),
+    ):
+        assert routing_objects([support, dispatch("calls"), unknown]) is None
 
 
 def test_secrets_never_in_stack_messages() -> None:
