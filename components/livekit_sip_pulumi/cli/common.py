@@ -58,7 +58,7 @@ def out() -> Console:
 
 def err() -> Console:
     """stderr: progress, logs, errors."""
-    return Console(stderr=True, highlight=False)
+    return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def credentials(url: str, api_key: str, api_secret: str) -> Credentials:

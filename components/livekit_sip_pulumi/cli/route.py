@@ -100,7 +100,9 @@ def _print(result: Route) -> None:
             candidate.scope,
             "selected" if chosen else (candidate.skipped or "lower priority"),
         )
-    if selection is None or not selection.candidates:
+    if selection is not None and selection.error is not None:
+        rules.add_row("-", "-", "-", "-", "refused before any rule is chosen (see the outcome)")
+    elif selection is None or not selection.candidates:
         rules.add_row("-", "-", "-", "-", "no rule examined")
     console.print(rules)
     if result.rule is not None:
