@@ -737,9 +737,10 @@ def routing_objects(resources: Sequence[StackResource]) -> RoutingObjects | None
     for other in _of_type(resources, OUTBOUND_TRUNK):
         assign(other, ID_PROPS)
     rules: list[dict[str, Any]] = []
+    index = _TrunkIndex.of(resources)
     for rule in _of_type(resources, DISPATCH_RULE):
         fields = {k: rule.props.get(k) for k in RULE_ROUTING_FIELDS}
-        refs = trunk_refs(rule, resources)
+        refs = trunk_refs(rule, resources, index)
         if contains_unknown(fields) or not refs.resolved:
             return None
         trunk_ids = [
@@ -835,9 +836,19 @@ class NumbersReachAgents(StackRule):
         objects = routing_objects(resources)
         if objects is None:
             return
+        # The rules of each trunk, in the rules' order: rules without trunk_ids take every
+        # trunk. (Indexed once: scanning every rule per trunk was quadratic.)
+        wildcard: list[int] = []
+        by_trunk: dict[str, list[int]] = {}
+        for position, rule in enumerate(objects.rules):
+            if not rule["trunk_ids"]:
+                wildcard.append(position)
+            for named in dict.fromkeys(rule["trunk_ids"]):
+                by_trunk.setdefault(named, []).append(position)
         for trunk in objects.trunks:
             tid = trunk["sip_trunk_id"]
-            rules = [r for r in objects.rules if not r["trunk_ids"] or tid in r["trunk_ids"]]
+            positions = sorted({*wildcard, *by_trunk.get(tid, ())})
+            rules = [objects.rules[p] for p in positions]
             if not rules or not any(agents_of(r) for r in rules):
                 continue  # LKSSTK005: no rule; LKSDR002: no rule dispatches an agent
             allowed = strings(trunk, "allowed_numbers")
