@@ -125,18 +125,16 @@ def rule_settings(raw: Mapping[str, Any], registry: Registry = REGISTRY) -> list
         default_level = _level(value, ALL_KEY)
     settings: list[RuleSetting] = []
     for rule in registry:
-        schema: dict[str, Any] = {EXEMPT_KEY: {"type": "array", "items": {"type": "string"}}}
-        schema.update(rule.config_schema or {})
-        config: dict[str, Any] = {
-            key: (
-                list(spec["default"])
-                if isinstance(spec.get("default"), list)
-                else spec.get("default")
-            )
-            for key, spec in schema.items()
-            if "default" in spec or key == EXEMPT_KEY
+        schema: dict[str, Any] = {
+            EXEMPT_KEY: {"type": "array", "items": {"type": "string"}, "default": []}
         }
-        config.setdefault(EXEMPT_KEY, [])
+        schema.update(rule.config_schema or {})
+        # The schema's defaults, as the engine fills them in (a fresh copy of each list).
+        config: dict[str, Any] = {
+            key: list(spec["default"]) if isinstance(spec["default"], list) else spec["default"]
+            for key, spec in schema.items()
+            if "default" in spec
+        }
         level = default_level or rule.enforcement.value
         entry = raw.get(rule.id)
         if isinstance(entry, Mapping):

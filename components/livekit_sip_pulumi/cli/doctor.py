@@ -149,7 +149,8 @@ def doctor(
             project = fetch(creds, progress)
         except CannotRun as exc:
             _fail(str(exc), as_json)
-        progress.step(f"running {len(settings)} rules over {len(project.all())} objects ...")
+        enabled = sum(1 for s in settings if s.level != "disabled")
+        progress.step(f"running {enabled} rules over {len(project.all())} objects ...")
         report = analyze(project.all(), settings)
         progress.step(
             f"listed in {project.list_seconds:.2f}s ({project.list_calls} list calls), "

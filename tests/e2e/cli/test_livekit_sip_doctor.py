@@ -338,10 +338,12 @@ def test_map_draws_the_live_project(livekit, broken, tmp_path):
 
 def test_help_everywhere():
     assert SCRIPT.exists(), f"{SCRIPT}: the package's console script is not installed"
+    secret = "help-must-not-show-this-secret-0123456789"
     for command in ([], ["doctor"], ["route"], ["map"], ["export"]):
-        result = run(*command, "--help")
+        result = run(*command, "--help", env={"LIVEKIT_API_SECRET": secret})
         assert result.returncode == 0, result
         assert "Usage:" in result.stdout
+        assert secret not in result.stdout + result.stderr
     doctor = run("doctor", "--help")
     for option in ("--config", "--json", "--url", "--api-key", "--api-secret"):
         assert option in doctor.stdout
