@@ -111,3 +111,33 @@ def test_doctor_needs_no_pulumi_policy() -> None:
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert int(done.stdout) >= 29
+
+
+def test_listing_pages_through_a_server_that_honours_the_limit(monkeypatch) -> None:
+    """livekit-server v1.13 answers every object at once (the e2e tests); a server that honours
+    Pagination.limit is paged with after_id. A stand-in for such a server's answers (named as
+    such: the real server cannot be made to page) checks the loop."""
+    from livekit_sip_pulumi.cli import live as live_module
+
+    held = [api.SIPInboundTrunkInfo(sip_trunk_id=f"ST_{i:02d}", name=f"t{i}") for i in range(5)]
+    requests: list[tuple[int, str]] = []
+
+    class PagingServerStandIn:
+        class sip:
+            @staticmethod
+            def list_inbound_trunk(request):
+                requests.append((request.page.limit, request.page.after_id))
+                after = request.page.after_id
+                items = [t for t in held if t.sip_trunk_id > after][: request.page.limit]
+                return api.ListSIPInboundTrunkResponse(items=items)
+
+    monkeypatch.setattr(live_module, "PAGE_SIZE", 2)
+    monkeypatch.setattr(
+        live_module,
+        "call_livekit",
+        lambda settings, what, operation: operation(PagingServerStandIn),
+    )
+    items, calls = live_module._list_all(None, INBOUND)  # type: ignore[arg-type]
+    assert [t.sip_trunk_id for t in items] == [t.sip_trunk_id for t in held]
+    assert requests == [(2, ""), (2, "ST_01"), (2, "ST_03")]
+    assert calls == 3

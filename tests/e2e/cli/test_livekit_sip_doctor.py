@@ -169,6 +169,23 @@ def test_doctor_config_levels_knobs_and_exemptions(livekit, broken, tmp_path):
                 "LKSOUT002": "advisory",
                 "LKSOUT007": {"exemptResources": [broken["india-unpinned"]]},
                 "LKSSTK007": {"telnyxReferEnabled": True},
+                # Routing expectations over the live project (the simulator): the healthy
+                # line meets its own; the no-agent line is expected to reach an agent.
+                "LKSSTK011": {
+                    "enforcementLevel": "advisory",
+                    "calls": [
+                        {
+                            "from": "+14155550001",
+                            "to": "+15105550100",
+                            "expect": {"agent": "support-agent"},
+                        },
+                        {
+                            "from": "+14155550001",
+                            "to": "+15105550101",
+                            "expect": {"agent": "support-agent"},
+                        },
+                    ],
+                },
             }
         )
     )
@@ -178,7 +195,16 @@ def test_doctor_config_levels_knobs_and_exemptions(livekit, broken, tmp_path):
     found = by_name(document, broken)
     conflict = [n for n in CONFLICTING_TRUNKS if n in found]
     assert conflict and found.pop(conflict[0]) == ["LKSSTK002"]
-    assert found == {"local-format-line": ["LKSIN001"], "telnyx-subdomain": ["LKSOUT002"]}
+    assert found == {
+        "local-format-line": ["LKSIN001"],
+        "telnyx-subdomain": ["LKSOUT002"],
+        "no-agent-dispatch": ["LKSSTK011"],
+    }
+    [expectation] = [
+        f for o in document["objects"] for f in o["findings"] if f["rule"] == "LKSSTK011"
+    ]
+    assert expectation["field"] == "calls[1]", expectation
+    assert "no agent" in expectation["message"], expectation
     levels = {f["enforcement"] for o in document["objects"] for f in o["findings"]}
     assert levels == {"advisory"}
 
