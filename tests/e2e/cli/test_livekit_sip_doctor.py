@@ -380,3 +380,22 @@ def test_help_everywhere():
         [str(module), "-m", "livekit_sip_pulumi.cli", "--help"], capture_output=True, text=True
     )
     assert done.returncode == 0 and "doctor" in done.stdout, done
+
+
+def test_export_of_the_broken_project_marks_what_to_fix(livekit, broken, tmp_path):
+    folder = tmp_path / "program"
+    result = run("export", "-o", str(folder), env=credentials(livekit))
+    assert result.returncode == 0, result
+    source = (folder / "__main__.py").read_text()
+    compile(source, "__main__.py", "exec")  # valid Python
+    assert source.count("adopt_id=") == len(broken)
+    assert "# TODO: numbers[0]: '5105550102' is not an E.164 number" in source
+    assert "trunk_ids=['ST_copiedFromStaging']" in source  # not a trunk of the project
+    assert "config.require_secret('telnyxSubdomainAuthPassword')" in source
+    for path in folder.iterdir():
+        assert PASSWORD not in path.read_text(), path
+    assert PASSWORD not in result.stdout + result.stderr
+    assert "TODO inbound trunk" in result.stderr and "local-format-line" in result.stderr
+
+    again = run("export", "-o", str(folder), env=credentials(livekit))
+    assert again.returncode == 2 and "--force" in again.stderr, again
