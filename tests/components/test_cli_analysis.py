@@ -141,3 +141,24 @@ def test_listing_pages_through_a_server_that_honours_the_limit(monkeypatch) -> N
     assert [t.sip_trunk_id for t in items] == [t.sip_trunk_id for t in held]
     assert requests == [(2, ""), (2, "ST_01"), (2, "ST_03")]
     assert calls == 3
+
+
+def test_a_failing_rule_is_reported_and_the_others_run() -> None:
+    from livekit_sip_policies.rule import Enforcement, ResourceRule, Severity
+    from livekit_sip_pulumi.cli.analysis import RuleSetting
+
+    class Broken(ResourceRule):
+        id = "LKSIN999"
+        title = "fails"
+        description = remediation = url = ""
+        severity = Severity.LOW
+        enforcement = Enforcement.ADVISORY
+        resource_types = (INBOUND.type_token,)
+
+        def check(self, props, config):
+            raise ValueError("unexpected value")
+
+    settings = [RuleSetting(Broken(), "advisory", {}), *rule_settings({})]
+    report = analyze(project(), settings)
+    assert report.errors == [("LKSIN999", "ST_a", "ValueError: unexpected value")]
+    assert rules_of(report, "SDR_a") == ["LKSDR002"]

@@ -180,6 +180,8 @@ class Report:
     project: list[Reported] = field(default_factory=list)
     rules_run: int = 0
     analysis_seconds: float = 0.0
+    #: rules that failed on an object or the project: (rule ID, object ID or None, error)
+    errors: list[tuple[str, str | None, str]] = field(default_factory=list)
 
     def all(self) -> Iterable[Reported]:
         for reported in self.findings.values():
@@ -212,6 +214,10 @@ def _order(settings: Sequence[RuleSetting]) -> dict[str, int]:
     return {s.rule.id: i for i, s in enumerate(settings)}
 
 
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:300]
+
+
 def analyze(objects: Sequence[LiveObject], settings: Sequence[RuleSetting]) -> Report:
     """Run every enabled rule: resource rules on each object of their types, stack rules on
     the project as a whole (literal IDs as references)."""
@@ -232,13 +238,23 @@ def analyze(objects: Sequence[LiveObject], settings: Sequence[RuleSetting]) -> R
                 for obj in by_type.get(type_token, ()):
                     if _exempt(obj, config):
                         continue
-                    for finding in rule.check(obj.props, config):
+                    try:
+                        found = list(rule.check(obj.props, config))
+                    except Exception as exc:  # a value no rule anticipated: say so, go on
+                        report.errors.append((rule.id, obj.id, _describe(exc)))
+                        continue
+                    for finding in found:
                         report.findings.setdefault(obj.id, []).append(
                             Reported(rule, setting.level, finding)
                         )
         elif isinstance(rule, StackRule):
             kept = [r for r, o in zip(resources, objects, strict=True) if not _exempt(o, config)]
-            for finding in rule.check(kept, config):
+            try:
+                found = list(rule.check(kept, config))
+            except Exception as exc:
+                report.errors.append((rule.id, None, _describe(exc)))
+                continue
+            for finding in found:
                 reported = Reported(rule, setting.level, finding)
                 owner = by_urn.get(finding.urn or "")
                 if owner is None:
@@ -246,7 +262,7 @@ def analyze(objects: Sequence[LiveObject], settings: Sequence[RuleSetting]) -> R
                 else:
                     report.findings.setdefault(owner.id, []).append(reported)
     order = _order(settings)
-    for found in report.findings.values():
-        found.sort(key=lambda r: order[r.rule.id])
+    for reported_list in report.findings.values():
+        reported_list.sort(key=lambda r: order[r.rule.id])
     report.analysis_seconds = time.perf_counter() - started
     return report

@@ -20,6 +20,7 @@ __all__ = [
     "EXIT_OK",
     "ApiKey",
     "ApiSecret",
+    "Progress",
     "Url",
     "cannot_run",
     "credentials",

@@ -50,6 +50,10 @@ def report_json(project: LiveProject, report: Report) -> dict[str, Any]:
         "counts": project.counts(),
         "objects": objects,
         "project_findings": [r.as_json() for r in report.project],
+        "errors": [
+            {"rule": rule_id, "id": object_id, "error": error}
+            for rule_id, object_id, error in report.errors
+        ],
         "summary": {
             "findings": sum(levels.values()),
             **levels,
@@ -156,6 +160,9 @@ def doctor(
             f"listed in {project.list_seconds:.2f}s ({project.list_calls} list calls), "
             f"analysed in {report.analysis_seconds:.2f}s"
         )
+    for rule_id, object_id, error in report.errors:
+        where = f" on {object_id}" if object_id else ""
+        err().print(f"warning: rule {rule_id} could not check{where}: {error}", markup=False)
     if as_json:
         sys.stdout.write(json.dumps(report_json(project, report), indent=2) + "\n")
     else:

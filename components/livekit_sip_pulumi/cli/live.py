@@ -11,7 +11,7 @@ Credentials never leave :class:`Credentials` except into the LiveKit client: the
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -270,14 +270,3 @@ def fetch_project(
         if on_kind is not None:
             on_kind(kind, len(messages))
     return LiveProject(credentials.url, objects, time.perf_counter() - started, calls)
-
-
-def find_kind(key: str) -> Kind:
-    for kind in KINDS:
-        if kind.key == key:
-            return kind
-    raise KeyError(key)
-
-
-def ids(objects: Iterable[LiveObject]) -> set[str]:
-    return {o.id for o in objects}

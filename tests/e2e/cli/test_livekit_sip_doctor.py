@@ -82,9 +82,11 @@ def test_doctor_reports_each_failure_on_its_object(livekit, broken):
         "counts",
         "objects",
         "project_findings",
+        "errors",
         "summary",
         "timings",
     }
+    assert document["errors"] == []  # every rule checked every object
     assert document["url"] == livekit.url
     assert document["counts"] == {"inbound_trunks": 6, "outbound_trunks": 2, "dispatch_rules": 7}
     for obj in document["objects"]:
