@@ -10,6 +10,9 @@ Documented in docs/cli.md.
 
 from __future__ import annotations
 
+import sys
+import traceback
+
 import typer
 
 from . import doctor, export, map, route
@@ -37,5 +40,15 @@ app.command("export")(export.export)
 
 
 def main() -> None:
-    """The ``livekit-sip`` console script."""
-    app()
+    """The ``livekit-sip`` console script. An unexpected failure is exit code 2 ("cannot run"),
+    not 1 (which means "findings"); its traceback shows no local variables."""
+    try:
+        app()
+    except Exception:
+        traceback.print_exc()
+        print(
+            "error: livekit-sip failed unexpectedly (above); please report it with the command "
+            "you ran",
+            file=sys.stderr,
+        )
+        sys.exit(2)
