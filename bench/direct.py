@@ -12,7 +12,13 @@ from typing import Any
 
 from livekit import api
 
-__all__ = ["create_stack_objects", "delete_everything", "one_create_seconds", "seed_trunks"]
+__all__ = [
+    "create_stack_objects",
+    "delete_everything",
+    "one_create_seconds",
+    "seed_doctor_project",
+    "seed_trunks",
+]
 
 
 def _trunk(i: int, name: str | None = None) -> api.SIPInboundTrunkInfo:
@@ -84,6 +90,56 @@ def seed_trunks(url: str, key: str, secret: str, count: int, in_flight: int = 10
             start = time.perf_counter()
             await asyncio.gather(*(one(i) for i in range(count)))
             return time.perf_counter() - start
+
+    return asyncio.run(run())
+
+
+def seed_doctor_project(
+    url: str, key: str, secret: str, count: int, in_flight: int = 10
+) -> tuple[float, float]:
+    """``count`` inbound trunks and ``count`` dispatch rules (one per trunk), made through the
+    API with ``in_flight`` calls at once: a large project for `livekit-sip doctor`. Every 50th
+    rule dispatches no agent (a finding). Seconds taken for the trunks, for the rules."""
+
+    async def run() -> tuple[float, float]:
+        async with api.LiveKitAPI(url, key, secret) as lk:
+            gate = asyncio.Semaphore(in_flight)
+            trunk_ids: list[str] = [""] * count
+
+            async def trunk(i: int) -> None:
+                async with gate:
+                    info = api.SIPInboundTrunkInfo(
+                        name=f"line-{i}", numbers=[f"+1628{i:07d}"], krisp_enabled=True
+                    )
+                    made = await lk.sip.create_inbound_trunk(
+                        api.CreateSIPInboundTrunkRequest(trunk=info)
+                    )
+                    trunk_ids[i] = made.sip_trunk_id
+
+            async def rule(i: int) -> None:
+                async with gate:
+                    agents = [] if i % 50 == 0 else [api.RoomAgentDispatch(agent_name="agent")]
+                    info = api.SIPDispatchRuleInfo(
+                        name=f"dispatch-{i}",
+                        trunk_ids=[trunk_ids[i]],
+                        rule=api.SIPDispatchRule(
+                            dispatch_rule_individual=api.SIPDispatchRuleIndividual(
+                                room_prefix=f"call-{i}-"
+                            )
+                        ),
+                        room_config=api.RoomConfiguration(agents=agents),
+                        hide_phone_number=True,
+                    )
+                    await lk.sip.create_dispatch_rule(
+                        api.CreateSIPDispatchRuleRequest(dispatch_rule=info)
+                    )
+
+            start = time.perf_counter()
+            await asyncio.gather(*(trunk(i) for i in range(count)))
+            trunks_s = time.perf_counter() - start
+            start = time.perf_counter()
+            await asyncio.gather(*(rule(i) for i in range(count)))
+            return trunks_s, time.perf_counter() - start
 
     return asyncio.run(run())
 

@@ -16,7 +16,8 @@ the server through a counting proxy (bench/counting_proxy.py) that counts calls 
 Twirp method. Peak RSS per kind of process is sampled from /proc, the state file is broken
 down by key. Then: `pulumi preview` with no pack, a do-nothing pack and ours; `pulumi up` at
 several --parallel settings; one create in an empty LiveKit project vs one holding 5,000
-trunks.
+trunks; `livekit-sip doctor` over a project of 5,000 inbound trunks and 5,000 dispatch rules
+(seeded with livekit-api, 10 calls in flight): listing and pure-analysis time.
 
 Environment knobs (defaults in brackets):
   BENCH_SIZES [100,500,1000]       BENCH_REPEAT [3 for N<=100, else 1; "2" or "3,1,1"]
@@ -24,7 +25,8 @@ Environment knobs (defaults in brackets):
   BENCH_PREVIEW_SIZES [BENCH_SIZES]
   BENCH_PARALLEL [4,10,32]         BENCH_PARALLEL_SIZE [500]
   BENCH_CROWD [5000]               trunks in the crowded project
-  BENCH_SECTIONS [up,preview,parallel,crowd]
+  BENCH_DOCTOR [5000]              inbound trunks (and as many dispatch rules) for doctor
+  BENCH_SECTIONS [up,preview,parallel,crowd,doctor]
   BENCH_WARMUP [1]                 0: no warm-up run first
   BENCH_NOOP_DESTROY_MAX [500]     (b)'s CLI destroy is timed up to this size
 
@@ -37,6 +39,7 @@ stack trace per resource of (a).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import statistics
@@ -310,11 +313,51 @@ def section_crowd(lk: LiveKit, crowd: int, proxy: CountingProxyProcess) -> list[
     ]
 
 
+def section_doctor(lk: LiveKit, count: int) -> list[str]:
+    say(f"== livekit-sip doctor over {count} inbound trunks + {count} dispatch rules")
+    direct.delete_everything(lk.url, lk.api_key, lk.api_secret)
+    trunks_s, rules_s = direct.seed_doctor_project(lk.url, lk.api_key, lk.api_secret, count)
+    say(
+        f"   seeded with livekit-api (10 in flight): {count} trunks in {trunks_s:.1f} s, "
+        f"{count} rules in {rules_s:.1f} s"
+    )
+    script = Path(sys.executable).parent / "livekit-sip"
+    env = {
+        **os.environ,
+        "LIVEKIT_URL": lk.url,
+        "LIVEKIT_API_KEY": lk.api_key,
+        "LIVEKIT_API_SECRET": lk.api_secret,
+    }
+    started = time.perf_counter()
+    # The progress indicator goes to stderr (shown as it runs), the JSON report to stdout.
+    done = subprocess.run(
+        [str(script), "doctor", "--json"], env=env, stdout=subprocess.PIPE, text=True, check=False
+    )
+    wall = time.perf_counter() - started
+    direct.delete_everything(lk.url, lk.api_key, lk.api_secret)
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"livekit-sip doctor failed (exit {done.returncode})")
+    report = json.loads(done.stdout)
+    timings, summary = report["timings"], report["summary"]
+    objects = sum(report["counts"].values())
+    say(
+        f"   {objects} objects: listed in {timings['list_seconds']:.2f} s "
+        f"({timings['list_calls']} list calls), analysed in {timings['analysis_seconds']:.2f} s "
+        f"({summary['rules_run']} rules, {summary['findings']} findings), command "
+        f"{wall:.2f} s (load {_load()})"
+    )
+    return [
+        "objects  list s  calls  analysis s  findings  command s",
+        f"{objects:>7} {timings['list_seconds']:>7.2f} {timings['list_calls']:>6} "
+        f"{timings['analysis_seconds']:>11.2f} {summary['findings']:>9} {wall:>10.2f}",
+    ]
+
+
 def main() -> None:
     lk = LiveKit.from_env()
     sizes = _ints("BENCH_SIZES", "100,500,1000")
     repeats = _repeats(sizes)
-    sections = set(os.environ.get("BENCH_SECTIONS", "up,preview,parallel,crowd").split(","))
+    sections = set(os.environ.get("BENCH_SECTIONS", "up,preview,parallel,crowd,doctor").split(","))
     started = time.perf_counter()
     say(
         f"livekit-sip-pulumi benchmarks, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
@@ -354,6 +397,14 @@ def main() -> None:
             crowd = int(os.environ.get("BENCH_CROWD", "5000"))
             steps.append(
                 ("one create vs a crowded project", lambda: section_crowd(lk, crowd, proxy))
+            )
+        if "doctor" in sections:
+            count = int(os.environ.get("BENCH_DOCTOR", "5000"))
+            steps.append(
+                (
+                    f"livekit-sip doctor, {count} trunks + {count} rules",
+                    lambda: section_doctor(lk, count),
+                )
             )
         for title, step in steps:
             results.append((title, step()))

@@ -50,6 +50,11 @@ def test_wheel_builds_cleanly_and_installs_the_packages(tmp_path: Path) -> None:
         assert f"{package}/__init__.py" in names
         assert f"{package}/py.typed" in names
     assert not any(name.startswith(("tests/", "examples/", "scripts/")) for name in names)
+    # The livekit-sip CLI and its console script.
+    assert "livekit_sip_pulumi/cli/__init__.py" in names
+    [entry_points] = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
+    scripts = zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "livekit-sip = livekit_sip_pulumi.cli:main" in scripts
 
     # Install the wheel (not the tree) into a fresh virtualenv. Its dependencies come from the
     # test environment's site-packages, added by a .pth file; .pth files found there are not

@@ -726,11 +726,13 @@ def _has_control_characters(value: Any) -> bool:
 
 
 def _normalize(value: Any) -> Any:
-    """Plain, comparable values: floats that are whole numbers compare equal to ints."""
+    """Plain, comparable values: floats that are whole numbers compare equal to ints, and a
+    key whose value is None is left out (the engine drops nulls inside recorded objects, e.g.
+    ``media.media_timeout``, while the declared outputs carry them)."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, Mapping):
-        return {k: _normalize(v) for k, v in value.items()}
+        return {k: _normalize(v) for k, v in value.items() if v is not None}
     if isinstance(value, (list, tuple)):
         return [_normalize(v) for v in value]
     return value

@@ -182,6 +182,18 @@ def test_diff_dispatch_defaults_equal_explicit_defaults() -> None:
     assert SipDispatchRuleProvider().diff("SDR_1", olds, news).changes is False
 
 
+def test_diff_recorded_nested_nulls_dropped_is_no_change() -> None:
+    """The engine records ``media`` without its null ``media_timeout``: not a change."""
+    media = {"codecs": [], "encryption": "SIP_MEDIA_ENCRYPT_ALLOW", "only_listed_codecs": False}
+    base = with_(DISPATCH_OK, media=media, media_encryption="SIP_MEDIA_ENCRYPT_ALLOW")
+    olds = outputs(SipDispatchRuleSpec, base, "SDR_1")
+    assert olds["media"]["media_timeout"] is None
+    olds["media"] = {k: v for k, v in olds["media"].items() if v is not None}
+    assert SipDispatchRuleProvider().diff("SDR_1", olds, base).changes is False
+    longer = with_(base, media={**media, "media_timeout": 30})
+    assert SipDispatchRuleProvider().diff("SDR_1", olds, longer).changes is True
+
+
 def test_diff_unknown_input_is_a_change() -> None:
     olds = outputs(SipDispatchRuleSpec, DISPATCH_OK, "SDR_1")
     news = with_(DISPATCH_OK, trunk_ids=[Unknown()])

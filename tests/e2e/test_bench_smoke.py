@@ -32,6 +32,7 @@ def run_bench(livekit: Any, sections: str) -> str:
         "BENCH_REPEAT": "1",
         "BENCH_AUTO_SIZES": "2",
         "BENCH_CROWD": "5",
+        "BENCH_DOCTOR": "5",
         "BENCH_WARMUP": "0",
         "BENCH_NOOP_DESTROY_MAX": "0",
         "BENCH_SECTIONS": sections,
@@ -68,10 +69,13 @@ def test_bench_up_destroy_through_the_cli_and_the_automation_api(livekit: Any) -
 
 
 def test_bench_preview_packs_and_crowded_project(livekit: Any) -> None:
-    summary = run_bench(livekit, "preview,crowd")
+    summary = run_bench(livekit, "preview,crowd,doctor")
     # preview with no pack, the do-nothing pack and ours: N and 12 figures.
     assert re.search(r"^\s+2(\s+-?\d+\.\d+){12}$", summary, re.M), summary
     # one create in an empty project and in one holding 5 trunks, timed and counted (how much
     # a create lists is the providers' business: not checked here).
     assert re.search(r"^pulumi up \(1 trunk\)\s+\d+\.\d+ s\s+\d+\.\d+ s", summary, re.M), summary
     assert re.search(r"^bytes listed\s+\d+\s+\d+$", summary, re.M), summary
+    # livekit-sip doctor over 5 trunks + 5 rules: 10 objects, listed with 3 calls, one finding
+    # (the seeded rule without an agent), timed.
+    assert re.search(r"^\s+10\s+\d+\.\d+\s+3\s+\d+\.\d+\s+1\s+\d+\.\d+$", summary, re.M), summary

@@ -1,0 +1,54 @@
+"""``livekit-sip``: troubleshoot a live LiveKit project with the pack's knowledge, no Pulumi.
+
+Commands: ``doctor`` (every rule of the pack over the project's trunks and dispatch rules),
+``route`` (the routing simulator over the project), ``map`` (its routing map) and ``export``
+(the project as a Pulumi program that adopts every object). Credentials as LiveKit's tools
+read them: ``LIVEKIT_URL``, ``LIVEKIT_API_KEY``, ``LIVEKIT_API_SECRET`` or ``--url``,
+``--api-key``, ``--api-secret``. Exit codes: 0 fine, 1 problems found, 2 cannot run.
+Documented in docs/cli.md.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+
+import typer
+
+from . import doctor, export, map, route
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="livekit-sip",
+    help=(
+        "Troubleshoot a live LiveKit SIP project: check it against the pack's rules (doctor), "
+        "simulate a call (route), draw its routing (map), export it as a Pulumi program "
+        "(export). Credentials: LIVEKIT_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET or "
+        "--url/--api-key/--api-secret. Exit codes: 0 fine, 1 problems found, 2 cannot run."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    # A traceback's local variables could hold the API secret: never shown.
+    pretty_exceptions_show_locals=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.command("doctor")(doctor.doctor)
+app.command("route")(route.route)
+app.command("map")(map.map_command)
+app.command("export")(export.export)
+
+
+def main() -> None:
+    """The ``livekit-sip`` console script. An unexpected failure is exit code 2 ("cannot run"),
+    not 1 (which means "findings"); its traceback shows no local variables."""
+    try:
+        app()
+    except Exception:
+        traceback.print_exc()
+        print(
+            "error: livekit-sip failed unexpectedly (above); please report it with the command "
+            "you ran",
+            file=sys.stderr,
+        )
+        sys.exit(2)

@@ -1,0 +1,308 @@
+"""``livekit-sip export``: the live project as a Pulumi program that adopts every object.
+
+Each object becomes a ``SipInboundTrunk`` / ``SipOutboundTrunk`` / ``SipDispatchRule`` with
+``adopt_id`` set to its ID and every field that differs from the default, written from the
+components' own conversion of the protocol message (``Sip*Spec.outputs_from_proto``): the first
+``pulumi up`` adopts the objects as they are (IDs kept), and a ``pulumi preview`` after it shows
+no changes.
+
+Passwords are never written into the program: a trunk with a password reads it from the stack's
+config (``config.require_secret``), set with ``pulumi config set --secret``. Leaving it unset
+fails the preview with Pulumi's "missing required configuration" message rather than blanking
+the password in LiveKit.
+"""
+
+from __future__ import annotations
+
+import keyword
+import pprint
+import re
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ..errors import SpecError
+from ..specs import validate_spec
+from .common import ApiKey, ApiSecret, Progress, Url, cannot_run, credentials, err, fetch
+from .live import DISPATCH, INBOUND, OUTBOUND, CannotRun, LiveObject, LiveProject
+
+__all__ = ["ExportedObject", "export", "plan_export", "write_program"]
+
+_CLASSES = {
+    INBOUND.key: "SipInboundTrunk",
+    OUTBOUND.key: "SipOutboundTrunk",
+    DISPATCH.key: ("SipDispatchRule"),
+}
+_PASSWORD = "auth_password"
+
+
+@dataclass
+class ExportedObject:
+    obj: LiveObject
+    resource_name: str
+    variable: str
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    #: config key of the password, when the object has one
+    password_key: str | None = None
+    #: (field, message) the components would refuse at preview
+    problems: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _slug(text: str) -> str:
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()
+    return slug or "object"
+
+
+def _variable(resource_name: str, taken: set[str]) -> str:
+    base = re.sub(r"[^0-9a-zA-Z_]", "_", resource_name).strip("_").lower() or "obj"
+    if base[0].isdigit() or keyword.iskeyword(base) or base in {"pulumi", "config", "keep"}:
+        base = f"obj_{base}"
+    name, n = base, 2
+    while name in taken:
+        name, n = f"{base}_{n}", n + 1
+    taken.add(name)
+    return name
+
+
+def _camel(resource_name: str) -> str:
+    parts = [p for p in re.split(r"[^0-9a-zA-Z]+", resource_name) if p]
+    return parts[0].lower() + "".join(p.capitalize() for p in parts[1:]) if parts else "object"
+
+
+def plan_export(project: LiveProject) -> list[ExportedObject]:
+    """What the program declares for each object (no file written)."""
+    names: set[str] = set()
+    variables: set[str] = set()
+    planned: list[ExportedObject] = []
+    for kind in (INBOUND, OUTBOUND, DISPATCH):
+        defaults = kind.spec_class.model_construct().outputs()
+        for obj in project.of(kind):
+            base = _slug(obj.name) if obj.name else _slug(obj.id)
+            resource_name, n = base, 2
+            while resource_name in names:
+                resource_name, n = f"{base}-{n}", n + 1
+            names.add(resource_name)
+            values = kind.spec_class.outputs_from_proto(obj.message)
+            kwargs = {k: v for k, v in values.items() if v != defaults.get(k) and k != _PASSWORD}
+            entry = ExportedObject(obj, resource_name, _variable(resource_name, variables), kwargs)
+            if values.get(_PASSWORD):
+                entry.password_key = f"{_camel(resource_name)}AuthPassword"
+            checked = dict(kwargs)
+            if entry.password_key:
+                checked[_PASSWORD] = "set-from-config"
+            try:
+                validate_spec(kind.spec_class, checked)
+            except SpecError as exc:
+                entry.problems = list(exc.problems)
+            planned.append(entry)
+    return planned
+
+
+def _literal(value: Any, indent: int) -> str:
+    text = pprint.pformat(value, width=96 - indent, sort_dicts=False)
+    return text.replace("\n", "\n" + " " * indent)
+
+
+def _trunk_ids(ids: Sequence[str], variables: Mapping[str, str]) -> str:
+    items = [f"{variables[i]}.sip_trunk_id" if i in variables else repr(i) for i in ids]
+    return "[" + ", ".join(items) + "]"
+
+
+def render_program(project: LiveProject, planned: list[ExportedObject]) -> str:
+    trunk_vars = {e.obj.id: e.variable for e in planned if e.obj.kind is INBOUND}
+    classes = sorted({_CLASSES[e.obj.kind.key] for e in planned})
+    lines = [
+        f'"""The SIP objects of the LiveKit project {project.url}, exported by `livekit-sip '
+        "export`",
+        f"on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: each object is adopted "
+        "(adopt_id) with the fields LiveKit holds.",
+        "",
+        "Fields left out are at their defaults: an adopted object is set to what the program",
+        "declares. See README.md in this folder.",
+        '"""',
+        "",
+        "import pulumi",
+    ]
+    if classes:
+        lines.append(f"from livekit_sip_pulumi import {', '.join(classes)}")
+    lines += [
+        "",
+        "config = pulumi.Config()",
+        "# Adopted objects stay in LiveKit when they leave the program or the stack is destroyed;",
+        "# drop retain_on_delete once the stack owns them.",
+        "keep = pulumi.ResourceOptions(retain_on_delete=True)",
+    ]
+    for entry in planned:
+        obj = entry.obj
+        lines += ["", f"# {obj.label}"]
+        for problem_field, message in entry.problems:
+            lines.append(
+                f"# TODO: {problem_field}: {message}".replace("\n", " ")[:400]
+                + " (the components refuse this at preview: fix it here and in LiveKit)"
+            )
+        if entry.password_key:
+            lines += [
+                "# TODO: the password is not exported. Set it before the first preview:",
+                f"#   pulumi config set --secret {entry.password_key}",
+            ]
+        lines.append(f"{entry.variable} = {_CLASSES[obj.kind.key]}(")
+        lines.append(f"    {entry.resource_name!r},")
+        for key, value in entry.kwargs.items():
+            if key == "trunk_ids":
+                lines.append(f"    trunk_ids={_trunk_ids(value, trunk_vars)},")
+            else:
+                lines.append(f"    {key}={_literal(value, 4)},")
+        if entry.password_key:
+            lines.append(f"    auth_password=config.require_secret({entry.password_key!r}),")
+        lines.append(f"    adopt_id={obj.id!r},")
+        lines.append("    opts=keep,")
+        lines.append(")")
+    id_fields = {INBOUND.key: "sip_trunk_id", OUTBOUND.key: "sip_trunk_id"}
+    if planned:
+        lines.append("")
+    for entry in planned:
+        attribute = id_fields.get(entry.obj.kind.key, "sip_dispatch_rule_id")
+        lines.append(f"pulumi.export({entry.resource_name!r}, {entry.variable}.{attribute})")
+    return "\n".join(lines) + "\n"
+
+
+def _pulumi_yaml(project_name: str, url: str, virtualenv: str) -> str:
+    return (
+        f"name: {project_name}\n"
+        f'description: "The SIP objects of the LiveKit project {url}, adopted with '
+        'livekit-sip-pulumi."\n'
+        "runtime:\n"
+        "  name: python\n"
+        "  options:\n"
+        "    toolchain: pip\n"
+        f"    virtualenv: {virtualenv}\n"
+    )
+
+
+_REQUIREMENTS = """\
+# What this program needs. livekit-sip-pulumi is not on PyPI: install it from a checkout of its
+# repository along with this file:
+#   venv/bin/pip install -r requirements.txt /path/to/livekit-sip-pulumi
+pulumi>=3.221,<4
+"""
+
+
+def _readme(project: LiveProject, planned: list[ExportedObject]) -> str:
+    passwords = [e for e in planned if e.password_key]
+    problems = [e for e in planned if e.problems]
+    lines = [
+        "# LiveKit SIP objects under Pulumi",
+        "",
+        f"Exported by `livekit-sip export` from {project.url}: "
+        f"{len(project.of(INBOUND))} inbound trunks, {len(project.of(OUTBOUND))} outbound "
+        f"trunks, {len(project.of(DISPATCH))} dispatch rules. Every object is declared with "
+        "`adopt_id`: the first `pulumi up` takes it over as it is and keeps its ID; nothing is "
+        "created or deleted.",
+        "",
+        "```sh",
+        "python3 -m venv venv",
+        "venv/bin/pip install -r requirements.txt /path/to/livekit-sip-pulumi",
+        "pulumi stack init production",
+        "pulumi config set livekit:url <https://your-project.livekit.cloud>",
+        "pulumi config set livekit:apiKey <key>",
+        "pulumi config set --secret livekit:apiSecret <secret>",
+    ]
+    lines += [f"pulumi config set --secret {e.password_key}   # prompts" for e in passwords]
+    lines += [
+        "pulumi preview    # every object: create (adopt), with its ID",
+        "pulumi up",
+        "pulumi preview    # no changes",
+        "```",
+        "",
+        "## Passwords",
+        "",
+        "Trunk passwords are never written into the program. Each trunk with a password reads "
+        "it from a secret of the stack's config (`config.require_secret(...)`), which you set "
+        "once with `pulumi config set --secret` (the value LiveKit holds, from your SIP "
+        "provider). Adoption writes the declared fields to the object, so an unset password "
+        "fails the preview (Pulumi names the missing key) instead of blanking the password.",
+    ]
+    if passwords:
+        lines += [""] + [f"- `{e.password_key}`: {e.obj.label}" for e in passwords]
+    if problems:
+        lines += [
+            "",
+            "## To fix before the first preview",
+            "",
+            "LiveKit holds values the components refuse (a `# TODO` comment marks each in "
+            "`__main__.py`); fix them here (and in LiveKit, or let adoption write them):",
+            "",
+        ]
+        for entry in problems:
+            for problem_field, message in entry.problems:
+                lines.append(f"- {entry.obj.label}: `{problem_field}`: {message}")
+    lines += [
+        "",
+        "`retain_on_delete` keeps the objects in LiveKit if they leave the program or the "
+        "stack is destroyed; drop it once the stack owns them. Run `livekit-sip doctor` or "
+        "`pulumi preview --policy-pack <livekit-sip-pulumi>/policies` to check them.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_program(
+    project: LiveProject, folder: Path, project_name: str, virtualenv: str
+) -> list[ExportedObject]:
+    planned = plan_export(project)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "__main__.py").write_text(render_program(project, planned), encoding="utf-8")
+    (folder / "Pulumi.yaml").write_text(
+        _pulumi_yaml(project_name, project.url, virtualenv), encoding="utf-8"
+    )
+    (folder / "requirements.txt").write_text(_REQUIREMENTS, encoding="utf-8")
+    (folder / "README.md").write_text(_readme(project, planned), encoding="utf-8")
+    return planned
+
+
+def export(
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output", "-o", help="The folder to write the program into.", file_okay=False
+        ),
+    ],
+    project_name: Annotated[
+        str, typer.Option("--project-name", help="name: in Pulumi.yaml.")
+    ] = "livekit-sip",
+    virtualenv: Annotated[
+        str, typer.Option("--virtualenv", help="virtualenv: in Pulumi.yaml (the project's Python).")
+    ] = "venv",
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite the program files in a non-empty folder.")
+    ] = False,
+    url: Url = "",
+    api_key: ApiKey = "",
+    api_secret: ApiSecret = "",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
+) -> None:
+    """Write the live project as a Pulumi program (folder: __main__.py with the components
+    and adopt_id on each object, Pulumi.yaml, requirements.txt, README.md). Passwords are read
+    from the stack's config, never written. Exit code 2 when it cannot run."""
+    if not re.fullmatch(r"[A-Za-z0-9_.-]+", project_name):
+        cannot_run(f"--project-name '{project_name}': letters, digits, '-', '_' and '.' only")
+    if output.exists() and any(output.iterdir()) and not force:
+        cannot_run(f"--output {output} is not empty: choose a new folder or pass --force")
+    try:
+        project = fetch(credentials(url, api_key, api_secret), Progress(quiet))
+    except CannotRun as exc:
+        cannot_run(str(exc))
+    planned = write_program(project, output, project_name, virtualenv)
+    console = err()
+    console.print(f"wrote {output}/ ({len(planned)} objects to adopt)", markup=False)
+    for entry in planned:
+        if entry.password_key:
+            console.print(
+                f"  {entry.obj.label}: pulumi config set --secret {entry.password_key}",
+                markup=False,
+            )
+        for problem_field, message in entry.problems:
+            console.print(f"  TODO {entry.obj.label}: {problem_field}: {message}", markup=False)

@@ -1,0 +1,143 @@
+"""``livekit-sip route``: where a call to a number of the live project goes, and why."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, Any
+
+import typer
+from livekit_sip_policies.routing import ACCEPT, REQUEST_PIN, Call, Route, dispatch_rule_priority
+from livekit_sip_policies.routing import route as simulate
+from rich.table import Table
+from rich.text import Text
+
+from .common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    ApiKey,
+    ApiSecret,
+    Progress,
+    Url,
+    cannot_run,
+    credentials,
+    fetch,
+    out,
+)
+from .live import CannotRun
+
+__all__ = ["route", "route_json"]
+
+
+def route_json(result: Route) -> dict[str, Any]:
+    """The ``--json`` document of ``route`` (docs/cli.md)."""
+    selection = result.selection
+    return {
+        "schema": "livekit-sip-route/v1",
+        "call": {
+            "to": result.call.to,
+            "from": result.call.from_,
+            "source_ip": result.call.source_ip,
+            "pin": result.call.pin,
+        },
+        "result": result.result,
+        "error": result.error,
+        "trunk_id": result.trunk_id,
+        "trunk_checks": [
+            {
+                "trunk_id": c.trunk_id,
+                "name": c.name,
+                "matched": c.passed,
+                "failed_on": c.failed_on,
+                "detail": c.detail,
+            }
+            for c in result.trunk.checks
+        ],
+        "rule_id": result.rule_id,
+        "rule_candidates": [
+            {
+                "rule_id": c.rule_id,
+                "name": c.name,
+                "priority": c.priority,
+                "scope": c.scope,
+                "skipped": c.skipped,
+            }
+            for c in (selection.candidates if selection is not None else ())
+        ],
+        "room_pattern": result.room_pattern,
+        "agents": list(result.agents),
+        "explanation": result.explain(),
+    }
+
+
+def _print(result: Route) -> None:
+    console = out()
+    console.print(Text(result.call.describe(), style="bold"))
+    trunks = Table(title="1. inbound trunks (which trunk takes the call)", title_justify="left")
+    for column in ("trunk", "name", "result", "why"):
+        trunks.add_column(column)
+    for check in result.trunk.checks:
+        verdict = "matched" if check.passed else f"no: {check.failed_on}"
+        if check.passed and check.trunk_id != result.trunk_id:
+            verdict = "passed, not chosen"
+        trunks.add_row(check.trunk_id, check.name, verdict, check.detail)
+    if not result.trunk.checks:
+        trunks.add_row("-", "-", "no trunk", result.trunk.explain())
+    console.print(trunks)
+    rules = Table(
+        title="2. dispatch rules of the trunk (highest priority wins; lower number = higher)",
+        title_justify="left",
+    )
+    for column in ("rule", "name", "priority", "scope", "result"):
+        rules.add_column(column)
+    selection = result.selection
+    for candidate in selection.candidates if selection is not None else ():
+        chosen = candidate.rule_id == result.rule_id and candidate.skipped is None
+        rules.add_row(
+            candidate.rule_id,
+            candidate.name,
+            str(candidate.priority),
+            candidate.scope,
+            "selected" if chosen else (candidate.skipped or "lower priority"),
+        )
+    if selection is not None and selection.error is not None:
+        rules.add_row("-", "-", "-", "-", "refused before any rule is chosen (see the outcome)")
+    elif selection is None or not selection.candidates:
+        rules.add_row("-", "-", "-", "-", "no rule examined")
+    console.print(rules)
+    if result.rule is not None:
+        console.print(
+            Text(f"selected rule priority: {dispatch_rule_priority(result.rule)}", style="dim")
+        )
+    console.print(Text("3. outcome", style="italic"))
+    console.print(Text(result.explain()))
+
+
+def route(
+    to: Annotated[str, typer.Option("--to", help="The called number, e.g. +15105550100.")],
+    from_: Annotated[str, typer.Option("--from", help="The caller's number, e.g. +14155550001.")],
+    source_ip: Annotated[
+        str, typer.Option("--source-ip", help="The IP address the call comes from.")
+    ] = "",
+    pin: Annotated[str, typer.Option("--pin", help="The PIN the caller enters.")] = "",
+    url: Url = "",
+    api_key: ApiKey = "",
+    api_secret: ApiSecret = "",
+    as_json: Annotated[bool, typer.Option("--json", help="The route as JSON on stdout.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
+) -> None:
+    """Simulate a call against the live project, step by step: the trunk candidates and why
+    each matched or not, the dispatch rules with their priorities, the outcome (room, agents).
+    Exit code: 0 the call is accepted (or asked for a PIN), 1 it is dropped or refused,
+    2 cannot run."""
+    try:
+        project = fetch(credentials(url, api_key, api_secret), Progress(quiet))
+    except CannotRun as exc:
+        cannot_run(str(exc))
+    trunks, rules = project.routing_inputs()
+    result = simulate(trunks, rules, Call(to=to, from_=from_, source_ip=source_ip, pin=pin))
+    if as_json:
+        sys.stdout.write(json.dumps(route_json(result), indent=2) + "\n")
+    else:
+        _print(result)
+    raise typer.Exit(EXIT_OK if result.result in (ACCEPT, REQUEST_PIN) else EXIT_FINDINGS)

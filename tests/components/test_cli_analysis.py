@@ -1,0 +1,164 @@
+"""The doctor's pure part: the --config reading and the analysis over live objects, without a
+server (the e2e tests in tests/e2e/cli/ run the command against a real one)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from livekit import api
+from livekit_sip_pulumi.cli.analysis import analyze, rule_settings
+from livekit_sip_pulumi.cli.live import (
+    DISPATCH,
+    INBOUND,
+    OUTBOUND,
+    REDACTED,
+    CannotRun,
+    LiveObject,
+    props_of,
+)
+
+
+def live(kind, message) -> LiveObject:
+    return LiveObject(kind, message, props_of(kind, message))
+
+
+def project() -> list[LiveObject]:
+    trunk = api.SIPInboundTrunkInfo(sip_trunk_id="ST_a", name="line", numbers=["+15105550100"])
+    rule = api.SIPDispatchRuleInfo(
+        sip_dispatch_rule_id="SDR_a",
+        name="no-agent",
+        trunk_ids=["ST_a"],
+        rule=api.SIPDispatchRule(
+            dispatch_rule_individual=api.SIPDispatchRuleIndividual(room_prefix="c-")
+        ),
+    )
+    outbound = api.SIPOutboundTrunkInfo(
+        sip_trunk_id="ST_out",
+        name="out",
+        address="sip.telnyx.com",
+        numbers=["+15105550100"],
+        auth_username="u",
+        auth_password="the-password",
+    )
+    return [live(INBOUND, trunk), live(OUTBOUND, outbound), live(DISPATCH, rule)]
+
+
+def rules_of(report, object_id: str) -> list[str]:
+    return [r.rule.id for r in report.findings.get(object_id, [])]
+
+
+def test_defaults_levels_and_knobs() -> None:
+    settings = {s.rule.id: s for s in rule_settings({})}
+    assert settings["LKSDR002"].level == "mandatory"
+    assert settings["LKSDR002"].config == {"exemptResources": [], "agentNames": []}
+    raw = {"all": "advisory", "LKSDR002": {"enforcementLevel": "mandatory", "agentNames": ["a"]}}
+    settings = {s.rule.id: s for s in rule_settings(raw)}
+    assert settings["LKSDR002"].level == "mandatory"
+    assert settings["LKSDR002"].config["agentNames"] == ["a"]
+    assert {s.level for k, s in settings.items() if k != "LKSDR002"} == {"advisory"}
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ({"LKSNOPE1": "advisory"}, "'LKSNOPE1' is not a rule of the pack"),
+        ({"all": "strict"}, 'all is "strict", not an enforcement level'),
+        ({"LKSDR002": {"enforcementLevel": "x"}}, 'LKSDR002.enforcementLevel is "x"'),
+        ({"LKSDR002": {"agentNames": [1]}}, "LKSDR002.agentNames must be a list of strings"),
+        ({"LKSSTK007": {"telnyxReferEnabled": "yes"}}, "must be a JSON boolean"),
+        ({"LKSSTK007": {"other": True}}, "LKSSTK007.other is not a setting of LKSSTK007"),
+    ],
+)
+def test_bad_config_names_the_key(raw, message) -> None:
+    with pytest.raises(CannotRun, match=None) as caught:
+        rule_settings(raw)
+    assert message in str(caught.value)
+
+
+def test_analysis_of_live_objects() -> None:
+    objects = project()
+    assert objects[1].props["auth_password"] == REDACTED
+    report = analyze(objects, rule_settings({}))
+    assert rules_of(report, "SDR_a") == ["LKSDR002"]
+    assert rules_of(report, "ST_out") == ["LKSSTK007"]
+    assert report.exit_code == 1
+    assert "the-password" not in repr(report.findings)
+
+
+def test_exemptions_by_id_or_name_and_disabled_rules() -> None:
+    objects = project()
+    by_name = analyze(objects, rule_settings({"LKSDR002": {"exemptResources": ["no-agent"]}}))
+    assert rules_of(by_name, "SDR_a") == []
+    by_id = analyze(objects, rule_settings({"LKSSTK007": {"exemptResources": ["ST_out"]}}))
+    assert rules_of(by_id, "ST_out") == []
+    disabled = analyze(objects, rule_settings({"LKSDR002": "disabled"}))
+    assert rules_of(disabled, "SDR_a") == [] and disabled.exit_code == 0
+    # A dispatch rule naming a trunk the project does not hold: literal IDs are references.
+    objects[2].props["trunk_ids"] = ["ST_missing"]  # type: ignore[index]
+    assert "LKSSTK001" in rules_of(analyze(objects, rule_settings({})), "SDR_a")
+
+
+def test_doctor_needs_no_pulumi_policy() -> None:
+    """pulumi_policy made unimportable: the CLI and its analysis still run."""
+    probe = (
+        "import sys; sys.modules['pulumi_policy'] = None\n"
+        "from livekit_sip_pulumi.cli import app\n"
+        "from livekit_sip_pulumi.cli.analysis import rule_settings\n"
+        "print(len(rule_settings({})))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) >= 29
+
+
+def test_listing_pages_through_a_server_that_honours_the_limit(monkeypatch) -> None:
+    """livekit-server v1.13 answers every object at once (the e2e tests); a server that honours
+    Pagination.limit is paged with after_id. A stand-in for such a server's answers (named as
+    such: the real server cannot be made to page) checks the loop."""
+    from livekit_sip_pulumi.cli import live as live_module
+
+    held = [api.SIPInboundTrunkInfo(sip_trunk_id=f"ST_{i:02d}", name=f"t{i}") for i in range(5)]
+    requests: list[tuple[int, str]] = []
+
+    class PagingServerStandIn:
+        class sip:
+            @staticmethod
+            def list_inbound_trunk(request):
+                requests.append((request.page.limit, request.page.after_id))
+                after = request.page.after_id
+                items = [t for t in held if t.sip_trunk_id > after][: request.page.limit]
+                return api.ListSIPInboundTrunkResponse(items=items)
+
+    monkeypatch.setattr(live_module, "PAGE_SIZE", 2)
+    monkeypatch.setattr(
+        live_module,
+        "call_livekit",
+        lambda settings, what, operation: operation(PagingServerStandIn),
+    )
+    items, calls = live_module._list_all(None, INBOUND)  # type: ignore[arg-type]
+    assert [t.sip_trunk_id for t in items] == [t.sip_trunk_id for t in held]
+    assert requests == [(2, ""), (2, "ST_01"), (2, "ST_03")]
+    assert calls == 3
+
+
+def test_a_failing_rule_is_reported_and_the_others_run() -> None:
+    from livekit_sip_policies.rule import Enforcement, ResourceRule, Severity
+    from livekit_sip_pulumi.cli.analysis import RuleSetting
+
+    class Broken(ResourceRule):
+        id = "LKSIN999"
+        title = "fails"
+        description = remediation = url = ""
+        severity = Severity.LOW
+        enforcement = Enforcement.ADVISORY
+        resource_types = (INBOUND.type_token,)
+
+        def check(self, props, config):
+            raise ValueError("unexpected value")
+
+    settings = [RuleSetting(Broken(), "advisory", {}), *rule_settings({})]
+    report = analyze(project(), settings)
+    assert report.errors == [("LKSIN999", "ST_a", "ValueError: unexpected value")]
+    assert rules_of(report, "SDR_a") == ["LKSDR002"]

@@ -1,0 +1,196 @@
+"""`livekit-sip export` round-trips a LiveKit project made with livekit-api into a Pulumi stack:
+the generated program is run with the `pulumi` CLI (file backend) against the same server;
+`up` adopts every object (IDs kept, nothing created or changed in LiveKit), then `preview`
+and `refresh` show no changes. Passwords are never written into the program."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+
+import pytest
+from livekit import api
+from livekit_sip_pulumi.specs import SipDispatchRuleSpec, SipInboundTrunkSpec, SipOutboundTrunkSpec
+
+from tests.e2e.cli.conftest import configure_livekit
+from tests.e2e.cli.livekit_sip_cli import credentials, run
+from tests.e2e.cli.pulumi_cli import CliStack
+
+pytestmark = pytest.mark.e2e
+
+INBOUND_PASSWORD = "inbound-Pa55word-from-provider"
+OUTBOUND_PASSWORD = "outbound-Pa55word-from-provider"
+
+
+async def _seed(lk: api.LiveKitAPI) -> None:
+    sip = lk.sip
+    main = await sip.create_inbound_trunk(
+        api.CreateSIPInboundTrunkRequest(
+            trunk=api.SIPInboundTrunkInfo(
+                name="main-line",
+                numbers=["+15105550100", "+15105550111"],
+                allowed_addresses=["203.0.113.0/24"],
+                krisp_enabled=True,
+                metadata='{"team": "support"}',
+                headers_to_attributes={"X-Customer": "customer"},
+                media_encryption=api.SIPMediaEncryption.SIP_MEDIA_ENCRYPT_ALLOW,
+            )
+        )
+    )
+    secured = await sip.create_inbound_trunk(
+        api.CreateSIPInboundTrunkRequest(
+            trunk=api.SIPInboundTrunkInfo(
+                name="secured line",  # a space: the resource name is a slug of it
+                numbers=["+442071838750"],
+                auth_username="pbx",
+                auth_password=INBOUND_PASSWORD,
+                krisp_enabled=True,
+            )
+        )
+    )
+    await sip.create_outbound_trunk(
+        api.CreateSIPOutboundTrunkRequest(
+            trunk=api.SIPOutboundTrunkInfo(
+                name="twilio-out",
+                address="example.pstn.twilio.com",
+                numbers=["+15105550100"],
+                auth_username="twilio-user",
+                auth_password=OUTBOUND_PASSWORD,
+                destination_country="us",
+                transport=api.SIPTransport.SIP_TRANSPORT_TLS,
+            )
+        )
+    )
+    agents = api.RoomConfiguration(
+        agents=[api.RoomAgentDispatch(agent_name="support-agent", metadata="{}")],
+        empty_timeout=60,
+    )
+    await sip.create_dispatch_rule(
+        api.CreateSIPDispatchRuleRequest(
+            dispatch_rule=api.SIPDispatchRuleInfo(
+                name="main-dispatch",
+                trunk_ids=[main.sip_trunk_id],
+                rule=api.SIPDispatchRule(
+                    dispatch_rule_individual=api.SIPDispatchRuleIndividual(room_prefix="call-")
+                ),
+                room_config=agents,
+                hide_phone_number=True,
+                attributes={"line": "main"},
+            )
+        )
+    )
+    await sip.create_dispatch_rule(
+        api.CreateSIPDispatchRuleRequest(
+            dispatch_rule=api.SIPDispatchRuleInfo(
+                name="secured-conference",
+                trunk_ids=[secured.sip_trunk_id],
+                rule=api.SIPDispatchRule(
+                    dispatch_rule_direct=api.SIPDispatchRuleDirect(room_name="board", pin="4242")
+                ),
+                room_config=agents,
+            )
+        )
+    )
+    await sip.create_dispatch_rule(
+        api.CreateSIPDispatchRuleRequest(
+            dispatch_rule=api.SIPDispatchRuleInfo(
+                # No name: the resource name comes from the ID, the object keeps no name.
+                trunk_ids=[secured.sip_trunk_id],
+                rule=api.SIPDispatchRule(
+                    dispatch_rule_callee=api.SIPDispatchRuleCallee(room_prefix="callee-")
+                ),
+                room_config=agents,
+                inbound_numbers=["+14155550100"],
+            )
+        )
+    )
+
+
+def snapshot(livekit) -> dict[str, dict]:
+    """Every object by ID, every field as the components read it (passwords included)."""
+    shapes = [
+        (livekit.inbound_trunks(), SipInboundTrunkSpec, "sip_trunk_id"),
+        (livekit.outbound_trunks(), SipOutboundTrunkSpec, "sip_trunk_id"),
+        (livekit.dispatch_rules(), SipDispatchRuleSpec, "sip_dispatch_rule_id"),
+    ]
+    return {
+        getattr(item, id_field): spec.outputs_from_proto(item)
+        for items, spec, id_field in shapes
+        for item in items
+    }
+
+
+def summary(output: str) -> str:
+    return output[output.index("Resources:") :]
+
+
+def test_export_round_trips_into_a_stack_with_no_diff(cli, package_venv, clean_livekit, tmp_path):
+    livekit = clean_livekit
+
+    async def seed() -> None:
+        async with api.LiveKitAPI(livekit.url, livekit.api_key, livekit.api_secret) as lk:
+            await _seed(lk)
+
+    asyncio.run(seed())
+    before = snapshot(livekit)
+    assert len(before) == 6
+
+    program = tmp_path / "adopted"
+    exported = run(
+        "export",
+        "-o",
+        str(program),
+        "--project-name",
+        "adopted-sip",
+        "--virtualenv",
+        str(package_venv),
+        env=credentials(livekit),
+    )
+    assert exported.returncode == 0, exported
+    files = {p.name for p in program.iterdir()}
+    assert files == {"__main__.py", "Pulumi.yaml", "requirements.txt", "README.md"}
+    source = (program / "__main__.py").read_text()
+    for path in program.iterdir():
+        text = path.read_text()
+        assert INBOUND_PASSWORD not in text and OUTBOUND_PASSWORD not in text, path
+        assert livekit.api_secret not in text, path
+    assert INBOUND_PASSWORD not in exported.stdout + exported.stderr
+    assert sorted(re.findall(r"adopt_id='([A-Z]+_\w+)'", source)) == sorted(before)
+    assert "config.require_secret('securedLineAuthPassword')" in source
+    assert "config.require_secret('twilioOutAuthPassword')" in source
+    assert "trunk_ids=[main_line.sip_trunk_id]" in source  # references, not copied IDs
+    assert "pulumi config set --secret securedLineAuthPassword" in exported.stderr
+    assert "name: adopted-sip" in (program / "Pulumi.yaml").read_text()
+
+    stack = CliStack(cli, program).init()
+    try:
+        configure_livekit(stack, livekit)
+        # Without the passwords the preview fails and names the key (nothing is blanked).
+        unset = stack.run("preview")
+        assert unset.returncode != 0, unset
+        assert "securedLineAuthPassword" in unset.output, unset
+        stack.config("securedLineAuthPassword", INBOUND_PASSWORD, secret=True)
+        stack.config("twilioOutAuthPassword", OUTBOUND_PASSWORD, secret=True)
+
+        up = stack.ok("up", "--yes")
+        assert "+ 7 created" in summary(up.stdout), up  # the stack and 6 adopted objects
+        after_up = snapshot(livekit)
+        assert after_up == before  # same IDs, same fields, same passwords
+
+        preview = stack.ok("preview", "--expect-no-changes", "--diff")
+        assert "7 unchanged" in summary(preview.stdout), preview
+        refresh = stack.ok("refresh", "--yes", "--expect-no-changes")
+        assert "7 unchanged" in summary(refresh.stdout), refresh
+        stack.ok("preview", "--expect-no-changes")
+
+        outputs = json.loads(stack.ok("stack", "output", "--json").stdout)
+        assert sorted(outputs.values()) == sorted(before)
+        state = stack.ok("stack", "export").stdout
+        assert INBOUND_PASSWORD not in state and OUTBOUND_PASSWORD not in state
+        assert snapshot(livekit) == before
+    finally:
+        stack.remove()
+
+    doctor = run("doctor", "--json", env=credentials(livekit))
+    assert doctor.returncode == 0, doctor  # the seeded project is healthy
