@@ -1,0 +1,65 @@
+"""A minimal LiveKit agent worker for call tests: it joins the room it is dispatched to and
+publishes a 440 Hz tone, which is what makes LiveKit's SIP bridge answer a ringing call.
+
+    python -m livekit_sip_pulumi.telephony.probe_agent start --agent-name support-agent
+
+Needs ``livekit-agents`` (the ``dev`` extra). Uses nothing outside the LiveKit server it is
+given (LIVEKIT_URL / LIVEKIT_API_KEY / LIVEKIT_API_SECRET): no plugin, no inference.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import os
+import sys
+
+from livekit import rtc
+from livekit.agents import JobContext, WorkerOptions, cli
+
+RATE = 48000
+FRAME = RATE // 50  # 20 ms
+
+
+async def entrypoint(ctx: JobContext) -> None:
+    await ctx.connect()
+    source = rtc.AudioSource(RATE, 1)
+    track = rtc.LocalAudioTrack.create_audio_track("probe-tone", source)
+    await ctx.room.local_participant.publish_track(
+        track, rtc.TrackPublishOptions(source=rtc.TrackSource.SOURCE_MICROPHONE)
+    )
+    phase = 0
+    while ctx.room.isconnected():
+        frame = rtc.AudioFrame.create(RATE, 1, FRAME)
+        samples = frame.data
+        for i in range(FRAME):
+            samples[i] = int(6000 * math.sin(2 * math.pi * 440 * (phase + i) / RATE))
+        phase += FRAME
+        await source.capture_frame(frame)
+        if not any(p.kind == rtc.ParticipantKind.PARTICIPANT_KIND_SIP
+                   for p in ctx.room.remote_participants.values()) and phase > RATE * 30:
+            break
+        await asyncio.sleep(0)
+    ctx.shutdown("call ended")
+
+
+def main() -> None:
+    name = os.environ.get("PROBE_AGENT_NAME", "probe-agent")
+    if "--agent-name" in sys.argv:
+        i = sys.argv.index("--agent-name")
+        name = sys.argv[i + 1]
+        del sys.argv[i : i + 2]
+    cli.run_app(
+        WorkerOptions(
+            entrypoint_fnc=entrypoint,
+            agent_name=name,
+            port=0,
+            drain_timeout=2,
+            num_idle_processes=0,
+            shutdown_process_timeout=3.0,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
