@@ -180,7 +180,7 @@ class _Forwarder:
         while not self._stop.is_set():
             try:
                 client, _ = self.listener.accept()
-            except (TimeoutError, socket.timeout):
+            except TimeoutError:
                 continue
             except OSError:
                 return

@@ -30,7 +30,7 @@ from typing import Any
 
 from .netns import SERVER_IP, NetNamespace
 
-__all__ = ["ReplicaError", "Replica", "Worker", "find_binary", "toolchain_bin"]
+__all__ = ["Replica", "ReplicaError", "Worker", "find_binary", "toolchain_bin"]
 
 API_PORT = 7880
 REDIS_PORT = 6379
@@ -184,9 +184,14 @@ class Replica:
                 "ips": {"includes": [f"{SERVER_IP}/32", "127.0.0.1/32"]},
             },
             "turn": {"enabled": False},
+            # A job goes to a worker whose reported load (the machine's CPU) is below the
+            # target load (default 0.7): a busy CI machine must not make the replica's agents
+            # unreachable.
+            "agents": {"target_load": 2.0},
             "logging": {"level": log_level},
         }, indent=1))
-        livekit = self._spawn("livekit", [binaries["livekit"], "--config", str(run / "livekit.yaml")])
+        livekit = self._spawn("livekit",
+                              [binaries["livekit"], "--config", str(run / "livekit.yaml")])
         self._wait("livekit-server", livekit, lambda: _http_ok(f"http://127.0.0.1:{API_PORT}/"),
                    30, run / "livekit.log")
         (run / "sip.yaml").write_text(json.dumps({
@@ -200,6 +205,10 @@ class Replica:
             "nat_1_to_1_ip": SERVER_IP,
             "rtp_port": "20000-20199",
             "health_port": BRIDGE_HEALTH_PORT,
+            # The bridge reports itself unhealthy (503 on its health port, outbound calls
+            # refused) above this share of the machine's CPU (default 0.9); a shared CI machine
+            # gets there, and a test replica has no other node to move calls to.
+            "max_cpu_utilization": 1.0,
             "logging": {"level": log_level},
         }, indent=1))
         env = {k: v for k, v in os.environ.items() if not k.startswith("LIVEKIT_")}

@@ -122,6 +122,7 @@ class CallLeg:
     from_number: str
     local_ip: str
     to_host: str = ""
+    from_host: str = ""
     auth_username: str = ""
     auth_password: str = ""
     log: Callable[[str], None] | None = None
@@ -129,6 +130,8 @@ class CallLeg:
     rtp_received: int = 0
     answered_at: float | None = None
     remote_bye: bool = False
+    silent: bool = False
+    call_id: str = ""
 
     def __post_init__(self) -> None:
         self.sip = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -137,7 +140,7 @@ class CallLeg:
         self.rtp.bind((self.local_ip, 0))
         self.sip_port = self.sip.getsockname()[1]
         self.rtp_port = self.rtp.getsockname()[1]
-        self.call_id = f"{secrets.token_hex(12)}@{self.local_ip}"
+        self.call_id = self.call_id or f"{secrets.token_hex(12)}@{self.local_ip}"
         self.from_tag = secrets.token_hex(6)
         self.to_tag = ""
         self.cseq = 0
@@ -178,7 +181,7 @@ class CallLeg:
             f"{method} {uri or self.request_uri} SIP/2.0",
             f"Via: SIP/2.0/UDP {self.local_ip}:{self.sip_port};branch={branch};rport",
             "Max-Forwards: 70",
-            f"From: <sip:{self.from_number}@{self.local_ip}>;tag={self.from_tag}",
+            f"From: <sip:{self.from_number}@{self.from_host or self.local_ip}>;tag={self.from_tag}",
             f"To: {to}",
             f"Call-ID: {self.call_id}",
             f"CSeq: {cseq} {'INVITE' if method == 'ACK' and cseq == self.invite_cseq else method}",
@@ -214,7 +217,7 @@ class CallLeg:
         self.sip.settimeout(max(timeout, 0.001))
         try:
             data, _ = self.sip.recvfrom(65535)
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             return None
         return _parse(data)
 
@@ -259,16 +262,25 @@ class CallLeg:
         uri = self.remote_contact if response.code < 300 and self.remote_contact else ""
         self._send(self._request("ACK", self.invite_cseq, branch, uri=uri))
 
-    def wait_answer(self, ring_timeout: float, answer_timeout: float = 32.0) -> SipResponse | None:
+    def wait_answer(self, ring_timeout: float, answer_timeout: float = 32.0,
+                    silence_timeout: float = 3.0) -> SipResponse | None:
         """Wait for the final answer to the INVITE: None when it only rang for ``ring_timeout``
-        (after a provisional answer) or got no answer at all for ``answer_timeout``."""
+        (after a provisional answer) or got no answer at all for ``answer_timeout``.
+
+        A ringing bridge repeats 180 Ringing every second; after a provisional answer,
+        ``silence_timeout`` seconds without any message mean it dropped the call
+        (:attr:`silent` is set)."""
         next_retransmit = time.monotonic() + T1
         interval = T1
         auth_tried = False
         ring_started: float | None = None
+        last_message = time.monotonic()
         while True:
             now = time.monotonic()
             if ring_started is not None and now - ring_started >= ring_timeout:
+                return None
+            if self.provisional and now - last_message >= silence_timeout:
+                self.silent = True
                 return None
             if ring_started is None and now - self.started >= answer_timeout:
                 return None
@@ -280,6 +292,7 @@ class CallLeg:
             if msg is None:
                 continue
             start, headers, body = msg
+            last_message = time.monotonic()
             if not start.startswith("SIP/2.0"):
                 self._answer_request(start, headers)
                 continue
@@ -367,7 +380,7 @@ class CallLeg:
             while not self._stop.is_set():
                 try:
                     self.rtp.recvfrom(2048)
-                except (TimeoutError, socket.timeout):
+                except TimeoutError:
                     continue
                 except OSError:
                     return
@@ -425,8 +438,10 @@ class CallLeg:
         # No final answer yet: CANCEL the INVITE (same CSeq number and branch), then ACK the
         # 487 the INVITE gets.
         self._stop.set()
+        if self.silent:
+            timeout = min(timeout, 1.5)
         done = self._transaction("CANCEL", self.invite_cseq, self.branch, "", timeout)
-        end = time.monotonic() + timeout
+        end = time.monotonic() + (timeout if done != "CANCEL (no answer)" else 0.0)
         while time.monotonic() < end:
             msg = self._recv(min(0.2, end - time.monotonic()))
             if msg is None:
