@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .netns import SERVER_IP, NetNamespace
+from .netns import SERVER_IP, NetNamespace, NetnsError
 
 __all__ = ["Replica", "ReplicaError", "Worker", "find_binary", "toolchain_bin"]
 
@@ -126,7 +126,10 @@ class Replica:
             "livekit": find_binary("livekit-server", hint + " (scripts/build-toolchain.sh)"),
             "bridge": find_binary("livekit-sip", hint + " (scripts/build-sip-bridge.sh)"),
         }
-        ns = NetNamespace().create()
+        try:
+            ns = NetNamespace().create()
+        except NetnsError as exc:
+            raise ReplicaError(str(exc)) from None
         replica = cls(ns, run, API_KEY, secrets.token_hex(24), "")
         try:
             replica._start_services(binaries, log_level)
@@ -236,6 +239,9 @@ class Replica:
             "LIVEKIT_REMOTE_EOT_URL": "",
             "OTEL_SDK_DISABLED": "true",
             "PYTHONUNBUFFERED": "1",
+            # Tells the worker it runs in the telephony tests (e.g. to ignore the CI machine's
+            # CPU load, see examples/telephony-ci/agent.py).
+            "LKSP_TELEPHONY_TEST": "1",
         })
         return env
 
@@ -278,6 +284,23 @@ class Replica:
             f"(LIVEKIT_URL={self.ns_url}); its output ({log}):\n{worker.log_tail()}"
         )
 
+    def dispatch_failures(self, room: str) -> list[str]:
+        """Why livekit-server sent no agent job for ``room`` (its log lines, deduplicated)."""
+        found: list[str] = []
+        with contextlib.suppress(OSError):
+            for line in (self.run_dir / "livekit.log").read_text(errors="replace").splitlines():
+                if f'"room": "{room}"' not in line:
+                    continue
+                match = _NO_WORKER.search(line)
+                if match:
+                    agent = re.search(r'"agentName": "([^"]*)"', line)
+                    error = re.search(r'"error": "([^"]*)"', line)
+                    text = f"{match.group(1)} for agent_name '{agent.group(1) if agent else ''}'"
+                    text += f" ({error.group(1)})" if error else ""
+                    if text not in found:
+                        found.append(text)
+        return found
+
     def registered_agent_names(self) -> list[str]:
         """agent_name of every worker registered now (from livekit-server's log)."""
         return registered_agent_names(self.run_dir / "livekit.log", 0, live=True)
@@ -305,6 +328,10 @@ class Replica:
 
 
 _REGISTERED = re.compile(r'(worker registered|last worker deregistered).*?"agentName":\s*"([^"]*)"')
+
+
+# (JT_PARTICIPANT / JT_PUBLISHER jobs are logged as "not dispatching" for every room: noise.)
+_NO_WORKER = re.compile(r"(no worker available to handle job)")
 
 
 def registered_agent_names(server_log: Path, offset: int = 0, live: bool = False) -> list[str]:

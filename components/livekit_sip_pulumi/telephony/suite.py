@@ -250,7 +250,7 @@ def _agrees(route: Route, real: str) -> bool:
 
 def check_call(expectation: Expectation, report: CallReport, route: Route,
                names: Mapping[str, Sequence[str]], worker_names: Sequence[str],
-               worker_busy: bool = False) -> list[str]:
+               worker_busy: bool = False, server_says: Sequence[str] = ()) -> list[str]:
     """Why the real call does not meet the expectation (empty when it does)."""
     expect = expectation.expect
     spec = report.spec
@@ -276,11 +276,13 @@ def check_call(expectation: Expectation, report: CallReport, route: Route,
     if "agent" in expect:
         wanted = [str(expect["agent"])]
         if wanted[0] not in report.agent_names:
-            problems.append(_agent_problem(wanted, report, worker_names, what, worker_busy))
+            problems.append(_agent_problem(wanted, report, worker_names, what, worker_busy,
+                                           server_says))
     if "agents" in expect:
         wanted = [str(a) for a in expect["agents"] or []]
         if sorted(report.agent_names) != sorted(wanted):
-            problems.append(_agent_problem(wanted, report, worker_names, what, worker_busy))
+            problems.append(_agent_problem(wanted, report, worker_names, what, worker_busy,
+                                           server_says))
     if "room" in expect:
         pattern = str(expect["room"])
         if not report.room or not routing.room_regex(pattern).fullmatch(report.room):
@@ -300,7 +302,8 @@ def check_call(expectation: Expectation, report: CallReport, route: Route,
 
 
 def _agent_problem(wanted: Sequence[str], report: CallReport, worker_names: Sequence[str],
-                   what: str, worker_busy: bool = False) -> str:
+                   what: str, worker_busy: bool = False,
+                   server_says: Sequence[str] = ()) -> str:
     want = _agent_words(wanted)
     joined = _agent_words(report.agent_names) if report.agents else "no agent"
     if not report.room:
@@ -318,6 +321,11 @@ def _agent_problem(wanted: Sequence[str], report: CallReport, worker_names: Sequ
             "call rings without an answer: make the worker's WorkerOptions(agent_name=...) and "
             f"the rule's room_config agents agree ({DOCS})."
         )
+    elif server_says and any("sufficient capacity" in s for s in server_says):
+        lines += (" A worker with that agent_name runs, but livekit-server found no capacity "
+                  f"on it ({'; '.join(server_says)}): a worker reports the machine's CPU load, "
+                  "and gets no job at load 1.0 (a busy CI machine); give it a load_fnc for the "
+                  "tests (see examples/telephony-ci/agent.py).")
     elif report.outcome == "ringing" and worker_busy:
         lines += (" A worker with that agent_name runs, but it marked itself unavailable "
                   "(its log says 'worker is at full capacity'): in `start` mode a worker stops "
@@ -364,8 +372,10 @@ def run_expectations(replica: Replica, expectations: Sequence[Expectation], *,
         report = place_call(replica, spec)
         workers = replica.registered_agent_names()
         busy = any("worker is at full capacity" in w.log_tail(200) for w in replica.workers)
+        server_says = replica.dispatch_failures(report.room) if report.room else []
         check = CallCheck(expectation, route, report,
-                          check_call(expectation, report, route, all_names, workers, busy))
+                          check_call(expectation, report, route, all_names, workers, busy,
+                                     server_says))
         real = _real_result(report, spec)
         if not _agrees(route, real):
             check.disagreement = (
