@@ -226,6 +226,18 @@ class CallCheck:
         return "\n".join(lines)
 
 
+def _what(report: CallReport) -> str:
+    """The real outcome, as the end of a sentence."""
+    return {
+        "answered": "the call was answered",
+        "ringing": f"the call rang unanswered for {report.spec.ring_timeout:.0f} s",
+        "rejected": f"the bridge rejected the call ({report.sip_code} {report.sip_reason})",
+        "dropped": "the bridge dropped the call (no trunk or dispatch rule took it)",
+        "pin_prompt": "the bridge asked for a PIN",
+        "pin_rejected": "the bridge refused the PIN and hung up",
+    }.get(report.outcome, f"the call ended: {report.outcome}")
+
+
 def _agent_words(names: Sequence[str]) -> str:
     shown = [f"'{n}'" if n else "'' (no agent_name: automatic dispatch)" for n in names]
     return ", ".join(shown) if shown else "none"
@@ -256,8 +268,7 @@ def check_call(expectation: Expectation, report: CallReport, route: Route,
     spec = report.spec
     real = _real_result(report, spec)
     problems: list[str] = []
-    what = f"the call {report.outcome}" + (
-        f" ({report.sip_code} {report.sip_reason})" if report.outcome == "rejected" else "")
+    what = _what(report)
     if isinstance(expect, str):
         ok = {
             "drop": real == routing.DROP,
@@ -314,12 +325,14 @@ def _agent_problem(wanted: Sequence[str], report: CallReport, worker_names: Sequ
         f"The dispatch rule dispatches agent_name {dispatched}; the running worker(s) "
         f"registered agent_name {_agent_words(worker_names)}."
     )
-    missing = [n for n in report.dispatched if n not in worker_names]
-    if report.outcome == "ringing" and missing:
+    missing = [n for n in report.dispatched if n and n not in worker_names]
+    if missing:
+        effect = ("the call rings without an answer" if report.outcome == "ringing"
+                  else "the caller waits in the room alone")
         lines += (
-            f" No worker registered {_agent_words(missing)}, so nobody takes the job and the "
-            "call rings without an answer: make the worker's WorkerOptions(agent_name=...) and "
-            f"the rule's room_config agents agree ({DOCS})."
+            f" No worker registered {_agent_words(missing)}, so nobody takes the job and "
+            f"{effect}: make the worker's agent_name (WorkerOptions(agent_name=...)) and the "
+            f"rule's room_config agents agree ({DOCS})."
         )
     elif server_says and any("sufficient capacity" in s for s in server_says):
         lines += (" A worker with that agent_name runs, but livekit-server found no capacity "
