@@ -20,7 +20,7 @@ PROVIDER_CIDRS = ["203.0.113.0/24"]  # the provider's signaling addresses
 line = SipInboundTrunk(
     "support-line",
     SipInboundTrunkArgs(numbers=["+15105550100", "+15105550111"],
-                        allowed_addresses=PROVIDER_CIDRS),
+                        allowed_addresses=PROVIDER_CIDRS, krisp_enabled=True),
 )
 agents = RoomConfigurationArgs(agents=[RoomAgentDispatchArgs(agent_name=AGENT_NAME)])
 SipDispatchRule(
