@@ -104,8 +104,8 @@ class Replica:
     ns: NetNamespace
     run_dir: Path
     api_key: str
-    api_secret: str
-    url: str  # the API on the host's loopback (forwarded into the namespace)
+    api_secret: str = field(repr=False)
+    url: str = ""  # the API on the host's loopback (forwarded into the namespace)
     processes: dict[str, subprocess.Popen[Any]] = field(default_factory=dict)
     workers: list[Worker] = field(default_factory=list)
     started_in: float = 0.0

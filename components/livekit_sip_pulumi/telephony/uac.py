@@ -124,7 +124,7 @@ class CallLeg:
     to_host: str = ""
     from_host: str = ""
     auth_username: str = ""
-    auth_password: str = ""
+    auth_password: str = field(default="", repr=False)
     log: Callable[[str], None] | None = None
     responses: list[SipResponse] = field(default_factory=list)
     rtp_received: int = 0

@@ -46,7 +46,7 @@ class CallSpec:
     to_host: str = ""
     pin: str = ""  # digits to enter at a PIN prompt (followed by '#')
     auth_username: str = ""
-    auth_password: str = ""
+    auth_password: str = field(default="", repr=False)  # never shown
     ring_timeout: float = 8.0  # how long a ringing call may ring before CANCEL
     answer_timeout: float = 10.0  # how long to wait for any answer at all
     hold: float = 1.5  # how long an answered call stays up (agents join meanwhile)

@@ -28,6 +28,7 @@ from livekit_sip_pulumi.telephony.suite import (
     load_expectations,
     run_expectations,
 )
+from livekit_sip_pulumi.telephony.verifier import CallSpec, place_call
 
 from .conftest import DEMO, ROOT, Demo, probe_worker, report
 
@@ -219,3 +220,60 @@ def test_cli_fails_when_the_worker_has_another_agent_name(tmp_path: Path,
     assert namespace is not None, done.stdout
     listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
     assert namespace.group(1) not in listed
+
+
+def test_digest_authentication(sip_replica: Replica) -> None:
+    """A trunk with a user name and password: the caller answers the bridge's 407 challenge;
+    the right password is answered by the agent, a wrong one gets 401, none stays at 407. The
+    password shows nowhere in the reports."""
+    password = "s3cret-trunk-pass"
+
+    async def create() -> None:
+        async with api.LiveKitAPI(sip_replica.url, sip_replica.api_key,
+                                  sip_replica.api_secret) as lk:
+            trunk = await lk.sip.create_inbound_trunk(api.CreateSIPInboundTrunkRequest(
+                trunk=api.SIPInboundTrunkInfo(name="auth-line", numbers=["+15105550300"],
+                                              auth_username="acme", auth_password=password)))
+            await lk.sip.create_dispatch_rule(api.CreateSIPDispatchRuleRequest(
+                dispatch_rule=api.SIPDispatchRuleInfo(
+                    name="auth-calls", trunk_ids=[trunk.sip_trunk_id],
+                    rule=api.SIPDispatchRule(dispatch_rule_individual=api.SIPDispatchRuleIndividual(
+                        room_prefix="auth-")),
+                    room_config=api.RoomConfiguration(
+                        agents=[api.RoomAgentDispatch(agent_name="support-agent")]))))
+
+    asyncio.run(create())
+    sip_replica.start_worker(probe_worker("support-agent"))
+    right = place_call(sip_replica, CallSpec("+15105550300", "+14155550001",
+                                             auth_username="acme", auth_password=password))
+    wrong = place_call(sip_replica, CallSpec("+15105550300", "+14155550001",
+                                             auth_username="acme", auth_password="not-it"))
+    anonymous = place_call(sip_replica, CallSpec("+15105550300", "+14155550001"))
+    assert right.outcome == "answered" and right.agent_names == ["support-agent"], right.summary()
+    assert [c for c, _, _ in right.responses][:2] == [100, 407]
+    assert right.attributes["sip.trunkPhoneNumber"] == "+15105550300"
+    assert (wrong.outcome, wrong.sip_code) == ("rejected", 401), wrong.summary()
+    assert (anonymous.outcome, anonymous.sip_code) == ("rejected", 407), anonymous.summary()
+    for shown in (right.summary(), repr(right), repr(wrong.spec), wrong.summary()):
+        assert password not in shown and "not-it" not in shown
+
+
+def test_cli_call_reports_a_drop(tmp_path: Path) -> None:
+    """`call --expect dropped`: a call from outside the provider's addresses, on the example's
+    stack; no worker needed. The report names the outcome and the SIP answers."""
+    done = subprocess.run(
+        [sys.executable, "-m", "livekit_sip_pulumi.telephony", "call", "--program", "infra",
+         "--to", "+15105550100", "--from", "+14155550001", "--source-ip", "198.51.100.9",
+         "--expect", "dropped", "--logs", str(tmp_path / "logs")],
+        cwd=EXAMPLE, capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "call from +14155550001 at 198.51.100.9 to +15105550100" in done.stdout
+    assert "outcome: DROPPED, SIP answers: 100 180" in done.stdout
+    again = subprocess.run(
+        [sys.executable, "-m", "livekit_sip_pulumi.telephony", "call", "--program", "infra",
+         "--to", "+15105550100", "--from", "+14155550001", "--source-ip", "198.51.100.9",
+         "--expect", "answered"],
+        cwd=EXAMPLE, capture_output=True, text=True, timeout=300,
+    )
+    assert again.returncode == 1 and "expected ANSWERED, got DROPPED" in again.stdout
