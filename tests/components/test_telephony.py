@@ -133,3 +133,15 @@ def test_worker_registrations_are_read_from_the_server_log(tmp_path: Path) -> No
     assert services.registered_agent_names(log, live=True) == ["support-agent"]
     offset = len(line.format("support-agent"))
     assert services.registered_agent_names(log, offset) == ["vip-agent"]
+
+
+def test_a_missing_bridge_fails_with_the_build_command(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """No livekit-sip in the cache or on PATH: the replica refuses to start (the call tests
+    fail, never skip) and names the script that builds it."""
+    monkeypatch.setenv("LKSP_CACHE", str(tmp_path / "empty-cache"))
+    monkeypatch.setenv("PATH", str(tmp_path / "no-bin"))
+    with pytest.raises(services.ReplicaError, match=r"livekit-sip not found.*build-sip-bridge"):
+        services.find_binary("livekit-sip", "run `make toolchain` (scripts/build-sip-bridge.sh)")
+    with pytest.raises(services.ReplicaError, match="not found"):
+        services.Replica.start(tmp_path / "run")

@@ -9,6 +9,7 @@ given (LIVEKIT_URL / LIVEKIT_API_KEY / LIVEKIT_API_SECRET): no plugin, no infere
 
 from __future__ import annotations
 
+import array
 import asyncio
 import math
 import os
@@ -29,14 +30,16 @@ async def entrypoint(ctx: JobContext) -> None:
     await ctx.room.local_participant.publish_track(
         track, rtc.TrackPublishOptions(source=rtc.TrackSource.SOURCE_MICROPHONE)
     )
+    # One second of the tone, copied frame by frame (no per-sample work in the loop).
+    tone = array.array("h", (int(6000 * math.sin(2 * math.pi * 440 * i / RATE))
+                             for i in range(RATE)))
     phase = 0
     seen_caller = False
     deadline = asyncio.get_running_loop().time() + MAX_SECONDS
     while ctx.room.isconnected() and asyncio.get_running_loop().time() < deadline:
         frame = rtc.AudioFrame.create(RATE, 1, FRAME)
-        samples = frame.data
-        for i in range(FRAME):
-            samples[i] = int(6000 * math.sin(2 * math.pi * 440 * (phase + i) / RATE))
+        start = phase % RATE
+        frame.data[:] = tone[start : start + FRAME]
         phase += FRAME
         await source.capture_frame(frame)
         caller = any(
