@@ -19,6 +19,7 @@ bench: venv toolchain
 toolchain:
 	scripts/build-toolchain.sh pulumi language-host livekit
 	scripts/build-sip-oracle.sh
+	scripts/build-sip-bridge.sh
 	scripts/ensure-system-packages.sh
 
 venv: $(VENV)/.installed

@@ -2,7 +2,9 @@
 
 Commands: ``doctor`` (every rule of the pack over the project's trunks and dispatch rules),
 ``route`` (the routing simulator over the project), ``map`` (its routing map) and ``export``
-(the project as a Pulumi program that adopts every object). Credentials as LiveKit's tools
+(the project as a Pulumi program that adopts every object); ``call`` and ``test-calls`` place
+real SIP calls on a local replica of a Pulumi stack (:mod:`livekit_sip_pulumi.telephony`,
+Linux, root: a private network namespace). Credentials as LiveKit's tools
 read them: ``LIVEKIT_URL``, ``LIVEKIT_API_KEY``, ``LIVEKIT_API_SECRET`` or ``--url``,
 ``--api-key``, ``--api-secret``. Exit codes: 0 fine, 1 problems found, 2 cannot run.
 Documented in docs/cli.md.
@@ -15,6 +17,7 @@ import traceback
 
 import typer
 
+from ..telephony import cli as telephony
 from . import doctor, export, map, route
 
 __all__ = ["app", "main"]
@@ -24,7 +27,8 @@ app = typer.Typer(
     help=(
         "Troubleshoot a live LiveKit SIP project: check it against the pack's rules (doctor), "
         "simulate a call (route), draw its routing (map), export it as a Pulumi program "
-        "(export). Credentials: LIVEKIT_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET or "
+        "(export); place real SIP calls on a local replica of a stack (call, test-calls). "
+        "Credentials: LIVEKIT_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET or "
         "--url/--api-key/--api-secret. Exit codes: 0 fine, 1 problems found, 2 cannot run."
     ),
     no_args_is_help=True,
@@ -37,6 +41,8 @@ app.command("doctor")(doctor.doctor)
 app.command("route")(route.route)
 app.command("map")(map.map_command)
 app.command("export")(export.export)
+app.command("call")(telephony.call)
+app.command("test-calls")(telephony.test_calls)
 
 
 def main() -> None:

@@ -1,0 +1,225 @@
+"""A private network namespace for the media path of test calls.
+
+LiveKit's WebRTC legs (the bridge's and the agent's participants) pick a non-loopback interface
+for media. So that no packet of a test call leaves the machine, the whole call (Redis,
+livekit-server, the SIP bridge, the agent worker and the caller) runs inside a namespace that
+has only ``lo`` and one veth pair with addresses of the benchmark range 198.18.0.0/15::
+
+    ip netns add lksp-calls-<id>
+    ip -n lksp-calls-<id> link set lo up
+    ip -n lksp-calls-<id> link add lksp-srv type veth peer name lksp-caller
+    ip -n lksp-calls-<id> addr add 198.18.0.1/24 dev lksp-srv      # server side: LiveKit, bridge
+    ip -n lksp-calls-<id> addr add 198.18.0.2/24 dev lksp-caller   # default caller address
+    ip -n lksp-calls-<id> link set lksp-srv up; ... lksp-caller up
+
+A call "from" another address (a provider's, as in a trunk's ``allowed_addresses``) adds that
+address to ``lksp-caller`` (``/32``); it exists only in the namespace. There is no default
+route: nothing in the namespace can reach another network. The process that runs the tests
+stays outside; it reaches the server's API through a TCP forwarder on the host's 127.0.0.1
+(:meth:`NetNamespace.forward_tcp`) and runs the caller in a thread that entered the namespace
+(:meth:`NetNamespace.run`). ``remove`` deletes the namespace with everything in it.
+
+Needs root (CAP_SYS_ADMIN) and ``ip`` from iproute2.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import os
+import secrets
+import selectors
+import shutil
+import socket
+import subprocess
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+__all__ = ["CALLER_IP", "SERVER_IP", "NetNamespace", "NetnsError"]
+
+T = TypeVar("T")
+SUBNET = "198.18.0"
+SERVER_IP = f"{SUBNET}.1"
+CALLER_IP = f"{SUBNET}.2"
+SERVER_DEV = "lksp-srv"
+CALLER_DEV = "lksp-caller"
+CLONE_NEWNET = 0x40000000
+
+
+class NetnsError(RuntimeError):
+    pass
+
+
+def _ip(*args: str) -> None:
+    done = subprocess.run(["ip", *args], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise NetnsError(f"`ip {' '.join(args)}` failed: {done.stderr.strip()}")
+
+
+class NetNamespace:
+    """A named network namespace created by :meth:`create` and deleted by :meth:`remove`."""
+
+    def __init__(self, name: str | None = None) -> None:
+        self.name = name or f"lksp-calls-{secrets.token_hex(3)}"
+        self.path = f"/var/run/netns/{self.name}"
+        self.created = False
+        self.commands: list[str] = []
+        self._caller_ips = {CALLER_IP}
+        self._forwarders: list[_Forwarder] = []
+
+    def _run_ip(self, *args: str) -> None:
+        self.commands.append("ip " + " ".join(args))
+        _ip(*args)
+
+    def create(self) -> NetNamespace:
+        if shutil.which("ip") is None:
+            raise NetnsError("`ip` (iproute2) is needed for the call tests' network namespace: "
+                             "apt-get install -y iproute2")
+        if os.geteuid() != 0:
+            raise NetnsError("the call tests create a network namespace (`ip netns add`): run "
+                             "them as root (CI containers are), or with CAP_SYS_ADMIN")
+        self._run_ip("netns", "add", self.name)
+        self.created = True
+        try:
+            n = ("-n", self.name)
+            self._run_ip(*n, "link", "set", "lo", "up")
+            self._run_ip(*n, "link", "add", SERVER_DEV, "type", "veth", "peer", "name", CALLER_DEV)
+            self._run_ip(*n, "addr", "add", f"{SERVER_IP}/24", "dev", SERVER_DEV)
+            self._run_ip(*n, "addr", "add", f"{CALLER_IP}/24", "dev", CALLER_DEV)
+            self._run_ip(*n, "link", "set", SERVER_DEV, "up")
+            self._run_ip(*n, "link", "set", CALLER_DEV, "up")
+        except BaseException:
+            self.remove()
+            raise
+        return self
+
+    def add_caller_ip(self, address: str) -> None:
+        """Give the caller side ``address`` (inside the namespace only)."""
+        if address in self._caller_ips:
+            return
+        self._run_ip("-n", self.name, "addr", "add", f"{address}/32", "dev", CALLER_DEV)
+        self._caller_ips.add(address)
+
+    def argv(self, argv: list[str]) -> list[str]:
+        """``argv`` run inside the namespace (``ip netns exec`` execs it: same PID)."""
+        return ["ip", "netns", "exec", self.name, *argv]
+
+    def remove(self) -> None:
+        for forwarder in self._forwarders:
+            forwarder.stop()
+        self._forwarders.clear()
+        if self.created:
+            with contextlib.suppress(NetnsError):
+                _ip("netns", "del", self.name)
+            self.created = False
+
+    def run(self, fn: Callable[[], T]) -> T:
+        """Call ``fn`` in a thread that entered the namespace; sockets it opens live there."""
+        box: dict[str, object] = {}
+
+        def target() -> None:
+            try:
+                self._enter()
+                box["value"] = fn()
+            except BaseException as exc:
+                box["error"] = exc
+
+        thread = threading.Thread(target=target, name=f"in-{self.name}", daemon=True)
+        thread.start()
+        thread.join()
+        if "error" in box:
+            raise box["error"]  # type: ignore[misc]
+        return box["value"]  # type: ignore[return-value]
+
+    def _enter(self) -> None:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        fd = os.open(self.path, os.O_RDONLY)
+        try:
+            if libc.setns(fd, CLONE_NEWNET) != 0:
+                err = ctypes.get_errno()
+                raise NetnsError(f"setns({self.path}) failed: {os.strerror(err)}")
+        finally:
+            os.close(fd)
+
+    def connect(self, port: int, host: str = "127.0.0.1", timeout: float = 5.0) -> socket.socket:
+        """A TCP connection to ``host:port`` inside the namespace."""
+        return self.run(lambda: socket.create_connection((host, port), timeout=timeout))
+
+    def forward_tcp(self, port: int) -> int:
+        """Forward a free port on the host's 127.0.0.1 to 127.0.0.1:``port`` in the
+        namespace; returns the host port. Stopped by :meth:`remove`."""
+        forwarder = _Forwarder(self, port)
+        self._forwarders.append(forwarder)
+        return forwarder.host_port
+
+    def __enter__(self) -> NetNamespace:
+        return self.create()
+
+    def __exit__(self, *exc: object) -> None:
+        self.remove()
+
+
+class _Forwarder:
+    """Loopback TCP forwarder: host 127.0.0.1:<free> -> namespace 127.0.0.1:<port>."""
+
+    def __init__(self, ns: NetNamespace, port: int) -> None:
+        self.ns, self.port = ns, port
+        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(64)
+        self.listener.settimeout(0.2)
+        self.host_port = int(self.listener.getsockname()[1])
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, name="ns-forward", daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                client, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            threading.Thread(target=self._pipe, args=(client,), daemon=True).start()
+
+    def _pipe(self, client: socket.socket) -> None:
+        try:
+            upstream = self.ns.connect(self.port)
+        except OSError:
+            client.close()
+            return
+        client.setblocking(False)
+        upstream.setblocking(False)
+        sel = selectors.DefaultSelector()
+        sel.register(client, selectors.EVENT_READ, upstream)
+        sel.register(upstream, selectors.EVENT_READ, client)
+        try:
+            while not self._stop.is_set():
+                for key, _ in sel.select(timeout=0.5):
+                    src = key.fileobj
+                    dst = key.data
+                    assert isinstance(src, socket.socket)
+                    try:
+                        data = src.recv(65536)
+                    except BlockingIOError:
+                        continue
+                    if not data:
+                        return
+                    dst.setblocking(True)
+                    dst.sendall(data)
+                    dst.setblocking(False)
+        except OSError:
+            return
+        finally:
+            sel.close()
+            client.close()
+            upstream.close()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.listener.close()
+        self._thread.join(timeout=2)

@@ -1,0 +1,376 @@
+"""The local replica: Redis, livekit-server, LiveKit's SIP bridge and agent workers, in a
+private network namespace (see :mod:`.netns`).
+
+Inside the namespace: Redis on 127.0.0.1:6379; livekit-server with its API on 127.0.0.1:7880,
+media on 198.18.0.1 (``node_ip``, ``use_external_ip: false``, loopback candidates on, no TURN,
+no STUN); the bridge with SIP on 198.18.0.1:5060 (UDP), RTP on 198.18.0.1:20000-20199. Outside:
+the API is forwarded to a free port on the host's 127.0.0.1 (:attr:`Replica.url`), which is what
+Pulumi and the LiveKit clients of the tests use. Every process is started by this module and
+stopped by its PID (each in a session of its own, its group is signalled too).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .netns import SERVER_IP, NetNamespace, NetnsError
+
+__all__ = ["Replica", "ReplicaError", "Worker", "find_binary", "toolchain_bin"]
+
+API_PORT = 7880
+REDIS_PORT = 6379
+SIP_PORT = 5060
+BRIDGE_HEALTH_PORT = 8080
+API_KEY = "replica-key"
+
+
+_PROXY_VARS = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+
+
+class ReplicaError(RuntimeError):
+    pass
+
+
+def toolchain_bin() -> Path:
+    """``$LKSP_CACHE/bin`` (default ``~/.cache/livekit-sip-pulumi/bin``), where
+    ``make toolchain`` puts livekit-server and livekit-sip."""
+    cache = os.environ.get("LKSP_CACHE") or str(
+        Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "livekit-sip-pulumi"
+    )
+    return Path(cache) / "bin"
+
+
+def find_binary(name: str, hint: str) -> str:
+    built = toolchain_bin() / name
+    if built.exists():
+        return str(built)
+    found = shutil.which(name)
+    if found is None:
+        raise ReplicaError(f"{name} not found in {toolchain_bin()} or on PATH: {hint}")
+    return found
+
+
+def _stop_process(proc: subprocess.Popen[Any], grace: float = 5.0) -> None:
+    if proc.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)  # its own session: the group is ours
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=5)
+
+
+@dataclass
+class Worker:
+    """An agent worker process started in the namespace."""
+
+    command: str
+    process: subprocess.Popen[Any]
+    log_path: Path
+    agent_names: list[str] = field(default_factory=list)
+    registered_after: float = 0.0
+
+    def log_tail(self, lines: int = 30) -> str:
+        with contextlib.suppress(OSError):
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        return ""
+
+    def stop(self) -> None:
+        _stop_process(self.process, grace=10.0)
+
+
+@dataclass
+class Replica:
+    """The running services; build with :meth:`start`, end with :meth:`stop`."""
+
+    ns: NetNamespace
+    run_dir: Path
+    api_key: str
+    api_secret: str = field(repr=False)
+    url: str = ""  # the API on the host's loopback (forwarded into the namespace)
+    processes: dict[str, subprocess.Popen[Any]] = field(default_factory=dict)
+    workers: list[Worker] = field(default_factory=list)
+    started_in: float = 0.0
+
+    ns_url = f"ws://127.0.0.1:{API_PORT}"
+    sip_address = (SERVER_IP, SIP_PORT)
+
+    # -- start ----------------------------------------------------------------------------------
+
+    @classmethod
+    def start(cls, run_dir: Path | None = None, *, log_level: str = "info") -> Replica:
+        t0 = time.monotonic()
+        run = Path(run_dir or tempfile.mkdtemp(prefix="lksp-replica-"))
+        run.mkdir(parents=True, exist_ok=True)
+        hint = "run `make toolchain` in a checkout of livekit-sip-pulumi"
+        binaries = {
+            "redis": find_binary("redis-server", "apt-get install -y redis-server"),
+            "livekit": find_binary("livekit-server", hint + " (scripts/build-toolchain.sh)"),
+            "bridge": find_binary("livekit-sip", hint + " (scripts/build-sip-bridge.sh)"),
+        }
+        try:
+            ns = NetNamespace().create()
+        except NetnsError as exc:
+            raise ReplicaError(str(exc)) from None
+        replica = cls(ns, run, API_KEY, secrets.token_hex(24), "")
+        try:
+            replica._start_services(binaries, log_level)
+            replica.url = f"http://127.0.0.1:{ns.forward_tcp(API_PORT)}"
+            replica.started_in = time.monotonic() - t0
+        except BaseException:
+            replica.stop()
+            raise
+        return replica
+
+    def _spawn(self, name: str, argv: list[str], env: Mapping[str, str] | None = None,
+               log: Path | None = None) -> subprocess.Popen[Any]:
+        log_path = log or self.run_dir / f"{name}.log"
+        with open(log_path, "ab") as out:
+            proc = subprocess.Popen(
+                self.ns.argv(argv), stdout=out, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, env=dict(env or os.environ), start_new_session=True,
+                cwd=self.run_dir,
+            )
+        self.processes[f"{name}:{proc.pid}"] = proc
+        return proc
+
+    def _wait(self, what: str, proc: subprocess.Popen[Any], check: Any, timeout: float,
+              log: Path) -> None:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if proc.poll() is not None:
+                raise ReplicaError(f"{what} exited ({proc.returncode}); its log {log}:\n"
+                                   + _tail(log))
+            with contextlib.suppress(Exception):
+                if self.ns.run(check):
+                    return
+            time.sleep(0.1)
+        raise ReplicaError(f"{what} not ready after {timeout:.0f} s; its log {log}:\n" + _tail(log))
+
+    def _start_services(self, binaries: Mapping[str, str], log_level: str) -> None:
+        run = self.run_dir
+        redis = self._spawn("redis", [
+            binaries["redis"], "--bind", "127.0.0.1", "--port", str(REDIS_PORT), "--save", "",
+            "--appendonly", "no", "--daemonize", "no",
+        ])
+        self._wait("redis-server", redis, lambda: _tcp_open(REDIS_PORT), 15, run / "redis.log")
+        (run / "livekit.yaml").write_text(json.dumps({
+            "port": API_PORT,
+            "bind_addresses": ["127.0.0.1"],
+            "keys": {self.api_key: self.api_secret},
+            "redis": {"address": f"127.0.0.1:{REDIS_PORT}"},
+            "rtc": {
+                "tcp_port": API_PORT + 1,
+                "udp_port": API_PORT + 2,
+                "node_ip": SERVER_IP,
+                "use_external_ip": False,
+                "enable_loopback_candidate": True,
+                "stun_servers": [],
+                "ips": {"includes": [f"{SERVER_IP}/32", "127.0.0.1/32"]},
+            },
+            "turn": {"enabled": False},
+            # A job goes to a worker whose reported load (the machine's CPU) is below the
+            # target load (default 0.7): a busy CI machine must not make the replica's agents
+            # unreachable.
+            "agents": {"target_load": 2.0},
+            "logging": {"level": log_level},
+        }, indent=1))
+        livekit = self._spawn("livekit",
+                              [binaries["livekit"], "--config", str(run / "livekit.yaml")])
+        self._wait("livekit-server", livekit, lambda: _http_ok(f"http://127.0.0.1:{API_PORT}/"),
+                   30, run / "livekit.log")
+        (run / "sip.yaml").write_text(json.dumps({
+            "api_key": self.api_key,
+            "api_secret": self.api_secret,
+            "ws_url": self.ns_url,
+            "redis": {"address": f"127.0.0.1:{REDIS_PORT}"},
+            "sip_port": SIP_PORT,
+            "listen_ip": SERVER_IP,
+            "use_external_ip": False,
+            "nat_1_to_1_ip": SERVER_IP,
+            "rtp_port": "20000-20199",
+            "health_port": BRIDGE_HEALTH_PORT,
+            # The bridge reports itself unhealthy (503 on its health port, outbound calls
+            # refused) above this share of the machine's CPU (default 0.9); a shared CI machine
+            # gets there, and a test replica has no other node to move calls to.
+            "max_cpu_utilization": 1.0,
+            "logging": {"level": log_level},
+        }, indent=1))
+        env = {k: v for k, v in os.environ.items() if not k.startswith("LIVEKIT_")}
+        bridge = self._spawn("bridge", [binaries["bridge"], "--config", str(run / "sip.yaml")],
+                             env=env)
+        self._wait("livekit-sip (the SIP bridge)", bridge,
+                   lambda: _http_ok(f"http://127.0.0.1:{BRIDGE_HEALTH_PORT}/"), 30,
+                   run / "bridge.log")
+
+    # -- workers --------------------------------------------------------------------------------
+
+    def worker_env(self) -> dict[str, str]:
+        """The environment of an agent worker: LiveKit's variables pointing at the replica,
+        and every outside service of livekit-agents disabled."""
+        env = {
+            k: v for k, v in os.environ.items()
+            if not k.startswith("LIVEKIT_") and k.lower() not in _PROXY_VARS
+        }
+        env.update({
+            "LIVEKIT_URL": self.ns_url,
+            "LIVEKIT_API_KEY": self.api_key,
+            "LIVEKIT_API_SECRET": self.api_secret,
+            "HF_HUB_OFFLINE": "1",
+            "TRANSFORMERS_OFFLINE": "1",
+            "LIVEKIT_REMOTE_EOT_URL": "",
+            "OTEL_SDK_DISABLED": "true",
+            "PYTHONUNBUFFERED": "1",
+            # Tells the worker it runs in the telephony tests (e.g. to ignore the CI machine's
+            # CPU load, see examples/telephony-ci/agent.py).
+            "LKSP_TELEPHONY_TEST": "1",
+        })
+        return env
+
+    def start_worker(self, command: str | Sequence[str], *, cwd: Path | None = None,
+                     timeout: float = 60.0, env: Mapping[str, str] | None = None) -> Worker:
+        """Start an agent worker (e.g. ``python agent.py start``) in the namespace and wait
+        until livekit-server logs its registration; the worker's ``agent_name`` is read from
+        that log line."""
+        argv = command.split() if isinstance(command, str) else list(command)
+        text = command if isinstance(command, str) else " ".join(command)
+        log = self.run_dir / f"worker-{len(self.workers) + 1}.log"
+        server_log = self.run_dir / "livekit.log"
+        offset = server_log.stat().st_size if server_log.exists() else 0
+        t0 = time.monotonic()
+        full_env = {**self.worker_env(), **(env or {})}
+        with open(log, "ab") as out:
+            proc = subprocess.Popen(
+                self.ns.argv(argv), stdout=out, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, env=full_env, start_new_session=True,
+                cwd=str(cwd or Path.cwd()),
+            )
+        worker = Worker(text, proc, log)
+        self.workers.append(worker)
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            names = registered_agent_names(server_log, offset)
+            if names:
+                worker.agent_names = names
+                worker.registered_after = time.monotonic() - t0
+                return worker
+            if proc.poll() is not None:
+                raise ReplicaError(
+                    f"the agent worker `{text}` exited ({proc.returncode}) before it registered "
+                    f"with LiveKit; its output ({log}):\n{worker.log_tail()}"
+                )
+            time.sleep(0.1)
+        worker.stop()
+        raise ReplicaError(
+            f"the agent worker `{text}` did not register with LiveKit within {timeout:.0f} s "
+            f"(LIVEKIT_URL={self.ns_url}); its output ({log}):\n{worker.log_tail()}"
+        )
+
+    def dispatch_failures(self, room: str) -> list[str]:
+        """Why livekit-server sent no agent job for ``room`` (its log lines, deduplicated)."""
+        found: list[str] = []
+        with contextlib.suppress(OSError):
+            for line in (self.run_dir / "livekit.log").read_text(errors="replace").splitlines():
+                if f'"room": "{room}"' not in line:
+                    continue
+                match = _NO_WORKER.search(line)
+                if match:
+                    agent = re.search(r'"agentName": "([^"]*)"', line)
+                    error = re.search(r'"error": "([^"]*)"', line)
+                    text = f"{match.group(1)} for agent_name '{agent.group(1) if agent else ''}'"
+                    text += f" ({error.group(1)})" if error else ""
+                    if text not in found:
+                        found.append(text)
+        return found
+
+    def registered_agent_names(self) -> list[str]:
+        """agent_name of every worker registered now (from livekit-server's log)."""
+        return registered_agent_names(self.run_dir / "livekit.log", 0, live=True)
+
+    # -- stop -----------------------------------------------------------------------------------
+
+    def stop(self) -> None:
+        for worker in reversed(self.workers):
+            with contextlib.suppress(Exception):
+                worker.stop()
+        for name in reversed(list(self.processes)):
+            with contextlib.suppress(Exception):
+                _stop_process(self.processes[name])
+        self.processes.clear()
+        self.ns.remove()
+
+    def __enter__(self) -> Replica:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def log_tail(self, name: str, lines: int = 40) -> str:
+        return _tail(self.run_dir / f"{name}.log", lines)
+
+
+_REGISTERED = re.compile(r'(worker registered|last worker deregistered).*?"agentName":\s*"([^"]*)"')
+
+
+# (JT_PARTICIPANT / JT_PUBLISHER jobs are logged as "not dispatching" for every room: noise.)
+_NO_WORKER = re.compile(r"(no worker available to handle job)")
+
+
+def registered_agent_names(server_log: Path, offset: int = 0, live: bool = False) -> list[str]:
+    """agent_names of the workers livekit-server logged as registered after ``offset``
+    (``live``: minus those whose last worker deregistered)."""
+    try:
+        with open(server_log, "rb") as f:
+            f.seek(offset)
+            text = f.read().decode("utf-8", "replace")
+    except OSError:
+        return []
+    names: list[str] = []
+    for event, name in _REGISTERED.findall(text):
+        if event == "worker registered":
+            if name not in names:
+                names.append(name)
+        elif live and name in names:
+            names.remove(name)
+    return names
+
+
+def _tail(path: Path, lines: int = 40) -> str:
+    with contextlib.suppress(OSError):
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    return "(no log)"
+
+
+def _tcp_open(port: int) -> bool:
+    import socket
+
+    with socket.create_connection(("127.0.0.1", port), timeout=1):
+        return True
+
+
+def _http_ok(url: str) -> bool:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(url, timeout=2) as response:
+        return bool(response.status == 200)
+
+
+if sys.platform != "linux":  # pragma: no cover
+    raise ImportError("the local replica needs Linux network namespaces")

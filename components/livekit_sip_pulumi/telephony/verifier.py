@@ -1,0 +1,278 @@
+"""The call verifier: place one SIP call at the replica's bridge and report what happened.
+
+Outcomes:
+
+- ``answered``: 200 OK, the caller joined a room (``room``), ``agents`` lists the agents in it;
+- ``pin_prompt``: 200 OK but no room: the bridge plays its PIN prompt and waits for digits;
+- ``pin_rejected``: the PIN (``CallSpec.pin``) was entered and the bridge hung up;
+- ``rejected``: a final SIP error (``sip_code``: 404 no trunk or dispatch rule, 486 the bridge
+  could not connect the caller, 403/401 authentication...);
+- ``ringing``: it rang for ``ring_timeout`` seconds without an answer (no agent published audio:
+  "call rings, but the agent does not answer"), then was CANCELled;
+- ``dropped``: the bridge dropped the call without a final answer: no answer at all, or a
+  first 180 Ringing and then silence (a ringing bridge repeats 180 every second); it does so
+  for calls no trunk or dispatch rule takes (LiveKit's "flood" protection).
+
+While the call runs, the room is read from the server API (the SIP participant whose
+``sip.callIDFull`` is the call's Call-ID) with its attributes, its agent participants (kind
+AGENT) and the agent dispatches of the room (``agent_name`` of each, and the identity of the
+participant that took the job). Every call is bounded and always ends with CANCEL or BYE.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .netns import CALLER_IP
+from .services import Replica
+from .uac import CallLeg
+
+__all__ = ["AgentSeen", "CallReport", "CallSpec", "place_call"]
+
+
+@dataclass(frozen=True)
+class CallSpec:
+    to: str
+    from_: str
+    source_ip: str = ""  # the caller's address; "" = the namespace's default caller address
+    from_host: str = ""  # the host of the caller's From URI; "" = its address
+    to_host: str = ""
+    pin: str = ""  # digits to enter at a PIN prompt (followed by '#')
+    auth_username: str = ""
+    auth_password: str = field(default="", repr=False)  # never shown
+    ring_timeout: float = 8.0  # how long a ringing call may ring before CANCEL
+    answer_timeout: float = 10.0  # how long to wait for any answer at all
+    hold: float = 1.5  # how long an answered call stays up (agents join meanwhile)
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class AgentSeen:
+    identity: str
+    # the participant's lk.agent.name attribute (set by livekit-agents to the worker's
+    # agent_name), else the agent_name of the room's dispatch whose job it took
+    agent_name: str
+
+
+@dataclass
+class CallReport:
+    spec: CallSpec
+    outcome: str
+    sip_code: int | None = None
+    sip_reason: str = ""
+    responses: list[tuple[int, str, float]] = field(default_factory=list)
+    answer_seconds: float | None = None
+    seconds: float = 0.0
+    room: str = ""
+    sip_identity: str = ""
+    attributes: dict[str, str] = field(default_factory=dict)
+    agents: list[AgentSeen] = field(default_factory=list)
+    dispatched: list[str] = field(default_factory=list)  # agent_names the room's dispatches ask
+    rtp_received: int = 0
+    ended_with: str = ""
+    call_id: str = ""
+
+    @property
+    def agent_names(self) -> list[str]:
+        return [a.agent_name for a in self.agents]
+
+    def summary(self) -> str:
+        spec = self.spec
+        head = f"{spec.label + ': ' if spec.label else ''}call from {spec.from_}"
+        head += f" at {spec.source_ip or CALLER_IP} to {spec.to}"
+        if spec.pin:
+            head += f" with PIN {spec.pin}"
+        codes = " ".join(str(c) for c, _, _ in self.responses) or "none"
+        lines = [head, f"  outcome: {self.outcome.upper()}" + (
+            f" ({self.sip_code} {self.sip_reason})" if self.sip_code else ""
+        ) + f", SIP answers: {codes}, {self.seconds:.2f} s"]
+        if self.answer_seconds is not None:
+            lines.append(f"  answered after {self.answer_seconds:.2f} s; "
+                         f"{self.rtp_received} RTP packets received")
+        if self.room:
+            lines.append(f"  room: {self.room}, SIP participant: {self.sip_identity}")
+            attrs = ", ".join(f"{k}={v}" for k, v in sorted(self.attributes.items()))
+            lines.append(f"  attributes: {attrs}")
+        if self.dispatched:
+            lines.append(f"  agents dispatched to the room: {self.dispatched}")
+        if self.agents:
+            lines.append("  agents in the room: " + ", ".join(
+                f"{a.agent_name or '?'} ({a.identity})" for a in self.agents))
+        elif self.room:
+            lines.append("  no agent joined the room")
+        if self.ended_with:
+            lines.append(f"  ended with: {self.ended_with}")
+        return "\n".join(lines)
+
+
+class _RoomWatcher:
+    """Polls the server API for the call's room, participants and agent dispatches."""
+
+    def __init__(self, replica: Replica, call_id: str) -> None:
+        self.replica, self.call_id = replica, call_id
+        self.room = ""
+        self.sip_identity = ""
+        self.attributes: dict[str, str] = {}
+        self.agent_identities: list[str] = []
+        self.by_identity: dict[str, str] = {}
+        self.dispatched: list[str] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="room-watcher", daemon=True)
+        self.error: str = ""
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        try:
+            asyncio.run(self._poll())
+        except Exception as exc:  # reported, not raised: the call itself decides the outcome
+            self.error = f"{type(exc).__name__}: {exc}"
+
+    async def _poll(self) -> None:
+        from livekit import api
+
+        async with api.LiveKitAPI(self.replica.url, self.replica.api_key,
+                                  self.replica.api_secret) as lk:
+            while True:
+                with contextlib.suppress(api.TwirpError, asyncio.TimeoutError, OSError):
+                    await self._once(lk)
+                if self._stop.is_set():
+                    # one last look after the call ended is not useful: the room is closing
+                    return
+                await asyncio.sleep(0.25)
+
+    async def _once(self, lk: Any) -> None:
+        from livekit import api
+
+        if not self.room:
+            rooms = await lk.room.list_rooms(api.ListRoomsRequest())
+            for room in rooms.rooms:
+                found = await self._sip_participant(lk, room.name)
+                if found:
+                    self.room = room.name
+                    break
+            if not self.room:
+                return
+        else:
+            await self._sip_participant(lk, self.room)
+        parts = await lk.room.list_participants(api.ListParticipantsRequest(room=self.room))
+        dispatches = await lk.agent_dispatch.list_dispatch(self.room)
+        by_identity = self.by_identity
+        names: list[str] = []
+        for dispatch in dispatches:
+            if dispatch.agent_name not in names:
+                names.append(dispatch.agent_name)
+            for job in dispatch.state.jobs:
+                # livekit-agents joins as "agent-<job ID>" unless the job names an identity.
+                by_identity.setdefault(job.state.participant_identity or f"agent-{job.id}",
+                                       dispatch.agent_name)
+        if names:
+            self.dispatched = names
+        for p in parts.participants:
+            if p.kind != api.ParticipantInfo.Kind.AGENT:
+                continue
+            if p.identity not in self.agent_identities:
+                self.agent_identities.append(p.identity)
+            # livekit-agents gives its participant the worker's agent_name as an attribute.
+            if p.attributes.get("lk.agent.name"):
+                self.by_identity[p.identity] = p.attributes["lk.agent.name"]
+
+    @property
+    def agents(self) -> list[AgentSeen]:
+        return [AgentSeen(i, self.by_identity.get(i, "")) for i in self.agent_identities]
+
+    async def _sip_participant(self, lk: Any, room: str) -> bool:
+        from livekit import api
+
+        parts = await lk.room.list_participants(api.ListParticipantsRequest(room=room))
+        for p in parts.participants:
+            attrs = dict(p.attributes)
+            sip = p.kind == api.ParticipantInfo.Kind.SIP
+            if sip and attrs.get("sip.callIDFull") == self.call_id:
+                self.sip_identity = p.identity
+                self.attributes = attrs
+                return True
+        return False
+
+    def wait_for(self, predicate: Callable[[], bool], seconds: float) -> bool:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            if predicate():
+                return True
+            time.sleep(0.1)
+        return predicate()
+
+
+def place_call(replica: Replica, spec: CallSpec,
+               log: Callable[[str], None] | None = None) -> CallReport:
+    """Place ``spec`` at the replica's bridge and report the outcome (see the module doc)."""
+    if spec.source_ip:
+        replica.ns.add_caller_ip(spec.source_ip)
+    t0 = time.monotonic()
+    local_ip = spec.source_ip or CALLER_IP
+    call_id = f"{secrets.token_hex(12)}@{local_ip}"
+    # The watcher talks to the API from the host (this thread); the call runs in a thread
+    # inside the namespace.
+    watcher = _RoomWatcher(replica, call_id)
+    watcher.start()
+
+    def run() -> CallReport:
+        leg = CallLeg(replica.sip_address, spec.to, spec.from_, local_ip, to_host=spec.to_host,
+                      auth_username=spec.auth_username, auth_password=spec.auth_password,
+                      log=log, call_id=call_id, from_host=spec.from_host)
+        report = CallReport(spec, "dropped", call_id=call_id)
+        try:
+            leg.invite()
+            final = leg.wait_answer(spec.ring_timeout, spec.answer_timeout)
+            if final is None:
+                report.outcome = (
+                    "dropped" if leg.silent or not leg.provisional else "ringing"
+                )
+            elif final.code >= 300:
+                report.outcome = "rejected"
+            else:
+                report.answer_seconds = final.at
+                if spec.pin:
+                    leg.send_digits(spec.pin + "#")
+                # A PIN prompt answers without a room; otherwise the caller is in one.
+                in_room = watcher.wait_for(lambda: bool(watcher.room),
+                                           3.0 + (2.0 if spec.pin else 0.0))
+                report.outcome = "answered" if in_room else "pin_prompt"
+                if in_room and (watcher.dispatched or spec.pin):
+                    # Let the dispatched agents join (or be seen) before hanging up.
+                    watcher.wait_for(lambda: len(watcher.agents) >= max(1, len(
+                        watcher.dispatched)), spec.hold + 3.0)
+                leg.listen(spec.hold)
+            if final is not None:
+                report.sip_code, report.sip_reason = final.code, final.reason
+        finally:
+            report.ended_with = leg.hangup()
+            watcher.stop()
+            leg.close()
+        report.responses = [(r.code, r.reason, r.at) for r in leg.responses]
+        report.rtp_received = leg.rtp_received
+        report.room, report.sip_identity = watcher.room, watcher.sip_identity
+        report.attributes = watcher.attributes
+        report.agents = watcher.agents
+        report.dispatched = watcher.dispatched
+        if leg.remote_bye and report.outcome == "answered":
+            report.ended_with = "BYE from the bridge"
+        if spec.pin and report.outcome == "pin_prompt" and leg.remote_bye:
+            report.outcome = "pin_rejected"
+        return report
+
+    report = replica.ns.run(run)
+    report.seconds = time.monotonic() - t0
+    return report

@@ -1,0 +1,147 @@
+"""Unit tests of the telephony pieces that need no network: the UAC's codec, digest and parser,
+the expectation files, the checks' messages, and the server-log readers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from livekit_sip_policies import routing
+from livekit_sip_policies.expectations import parse_expectations
+from livekit_sip_pulumi.telephony import services, suite, uac
+from livekit_sip_pulumi.telephony.verifier import AgentSeen, CallReport, CallSpec
+
+TRUNKS = [{"sip_trunk_id": "ST_1", "name": "support-line", "numbers": ["+15105550100"]}]
+RULES = [{
+    "sip_dispatch_rule_id": "SDR_1", "name": "support-calls", "trunk_ids": ["ST_1"],
+    "rule": {"dispatch_rule_individual": {"room_prefix": "call-"}},
+    "room_config": {"agents": [{"agent_name": "support-agent"}]},
+}]
+
+
+def test_ulaw_encoding_of_silence_and_extremes() -> None:
+    assert uac._linear_to_ulaw(0) == 0xFF
+    assert uac._linear_to_ulaw(32767) == 0x80
+    assert uac._linear_to_ulaw(-32768) == 0x00
+    tone = uac.pcmu_tone(440.0, 0.5)
+    assert len(tone) == 4000 and len(set(tone)) > 20
+
+
+def test_digest_response_is_rfc2617s_example(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(uac.secrets, "token_hex", lambda n: "0a4f113b")
+    challenge = ('Digest realm="testrealm@host.com", qop="auth,auth-int", '
+                 'nonce="dcd98b7102dd2f0e8b11d0f600bfb0c093", '
+                 'opaque="5ccc069c403ebaf9f0171e9517f40e41"')
+    header = uac._digest(challenge, "GET", "/dir/index.html", "Mufasa", "Circle Of Life")
+    assert 'response="6629fae49393a05397450978507c4ef1"' in header
+    assert 'opaque="5ccc069c403ebaf9f0171e9517f40e41"' in header
+
+
+def test_sip_parser_reads_compact_and_repeated_headers() -> None:
+    raw = (b"SIP/2.0 180 Ringing\r\nv: SIP/2.0/UDP 198.18.0.2:5062;branch=z9hG4bKa\r\n"
+           b"Via: SIP/2.0/UDP 198.18.0.9;branch=z9hG4bKb\r\ni: abc@198.18.0.2\r\n"
+           b"CSeq: 1 INVITE\r\nt: <sip:+15105550100@198.18.0.1>;tag=xyz\r\n\r\n")
+    parsed = uac._parse(raw)
+    assert parsed is not None
+    start, headers, body = parsed
+    assert start == "SIP/2.0 180 Ringing"
+    assert headers["call-id"] == "abc@198.18.0.2"
+    assert headers["via"].count("\n") == 1
+    assert headers["to"].endswith("tag=xyz") and body == ""
+
+
+@pytest.mark.parametrize("shape", ["pack", "object", "list"])
+def test_expectation_files(tmp_path: Path, shape: str) -> None:
+    calls = [{"from": "+14155550001", "to": "+15105550100", "expect": "drop"}]
+    data = {"pack": {"LKSSTK011": {"calls": calls}}, "object": {"calls": calls},
+            "list": calls}[shape]
+    path = tmp_path / "calls.json"
+    path.write_text(json.dumps(data))
+    (expectation,) = suite.load_expectations(path)
+    assert expectation.call.to == "+15105550100" and expectation.expect == "drop"
+
+
+def test_expectation_file_problems_are_named(tmp_path: Path) -> None:
+    path = tmp_path / "calls.json"
+    path.write_text(json.dumps([{"from": "+1", "expect": "drop"}]))
+    with pytest.raises(ValueError, match=r"call #1 misses to"):
+        suite.load_expectations(path)
+    path.write_text(json.dumps({"LKSSTK011": {}}))
+    with pytest.raises(ValueError, match="no calls"):
+        suite.load_expectations(path)
+
+
+def _check(outcome: str, *, dispatched: list[str], workers: list[str],
+           agents: list[AgentSeen] | None = None, room: str = "call-_+14155550001_abc",
+           server_says: list[str] | None = None) -> tuple[list[str], routing.Route, CallReport]:
+    (expectation,), _ = parse_expectations([{
+        "from": "+14155550001", "to": "+15105550100", "expect": {"agent": "support-agent"}}])
+    route = routing.route(TRUNKS, RULES, expectation.call)
+    report = CallReport(CallSpec("+15105550100", "+14155550001", ring_timeout=5.0), outcome,
+                        room=room, dispatched=dispatched, agents=agents or [])
+    problems = suite.check_call(expectation, report, route, {}, workers,
+                                server_says=server_says or [])
+    return problems, route, report
+
+
+def test_another_agent_name_is_named_with_the_rules() -> None:
+    problems, route, report = _check("ringing", dispatched=["support-agent"],
+                                     workers=["other-agent"])
+    assert route.result == routing.ACCEPT and route.agents == ("support-agent",)
+    (message,) = problems
+    assert "agent 'support-agent' to answer, but the call rang unanswered for 5 s" in message
+    assert "The dispatch rule dispatches agent_name 'support-agent'" in message
+    assert "registered agent_name 'other-agent'" in message
+    assert "WorkerOptions(agent_name=...)" in message
+    assert suite._real_result(report, report.spec) == routing.ACCEPT
+
+
+def test_no_capacity_is_explained() -> None:
+    problems, _, _ = _check(
+        "ringing", dispatched=["support-agent"], workers=["support-agent"],
+        server_says=["no worker available to handle job for agent_name 'support-agent' "
+                     "(no workers with sufficient capacity)"])
+    assert "found no capacity" in problems[0] and "load_fnc" in problems[0]
+
+
+def test_the_right_agent_meets_the_expectation() -> None:
+    problems, _, _ = _check("answered", dispatched=["support-agent"], workers=["support-agent"],
+                            agents=[AgentSeen("agent-AJ_1", "support-agent")])
+    assert problems == []
+
+
+def test_outcomes_in_the_simulators_words() -> None:
+    spec = CallSpec("+1", "+2")
+    assert suite._real_result(CallReport(spec, "dropped"), spec) == routing.DROP
+    assert suite._real_result(CallReport(spec, "rejected", sip_code=404), spec) == routing.DROP
+    assert suite._real_result(CallReport(spec, "rejected", sip_code=486), spec) == routing.ERROR
+    assert suite._real_result(CallReport(spec, "pin_prompt"), spec) == routing.REQUEST_PIN
+    assert suite._real_result(CallReport(spec, "ringing"), spec) == routing.ERROR  # no room
+
+
+def test_worker_registrations_are_read_from_the_server_log(tmp_path: Path) -> None:
+    log = tmp_path / "livekit.log"
+    line = ('2026-11-25T02:12:35.400Z\tINFO\tlivekit.agents\tservice/agentservice.go:303\t'
+            'worker registered\t{{"namespace": "", "jobType": "JT_ROOM", "agentName": "{}", '
+            '"workerID": "AW_1"}}\n')
+    gone = ('2026-11-25T02:13:20.505Z\tINFO\tlivekit.agents\tservice/agentservice.go:338\t'
+            'last worker deregistered\t{"namespace": "", "jobType": "JT_ROOM", '
+            '"agentName": "vip-agent", "workerID": "AW_2"}\n')
+    log.write_text(line.format("support-agent") + line.format("vip-agent") + gone)
+    assert services.registered_agent_names(log) == ["support-agent", "vip-agent"]
+    assert services.registered_agent_names(log, live=True) == ["support-agent"]
+    offset = len(line.format("support-agent"))
+    assert services.registered_agent_names(log, offset) == ["vip-agent"]
+
+
+def test_a_missing_bridge_fails_with_the_build_command(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """No livekit-sip in the cache or on PATH: the replica refuses to start (the call tests
+    fail, never skip) and names the script that builds it."""
+    monkeypatch.setenv("LKSP_CACHE", str(tmp_path / "empty-cache"))
+    monkeypatch.setenv("PATH", str(tmp_path / "no-bin"))
+    with pytest.raises(services.ReplicaError, match=r"livekit-sip not found.*build-sip-bridge"):
+        services.find_binary("livekit-sip", "run `make toolchain` (scripts/build-sip-bridge.sh)")
+    with pytest.raises(services.ReplicaError, match="not found"):
+        services.Replica.start(tmp_path / "run")

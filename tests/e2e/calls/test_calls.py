@@ -1,0 +1,281 @@
+"""Real phone calls: a SIP caller -> LiveKit's SIP bridge (livekit-sip v1.8.0) -> livekit-server
+-> a room -> a real livekit-agents worker, all in a private network namespace.
+
+Every outcome is cross-checked with the routing simulator (``routing.route`` over the objects
+read back from the server): a call the simulator accepts joins a room, a PIN prompt is one,
+a drop is dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from livekit import api
+from livekit_sip_policies import routing
+from livekit_sip_policies.expectations import parse_expectations
+from livekit_sip_pulumi.telephony.netns import CALLER_IP, SERVER_IP
+from livekit_sip_pulumi.telephony.services import Replica
+from livekit_sip_pulumi.telephony.suite import (
+    CallCheck,
+    load_expectations,
+    run_expectations,
+)
+from livekit_sip_pulumi.telephony.verifier import CallSpec, place_call
+
+from .conftest import DEMO, ROOT, Demo, probe_worker, report
+
+pytestmark = [pytest.mark.e2e, pytest.mark.calls]
+
+#: The console script the package installs (the commands users run).
+LIVEKIT_SIP = str(Path(sys.executable).with_name("livekit-sip"))
+EXAMPLE = ROOT / "examples" / "telephony-ci"
+
+
+def _times(checks: list[CallCheck]) -> str:
+    return "\n".join(
+        f"  {c.expectation.label}: {c.report.outcome}"
+        + (f", answered after {c.report.answer_seconds:.2f} s"
+           if c.report.answer_seconds is not None else "")
+        + f", call {c.report.seconds:.2f} s"
+        for c in checks
+    )
+
+
+def _all_agree(checks: list[CallCheck]) -> None:
+    for check in checks:
+        assert not check.disagreement, check.describe()
+
+
+def test_demo_stack_expectations(demo: Demo, request: pytest.FixtureRequest) -> None:
+    """The demo stack's expected calls, plus an unknown number: every call as expected."""
+    expectations = load_expectations(DEMO / "policy-config-pass.json")
+    extra, problems = parse_expectations([{
+        "name": "an unknown number", "from": "+14155550001", "to": "+15105550999",
+        "sourceIp": "203.0.113.7", "expect": "drop",
+    }])
+    assert not problems
+    t0 = time.monotonic()
+    checks = run_expectations(demo.replica, [*expectations, *extra], names=demo.applied.names)
+    report(request, f"\n[calls] demo stack, {len(checks)} calls in {time.monotonic() - t0:.1f} s"
+                    f":\n{_times(checks)}")
+    failed = [c.describe() for c in checks if not c.ok]
+    assert not failed, "\n\n".join(failed)
+    by_label = {c.expectation.label: c for c in checks}
+    # What really happened, beyond "as expected".
+    customer = by_label["a customer"].report
+    assert customer.outcome == "answered" and customer.agent_names == ["support-agent"]
+    assert customer.room.startswith("call-_+14155550001_")
+    assert customer.attributes["sip.phoneNumber"] == "+14155550001"
+    assert customer.attributes["sip.trunkPhoneNumber"] == "+15105550100"
+    assert customer.rtp_received > 0  # the agent's tone came back through the bridge
+    assert customer.ended_with == "BYE 200"
+    vip = by_label["the VIP caller"].report
+    assert vip.agent_names == ["vip-agent"] and vip.room.startswith("vip-")
+    assert by_label["staff, before the PIN"].report.outcome == "pin_prompt"
+    assert by_label["staff, before the PIN"].route.result == routing.REQUEST_PIN
+    staff = by_label["staff, with the PIN"].report
+    assert staff.outcome == "answered" and staff.agent_names == ["staff-agent"]
+    assert staff.room.startswith("staff-")
+    for label in ("a call from outside the provider", "an unknown number"):
+        check = by_label[label]
+        assert check.report.outcome == "dropped" and not check.report.room, check.describe()
+        assert check.route.result == routing.DROP
+    _all_agree(checks)
+
+
+def test_wrong_expectation_fails_naming_the_agent_that_answered(demo: Demo) -> None:
+    """policy-config-fail.json expects the VIP caller at the support agent: the real call is
+    answered by the VIP agent, and the check says so."""
+    expectations = load_expectations(DEMO / "policy-config-fail.json")
+    checks = run_expectations(demo.replica, expectations, names=demo.applied.names)
+    failed = [c for c in checks if not c.ok]
+    assert [c.expectation.label for c in failed] == ["the VIP caller"], [
+        c.describe() for c in checks]
+    message = failed[0].describe()
+    assert "agent 'support-agent' to answer" in message
+    assert "'vip-agent' (" in message or "vip-agent (agent-" in message
+    assert failed[0].report.agent_names == ["vip-agent"]
+    _all_agree(checks)
+
+
+def _make(replica: Replica, number: str, prefix: str, agent: str | None) -> None:
+    async def create() -> None:
+        async with api.LiveKitAPI(replica.url, replica.api_key, replica.api_secret) as lk:
+            trunk = await lk.sip.create_inbound_trunk(api.CreateSIPInboundTrunkRequest(
+                trunk=api.SIPInboundTrunkInfo(name=f"line-{prefix}", numbers=[number])))
+            config: dict[str, Any] = {}
+            if agent is not None:
+                config["room_config"] = api.RoomConfiguration(
+                    agents=[api.RoomAgentDispatch(agent_name=agent)])
+            await lk.sip.create_dispatch_rule(api.CreateSIPDispatchRuleRequest(
+                dispatch_rule=api.SIPDispatchRuleInfo(
+                    name=f"rule-{prefix}", trunk_ids=[trunk.sip_trunk_id],
+                    rule=api.SIPDispatchRule(dispatch_rule_individual=api.SIPDispatchRuleIndividual(
+                        room_prefix=prefix)),
+                    **config)))
+
+    asyncio.run(create())
+
+
+def test_rings_but_no_agent_answers(sip_replica: Replica, request: pytest.FixtureRequest) -> None:
+    """The troubleshooting guide's "call rings, but the agent does not answer", both halves:
+    a rule without agents, and a rule whose agent_name no worker registered (the worker runs
+    as 'other-agent'). Both calls ring until the ring timeout, then are CANCELled; the checks
+    name the rule's and the worker's agent_name."""
+    _make(sip_replica, "+15105550200", "noagent-", None)
+    _make(sip_replica, "+15105550201", "named-", "support-agent")
+    worker = sip_replica.start_worker(probe_worker("other-agent"))
+    assert worker.agent_names == ["other-agent"]
+    expectations, problems = parse_expectations([
+        {"name": "rule without agents", "from": "+14155550001", "to": "+15105550200",
+         "expect": {"agent": "support-agent"}},
+        {"name": "worker with another name", "from": "+14155550001", "to": "+15105550201",
+         "expect": {"agent": "support-agent"}},
+    ])
+    assert not problems
+    t0 = time.monotonic()
+    checks = run_expectations(sip_replica, expectations, ring_timeout=5.0)
+    report(request, f"\n[calls] rings, no agent: {len(checks)} calls in "
+                    f"{time.monotonic() - t0:.1f} s:\n{_times(checks)}")
+    no_agent, other_name = checks
+    for check in checks:
+        assert not check.ok
+        assert check.report.outcome == "ringing", check.describe()
+        assert check.report.room and not check.report.agents
+        assert check.report.ended_with == "CANCEL 200"
+        assert 4.5 <= check.report.seconds < 12
+        assert check.route.result == routing.ACCEPT  # the simulator: a room, no agent answer
+    assert no_agent.route.agents == ()
+    assert "dispatches no named agent" in no_agent.problems[0]
+    message = other_name.problems[0]
+    assert other_name.route.agents == ("support-agent",)
+    assert other_name.report.dispatched == ["support-agent"]
+    assert "dispatches agent_name 'support-agent'" in message
+    assert "registered agent_name 'other-agent'" in message
+    assert "No worker registered 'support-agent'" in message
+    _all_agree(checks)
+
+
+def test_namespace_holds_the_media_path_and_is_removed(sip_replica: Replica) -> None:
+    """Only lo and the veth pair with benchmark-range addresses, no route elsewhere; the
+    services listen there; stop() removes the namespace and ends every process."""
+    name = sip_replica.ns.name
+    addrs = subprocess.run(["ip", "-n", name, "-brief", "addr"], capture_output=True,
+                           text=True, check=True).stdout
+    devices = sorted(line.split()[0].split("@")[0] for line in addrs.splitlines())
+    assert devices == ["lksp-caller", "lksp-srv", "lo"], addrs
+    assert f"{SERVER_IP}/24" in addrs and f"{CALLER_IP}/24" in addrs
+    routes = subprocess.run(["ip", "-n", name, "route"], capture_output=True, text=True,
+                            check=True).stdout
+    assert "default" not in routes, routes
+    pids = [p.pid for p in sip_replica.processes.values()]
+    assert len(pids) == 3 and all(p.poll() is None for p in sip_replica.processes.values())
+    sip_replica.stop()
+    listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+    assert name not in listed
+    for pid in pids:
+        assert not Path(f"/proc/{pid}").exists(), f"process {pid} still runs"
+
+
+def test_plugin_runs_the_example_with_its_agent(telephony_calls: Any,
+                                                request: pytest.FixtureRequest) -> None:
+    """examples/telephony-ci as its README runs it, through the pytest plugin: the user's own
+    worker command, the stack applied by `pulumi up`, every call answered as expected."""
+    t0 = time.monotonic()
+    checks = telephony_calls(program=EXAMPLE / "infra", calls=EXAMPLE / "calls.json",
+                             agent_cmds=[f"{sys.executable} agent.py start"], cwd=EXAMPLE)
+    report(request, f"\n[calls] examples/telephony-ci via the pytest plugin: "
+                    f"{time.monotonic() - t0:.1f} s:\n{_times(checks)}")
+    assert [c.report.outcome for c in checks] == ["answered", "answered", "dropped"]
+    assert all(c.report.agent_names == ["support-agent"] for c in checks[:2])
+
+
+def test_cli_fails_when_the_worker_has_another_agent_name(tmp_path: Path,
+                                                          request: pytest.FixtureRequest) -> None:
+    """The documented CI command with a worker registered as 'sales-agent': exit 1, and the
+    output names both agent_names."""
+    t0 = time.monotonic()
+    done = subprocess.run(
+        [LIVEKIT_SIP, "test-calls", "--program",
+         "infra", "--calls", "calls.json", "--agent-cmd", f"{sys.executable} agent.py start",
+         "--ring-timeout", "5", "--logs", str(tmp_path / "logs")],
+        cwd=EXAMPLE, env={**os.environ, "AGENT_NAME": "sales-agent"}, capture_output=True,
+        text=True, timeout=300,
+    )
+    report(request, f"\n[calls] CLI test-calls with a worker named 'sales-agent': exit "
+                    f"{done.returncode} in {time.monotonic() - t0:.1f} s")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "registered agent_name ['sales-agent']" in done.stdout
+    assert "The dispatch rule dispatches agent_name 'support-agent'; the running worker(s) " \
+           "registered agent_name 'sales-agent'." in done.stdout
+    assert "1 of 3 calls as expected" in done.stdout
+    assert "FAILED: a customer" in done.stdout
+    namespace = re.search(r"network namespace (lksp-calls-\w+)", done.stdout)
+    assert namespace is not None, done.stdout
+    listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+    assert namespace.group(1) not in listed
+
+
+def test_digest_authentication(sip_replica: Replica) -> None:
+    """A trunk with a user name and password: the caller answers the bridge's 407 challenge;
+    the right password is answered by the agent, a wrong one gets 401, none stays at 407. The
+    password shows nowhere in the reports."""
+    password = "s3cret-trunk-pass"
+
+    async def create() -> None:
+        async with api.LiveKitAPI(sip_replica.url, sip_replica.api_key,
+                                  sip_replica.api_secret) as lk:
+            trunk = await lk.sip.create_inbound_trunk(api.CreateSIPInboundTrunkRequest(
+                trunk=api.SIPInboundTrunkInfo(name="auth-line", numbers=["+15105550300"],
+                                              auth_username="acme", auth_password=password)))
+            await lk.sip.create_dispatch_rule(api.CreateSIPDispatchRuleRequest(
+                dispatch_rule=api.SIPDispatchRuleInfo(
+                    name="auth-calls", trunk_ids=[trunk.sip_trunk_id],
+                    rule=api.SIPDispatchRule(dispatch_rule_individual=api.SIPDispatchRuleIndividual(
+                        room_prefix="auth-")),
+                    room_config=api.RoomConfiguration(
+                        agents=[api.RoomAgentDispatch(agent_name="support-agent")]))))
+
+    asyncio.run(create())
+    sip_replica.start_worker(probe_worker("support-agent"))
+    right = place_call(sip_replica, CallSpec("+15105550300", "+14155550001",
+                                             auth_username="acme", auth_password=password))
+    wrong = place_call(sip_replica, CallSpec("+15105550300", "+14155550001",
+                                             auth_username="acme", auth_password="not-it"))
+    anonymous = place_call(sip_replica, CallSpec("+15105550300", "+14155550001"))
+    assert right.outcome == "answered" and right.agent_names == ["support-agent"], right.summary()
+    assert [c for c, _, _ in right.responses][:2] == [100, 407]
+    assert right.attributes["sip.trunkPhoneNumber"] == "+15105550300"
+    assert (wrong.outcome, wrong.sip_code) == ("rejected", 401), wrong.summary()
+    assert (anonymous.outcome, anonymous.sip_code) == ("rejected", 407), anonymous.summary()
+    for shown in (right.summary(), repr(right), repr(wrong.spec), wrong.summary()):
+        assert password not in shown and "not-it" not in shown
+
+
+def test_cli_call_reports_a_drop(tmp_path: Path) -> None:
+    """`call --expect dropped`: a call from outside the provider's addresses, on the example's
+    stack; no worker needed. The report names the outcome and the SIP answers."""
+    done = subprocess.run(
+        [LIVEKIT_SIP, "call", "--program", "infra",
+         "--to", "+15105550100", "--from", "+14155550001", "--source-ip", "198.51.100.9",
+         "--expect", "dropped", "--logs", str(tmp_path / "logs")],
+        cwd=EXAMPLE, capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "call from +14155550001 at 198.51.100.9 to +15105550100" in done.stdout
+    assert "outcome: DROPPED, SIP answers: 100 180" in done.stdout
+    again = subprocess.run(
+        [LIVEKIT_SIP, "call", "--program", "infra",
+         "--to", "+15105550100", "--from", "+14155550001", "--source-ip", "198.51.100.9",
+         "--expect", "answered"],
+        cwd=EXAMPLE, capture_output=True, text=True, timeout=300,
+    )
+    assert again.returncode == 1 and "expected ANSWERED, got DROPPED" in again.stdout
