@@ -1,8 +1,10 @@
 """The protocol fields: conversions to and from LiveKit's messages, held to a golden record.
 
 ``fields_golden.json`` records, for a set of declarations and of messages as the server returns
-them, the bytes of ``to_proto`` and the outputs of ``outputs_from_proto``: the outputs are the
-state of every existing stack, so a change there shows up as a diff on every ``pulumi up``.
+them, the message of ``to_proto`` and the outputs of ``outputs_from_proto``: the outputs are
+the state of every existing stack, so a change there shows up as a diff on every ``pulumi up``.
+Exposing a new protocol field adds its key here on purpose: regenerate the record with
+``python -m tests.components.test_fields`` and review its diff.
 """
 
 from __future__ import annotations
@@ -210,3 +212,7 @@ def test_conversions_match_the_golden_record(key: str) -> None:
     # json.dumps tells 1 from 1.0.
     expected = json.loads(GOLDEN.read_text())[key]
     assert canonical(record()[key]) == canonical(expected)
+
+
+if __name__ == "__main__":
+    GOLDEN.write_text(json.dumps(record(), sort_keys=True, indent=1) + "\n")
