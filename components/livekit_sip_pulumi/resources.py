@@ -490,6 +490,8 @@ class RoomAgentDispatchArgs:
     answers)."""
     metadata: Input[str] | None = None
     """Job metadata handed to the agent."""
+    attributes: Input[dict[str, Input[str]]] | None = None
+    """Job attributes handed to the agent (name -> value)."""
 
 
 @dataclass

@@ -873,11 +873,11 @@ class RoomAgentDispatchSpec(_NestedSpec):
     omitted: ClassVar[Mapping[str, str]] = {
         "restart_policy": "LiveKit Cloud only (a self-hosted server ignores it)",
         "deployment": "not modelled yet",
-        "attributes": "not modelled yet",
     }
 
     agent_name: Text
     metadata: Text = ""
+    attributes: TextMap = Field(default_factory=dict)
 
     @field_validator("agent_name")
     @classmethod

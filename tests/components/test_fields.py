@@ -119,7 +119,10 @@ DECLARED: dict[str, dict[str, dict[str, Any]]] = {
                 "min_playout_delay": 1,
                 "max_playout_delay": 2,
                 "sync_streams": True,
-                "agents": [{"agent_name": "a", "metadata": "x"}, {"agent_name": "b"}],
+                "agents": [
+                    {"agent_name": "a", "metadata": "x", "attributes": {"k": "v"}},
+                    {"agent_name": "b"},
+                ],
             },
             "krisp_enabled": True,
             "media_encryption": "SIP_MEDIA_ENCRYPT_REQUIRE",
