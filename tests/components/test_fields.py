@@ -217,5 +217,35 @@ def test_conversions_match_the_golden_record(key: str) -> None:
     assert canonical(record()[key]) == canonical(expected)
 
 
+def messages() -> list[tuple[type[SipSpec], Any]]:
+    """Every message of the record: declared (``to_proto``) and returned."""
+    found = []
+    for kind, spec_class in SPECS.items():
+        found += [
+            (spec_class, validate_spec(spec_class, values).to_proto())
+            for values in DECLARED[kind].values()
+        ]
+        found += [
+            (spec_class, json_format.ParseDict(data, MESSAGES[kind]()))
+            for data in RETURNED[kind].values()
+        ]
+    return found
+
+
+def test_plain_fields_read_as_json_format_reads_them() -> None:
+    # Scalars, enums, lists and maps: the outputs are MessageToDict's values.
+    checked = 0
+    for spec_class, message in messages():
+        outputs = spec_class.outputs_from_proto(message)
+        data = json_format.MessageToDict(
+            message, preserving_proto_field_name=True, always_print_fields_with_no_presence=True
+        )
+        for field in message.DESCRIPTOR.fields:
+            if field.name in outputs and not field.has_presence and field.message_type is None:
+                assert outputs[field.name] == data[field.name], field.name
+                checked += 1
+    assert checked > 100
+
+
 if __name__ == "__main__":
     GOLDEN.write_text(json.dumps(record(), sort_keys=True, indent=1) + "\n")
