@@ -20,6 +20,13 @@ three times the cost, and the providers convert every resource on every check an
 
 Protocol fields a spec does not expose are listed in :attr:`MessageSpec.omitted` with the reason;
 a test walks the descriptors and fails on a field that is neither exposed nor listed.
+
+To expose a field: move it from ``omitted`` to the spec's fields (the protocol's name, the type
+that validates it), and add it to the ``...Args`` dataclass in resources.py with a docstring
+(and, on a top-level object, to the resource's ``Output`` annotations: editors and type checkers
+read those, and a test holds them to the spec). Then regenerate the golden record of the
+conversions (``python -m tests.components.test_fields``) and add an end-to-end test that reads
+the field back from the server.
 """
 
 from __future__ import annotations
