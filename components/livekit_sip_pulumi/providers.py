@@ -464,10 +464,12 @@ class SipProviderBase(dynamic.ResourceProvider):
             return dynamic.DiffResult(changes=True, replaces=[], delete_before_replace=False)
         if news.get("name") is None:  # an adopted object without a declared name keeps its own
             declared["name"] = olds.get("name")
+        # A field the recorded outputs lack was added by a later version: it holds its default.
+        recorded = self.spec_class.with_defaults(olds)
         changed = sorted(
             field
             for field in self.spec_class.model_fields
-            if field in unknown or not self._same(field, olds.get(field), declared.get(field))
+            if field in unknown or not self._same(field, recorded.get(field), declared.get(field))
             if not (unresolvable and field == _PASSWORD)
         )
         # adopt_id only matters when the object is created: changing it later changes nothing.

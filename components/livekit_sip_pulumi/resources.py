@@ -192,7 +192,9 @@ class SipCodecArgs:
     """``SIPCodec``: a codec name (``PCMU``, ``PCMA``, ``G722``, ``opus``...), optional rate."""
 
     name: Input[str]
+    """Codec name as LiveKit knows it: ``PCMU``, ``PCMA``, ``G722``, ``opus``... (no ``/rate``)."""
     rate: Input[int] | None = None
+    """Clock rate in Hz; 0 or unset for the codec's default."""
 
 
 @dataclass
@@ -201,9 +203,15 @@ class SipMediaConfigArgs:
     most 600); ``encryption`` supersedes the object's ``media_encryption``."""
 
     codecs: Input[list[Input[SipCodecArgs | Mapping[str, Any]]]] | None = None
+    """Codecs to offer, in order of preference (:class:`SipCodecArgs` or dicts)."""
     only_listed_codecs: Input[bool] | None = None
+    """Offer only ``codecs``, not LiveKit's other codecs after them."""
     encryption: Input[SipMediaEncryption | str] | None = None
+    """SRTP for the call's media (``SIP_MEDIA_ENCRYPT_...``); supersedes the object's
+    ``media_encryption``."""
     media_timeout: Input[float] | None = None
+    """Seconds without RTP before LiveKit ends the call (at most 600); unset for the server's
+    default."""
 
 
 # --- inbound trunk ------------------------------------------------------------------------------
@@ -220,24 +228,50 @@ class SipInboundTrunkArgs:
     """
 
     numbers: Input[list[Input[str]]] | None = None
+    """The provider numbers this trunk answers, in E.164 (``+15105550100``)."""
     name: Input[str] | None = None
+    """The object's name in LiveKit; defaults to the Pulumi resource name and a short hash."""
     metadata: Input[str] | None = None
+    """Free text stored with the object (LiveKit does not read it)."""
     allowed_addresses: Input[list[Input[str]]] | None = None
+    """IP addresses or CIDR blocks calls may come from (the provider's signalling addresses)."""
     allowed_numbers: Input[list[Input[str]]] | None = None
+    """Caller numbers (E.164) accepted on this trunk; empty accepts every caller."""
     auth_username: Input[str] | None = None
+    """User name of the provider's SIP digest authentication; set with ``auth_password``."""
     auth_password: Input[str] | None = None
+    """Password of the provider's SIP digest authentication; stored as a secret, the state keeps
+    only a salted digest."""
     auth_realm: Input[str] | None = None
+    """Realm of the digest challenge LiveKit sends; empty for LiveKit's default."""
     headers: Input[dict[str, Input[str]]] | None = None
+    """SIP headers LiveKit adds to the responses it sends on this trunk (``X-...`` names; LiveKit's
+    own headers cannot be set)."""
     headers_to_attributes: Input[dict[str, Input[str]]] | None = None
+    """SIP header name -> participant attribute name: headers of the call copied into the SIP
+    participant's attributes."""
     attributes_to_headers: Input[dict[str, Input[str]]] | None = None
+    """Participant attribute name -> SIP header name: attributes sent as SIP headers."""
     include_headers: Input[SipHeaderOptions | str] | None = None
+    """Which SIP headers of the call become participant attributes (``sip.h.<name>``):
+    ``SIP_NO_HEADERS`` (default), ``SIP_X_HEADERS`` or ``SIP_ALL_HEADERS``."""
     ringing_timeout: Input[float] | None = None
+    """Seconds a call may ring before LiveKit gives up on it; unset for the server's default."""
     max_call_duration: Input[float] | None = None
+    """Longest call in seconds; unset for the server's default."""
     krisp_enabled: Input[bool] | None = None
+    """Krisp noise cancellation on the caller's audio."""
     media_encryption: Input[SipMediaEncryption | str] | None = None
+    """SRTP for the call's media: ``SIP_MEDIA_ENCRYPT_DISABLE`` (default), ``..._ALLOW`` or
+    ``..._REQUIRE``; deprecated by LiveKit in favour of ``media.encryption``."""
     media: Input[SipMediaConfigArgs | Mapping[str, Any]] | None = None
+    """Codecs, media encryption and RTP timeout (:class:`SipMediaConfigArgs`)."""
     adopt_id: Input[str] | None = None
+    """The ID of an existing trunk (``ST_...``) to take over instead of creating one; it is
+    reconciled to these inputs and keeps its ID."""
     adopt_only_if_matching: Input[bool] | None = None
+    """With ``adopt_id``: refuse to adopt an object whose live settings differ from these inputs,
+    instead of changing them."""
 
 
 class SipInboundTrunk(_SipObject, module="livekit", name="SipInboundTrunk"):
@@ -300,22 +334,49 @@ class SipOutboundTrunkArgs:
     """
 
     address: Input[str] | None = None
+    """The provider's SIP host, bare (``sip.telnyx.com``, optionally ``:port``; no ``sip:`` and no
+    user part)."""
     numbers: Input[list[Input[str]]] | None = None
+    """Caller IDs this trunk may call from, in E.164, or ``*`` to choose it per call."""
     name: Input[str] | None = None
+    """The object's name in LiveKit; defaults to the Pulumi resource name and a short hash."""
     metadata: Input[str] | None = None
+    """Free text stored with the object (LiveKit does not read it)."""
     destination_country: Input[str] | None = None
+    """Two-letter lowercase ISO country code of the calls' destination, which pins the region calls
+    leave from (``in`` for India)."""
     transport: Input[SipTransport | str] | None = None
+    """SIP transport to the provider: ``SIP_TRANSPORT_AUTO`` (default), ``..._UDP``, ``..._TCP`` or
+    ``..._TLS``."""
     auth_username: Input[str] | None = None
+    """User name of the provider's SIP digest authentication; set with ``auth_password``."""
     auth_password: Input[str] | None = None
+    """Password of the provider's SIP digest authentication; stored as a secret, the state keeps
+    only a salted digest."""
     headers: Input[dict[str, Input[str]]] | None = None
+    """SIP headers LiveKit adds to every request it sends on this trunk (``X-...`` names; LiveKit's
+    own headers cannot be set)."""
     headers_to_attributes: Input[dict[str, Input[str]]] | None = None
+    """SIP header name -> participant attribute name: headers of the call copied into the SIP
+    participant's attributes."""
     attributes_to_headers: Input[dict[str, Input[str]]] | None = None
+    """Participant attribute name -> SIP header name: attributes sent as SIP headers."""
     include_headers: Input[SipHeaderOptions | str] | None = None
+    """Which SIP headers of the call become participant attributes (``sip.h.<name>``):
+    ``SIP_NO_HEADERS`` (default), ``SIP_X_HEADERS`` or ``SIP_ALL_HEADERS``."""
     media_encryption: Input[SipMediaEncryption | str] | None = None
+    """SRTP for the call's media: ``SIP_MEDIA_ENCRYPT_DISABLE`` (default), ``..._ALLOW`` or
+    ``..._REQUIRE``; deprecated by LiveKit in favour of ``media.encryption``."""
     media: Input[SipMediaConfigArgs | Mapping[str, Any]] | None = None
+    """Codecs, media encryption and RTP timeout (:class:`SipMediaConfigArgs`)."""
     from_host: Input[str] | None = None
+    """Host name put in the From header instead of LiveKit's SIP domain; empty for the default."""
     adopt_id: Input[str] | None = None
+    """The ID of an existing trunk (``ST_...``) to take over instead of creating one; it is
+    reconciled to these inputs and keeps its ID."""
     adopt_only_if_matching: Input[bool] | None = None
+    """With ``adopt_id``: refuse to adopt an object whose live settings differ from these inputs,
+    instead of changing them."""
 
 
 class SipOutboundTrunk(_SipObject, module="livekit", name="SipOutboundTrunk"):
@@ -384,7 +445,9 @@ class SipDispatchRuleDirectArgs(_RuleKindArgs):
     rule_key: ClassVar[str] = "dispatch_rule_direct"
 
     room_name: Input[str] | None = None
+    """The room every caller joins."""
     pin: Input[str] | None = None
+    """Digits callers must enter on the keypad before joining; empty for none."""
 
 
 @dataclass
@@ -395,8 +458,11 @@ class SipDispatchRuleIndividualArgs(_RuleKindArgs):
     rule_key: ClassVar[str] = "dispatch_rule_individual"
 
     room_prefix: Input[str] | None = None
+    """Start of each new room's name."""
     pin: Input[str] | None = None
+    """Digits callers must enter on the keypad before joining; empty for none."""
     no_randomness: Input[bool] | None = None
+    """Name the room without the random suffix (callers from one number share it)."""
 
 
 @dataclass
@@ -407,8 +473,11 @@ class SipDispatchRuleCalleeArgs(_RuleKindArgs):
     rule_key: ClassVar[str] = "dispatch_rule_callee"
 
     room_prefix: Input[str] | None = None
+    """Start of the room's name; the called number follows."""
     pin: Input[str] | None = None
+    """Digits callers must enter on the keypad before joining; empty for none."""
     randomize: Input[bool] | None = None
+    """Add a random suffix, so that each call gets its own room."""
 
 
 @dataclass
@@ -417,7 +486,12 @@ class RoomAgentDispatchArgs:
     ``agent_name`` the agent worker registers with."""
 
     agent_name: Input[str]
+    """The ``agent_name`` the agent worker registers with (an empty or unknown name never
+    answers)."""
     metadata: Input[str] | None = None
+    """Job metadata handed to the agent."""
+    attributes: Input[dict[str, Input[str]]] | None = None
+    """Job attributes handed to the agent (name -> value)."""
 
 
 @dataclass
@@ -425,14 +499,25 @@ class RoomConfigurationArgs:
     """``RoomConfiguration`` of the rooms the rule creates; timeouts in seconds."""
 
     agents: Input[list[Input[RoomAgentDispatchArgs | Mapping[str, Any]]]] | None = None
+    """Agents dispatched into the room when the call creates it (:class:`RoomAgentDispatchArgs` or
+    dicts)."""
     name: Input[str] | None = None
+    """Name of the configuration, which LiveKit uses as its ID; usually left empty."""
     empty_timeout: Input[int] | None = None
+    """Seconds the room stays open when nobody joins."""
     departure_timeout: Input[int] | None = None
+    """Seconds the room stays open after the last participant leaves."""
     max_participants: Input[int] | None = None
+    """Most participants in the room (egress and ingress not counted); 0 for no limit."""
     metadata: Input[str] | None = None
+    """Metadata of the room."""
     min_playout_delay: Input[int] | None = None
+    """Least playout delay of subscribers, in milliseconds."""
     max_playout_delay: Input[int] | None = None
+    """Most playout delay of subscribers, in milliseconds."""
     sync_streams: Input[bool] | None = None
+    """Better audio/video sync when the playout delay exceeds 200 ms (disables transceiver
+    reuse)."""
 
 
 RuleInput = (
@@ -455,20 +540,42 @@ class SipDispatchRuleArgs:
     """
 
     rule: Input[RuleInput] | None = None
+    """How rooms are chosen: :class:`SipDispatchRuleIndividualArgs`,
+    :class:`SipDispatchRuleDirectArgs`, :class:`SipDispatchRuleCalleeArgs`, or the protocol dict."""
     trunk_ids: Input[list[Input[str]]] | None = None
+    """Inbound trunks (``ST_...``, e.g. ``trunk.sip_trunk_id``) whose calls this rule takes; empty
+    means every trunk."""
     hide_phone_number: Input[bool] | None = None
+    """Hide the caller's number from the room (participant identity and attributes)."""
     inbound_numbers: Input[list[Input[str]]] | None = None
+    """Caller numbers (E.164) this rule applies to; empty means every caller."""
     numbers: Input[list[Input[str]]] | None = None
+    """Called numbers (E.164) this rule applies to; empty means every number of its trunks."""
     name: Input[str] | None = None
+    """The object's name in LiveKit; defaults to the Pulumi resource name and a short hash."""
     metadata: Input[str] | None = None
+    """Free text stored with the object (LiveKit does not read it)."""
     attributes: Input[dict[str, Input[str]]] | None = None
+    """Attributes given to the SIP participant the call creates."""
     room_preset: Input[str] | None = None
+    """Name of a room preset (a room configuration stored in LiveKit) to apply; empty for
+    none."""
     room_config: Input[RoomConfigurationArgs | Mapping[str, Any]] | None = None
+    """Configuration of the rooms the rule creates, with the agents to dispatch
+    (:class:`RoomConfigurationArgs`)."""
     krisp_enabled: Input[bool] | None = None
+    """Krisp noise cancellation on the caller's audio."""
     media_encryption: Input[SipMediaEncryption | str] | None = None
+    """SRTP for the call's media: ``SIP_MEDIA_ENCRYPT_DISABLE`` (default), ``..._ALLOW`` or
+    ``..._REQUIRE``; deprecated by LiveKit in favour of ``media.encryption``."""
     media: Input[SipMediaConfigArgs | Mapping[str, Any]] | None = None
+    """Codecs, media encryption and RTP timeout (:class:`SipMediaConfigArgs`)."""
     adopt_id: Input[str] | None = None
+    """The ID of an existing dispatch rule (``SDR_...``) to take over instead of creating one; it is
+    reconciled to these inputs and keeps its ID."""
     adopt_only_if_matching: Input[bool] | None = None
+    """With ``adopt_id``: refuse to adopt an object whose live settings differ from these inputs,
+    instead of changing them."""
 
 
 class SipDispatchRule(_SipObject, module="livekit", name="SipDispatchRule"):

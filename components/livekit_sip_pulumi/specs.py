@@ -5,7 +5,8 @@ plainly malformed (numbers not in E.164, addresses that are not IPs or CIDRs, ho
 scheme), so that a bad program fails at ``pulumi preview`` and nothing is created.
 
 Each spec converts to the protocol message (``to_proto``) and back to the plain dict that the
-providers keep as outputs (``outputs_from_proto``).
+providers keep as outputs (``outputs_from_proto``); both are derived from the protobuf
+descriptors (:mod:`.messages`): a protocol field is declared once, as a field of its spec.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Mapping
 from enum import Enum
 from typing import Annotated, Any, ClassVar
 
-from google.protobuf.duration_pb2 import Duration
+from google.protobuf.message import Message
 from livekit.protocol import agent_dispatch as agent_dispatch_pb
 from livekit.protocol import room as room_pb
 from livekit.protocol import sip as sip_pb
@@ -44,7 +45,6 @@ from livekit_sip_core.links import INBOUND_TRUNK_DOC as DOCS_INBOUND
 from livekit_sip_core.links import OUTBOUND_TRUNK_DOC as DOCS_OUTBOUND
 from pydantic import (
     AfterValidator,
-    BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
@@ -58,6 +58,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from .errors import Problem, SpecError
+from .messages import SERVER_ASSIGNED, MessageSpec
 
 __all__ = [
     "DISPATCH_RULE_ID_PREFIX",
@@ -234,32 +235,12 @@ class SipHeaderOptions(str, Enum):
     SIP_ALL_HEADERS = "SIP_ALL_HEADERS"
 
 
-def _enum_name(value: Enum | str) -> str:
-    """The protocol name of an enum value (defaults are not converted by pydantic)."""
-    return value.value if isinstance(value, Enum) else value
-
-
-def _duration(seconds: float | None) -> Duration | None:
-    if seconds is None:
-        return None
-    d = Duration()
-    d.FromNanoseconds(round(seconds * 1e9))
-    return d
-
-
-def _seconds(message: Any, field: str) -> float | None:
-    if not message.HasField(field):
-        return None
-    value = getattr(message, field)
-    return value.ToNanoseconds() / 1e9
-
-
 # --- media ------------------------------------------------------------------------------------
 
 MAX_MEDIA_TIMEOUT = 600.0  # seconds; the server's MaxSIPMediaTimeout
 
 
-class _NestedSpec(BaseModel):
+class _NestedSpec(MessageSpec):
     """A nested protocol message: same strictness as the specs, built from models or dicts."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=True)
@@ -283,12 +264,19 @@ def _codec_name(value: str) -> str:
 class SipCodecSpec(_NestedSpec):
     """``SIPCodec``: a codec by name, optionally with its clock rate."""
 
+    proto: ClassVar[type[Message]] = sip_pb.SIPCodec
+
     name: Annotated[Text, AfterValidator(_codec_name)]
     rate: UInt32 = 0
 
 
 class SipMediaConfigSpec(_NestedSpec):
-    """``SIPMediaConfig``: codecs, media encryption and the RTP timeout (seconds, at most 600)."""
+    """``SIPMediaConfig``: codecs, media encryption and the RTP timeout (seconds, at most 600).
+
+    An empty config is the same as none."""
+
+    proto: ClassVar[type[Message]] = sip_pb.SIPMediaConfig
+    empty_is_none: ClassVar[bool] = True
 
     only_listed_codecs: StrictBool = False
     codecs: Annotated[list[SipCodecSpec], Strict()] = Field(default_factory=list)
@@ -303,62 +291,20 @@ class SipMediaConfigSpec(_NestedSpec):
         | None
     ) = None
 
-    def to_proto(self) -> sip_pb.SIPMediaConfig:
-        return sip_pb.SIPMediaConfig(
-            only_listed_codecs=self.only_listed_codecs,
-            codecs=[sip_pb.SIPCodec(name=c.name, rate=c.rate) for c in self.codecs],
-            encryption=_enum_name(self.encryption) if self.encryption is not None else None,
-            media_timeout=_duration(self.media_timeout),
-        )
 
-
-def _media_proto(media: SipMediaConfigSpec | None) -> sip_pb.SIPMediaConfig | None:
-    return media.to_proto() if media is not None else None
-
-
-def _media_outputs(message: Any) -> dict[str, Any] | None:
-    """The effective media config, normalized as the server stores it.
-
-    The server folds the deprecated ``media_encryption`` into ``media.encryption`` when the
-    latter is unset (on dispatch rules at create time, on trunks at call time); folding it
-    here on both the declared and the returned side keeps diffs stable. An empty config is
-    the same as none.
-    """
-    media = message.media if message.HasField("media") else None
-    encryption: str | None = None
-    if media is not None and media.HasField("encryption"):
-        encryption = sip_pb.SIPMediaEncryption.Name(media.encryption)
-    elif message.media_encryption != sip_pb.SIP_MEDIA_ENCRYPT_DISABLE:
-        encryption = sip_pb.SIPMediaEncryption.Name(message.media_encryption)
-    codecs = [{"name": c.name, "rate": c.rate} for c in media.codecs] if media else []
-    only_listed = bool(media and media.only_listed_codecs)
-    timeout = _seconds(media, "media_timeout") if media is not None else None
-    if not codecs and not only_listed and encryption is None and timeout is None:
-        return None
-    return {
-        "only_listed_codecs": only_listed,
-        "codecs": codecs,
-        "encryption": encryption,
-        "media_timeout": timeout,
-    }
-
-
-def _media_fields_proto(
-    spec: SipInboundTrunkSpec | SipOutboundTrunkSpec | SipDispatchRuleSpec,
-) -> dict[str, Any]:
-    """The ``media_encryption`` and ``media`` fields of ``spec``'s protocol message."""
-    return {
-        "media_encryption": _enum_name(spec.media_encryption),
-        "media": _media_proto(spec.media),
-    }
-
-
-def _media_fields_outputs(message: Any) -> dict[str, Any]:
-    """The ``media_encryption`` and ``media`` outputs of a trunk or dispatch rule message."""
-    return {
-        "media_encryption": sip_pb.SIPMediaEncryption.Name(message.media_encryption),
-        "media": _media_outputs(message),
-    }
+def _fold_media_encryption(message: Any) -> Any:
+    """``message`` as the server stores it once it has folded the deprecated
+    ``media_encryption`` into an unset ``media.encryption`` (on dispatch rules at create time,
+    on trunks at call time); folding it on both the declared and the returned side keeps diffs
+    stable."""
+    if message.media_encryption == sip_pb.SIP_MEDIA_ENCRYPT_DISABLE or (
+        message.HasField("media") and message.media.HasField("encryption")
+    ):
+        return message
+    folded = type(message)()
+    folded.CopyFrom(message)
+    folded.media.encryption = message.media_encryption
+    return folded
 
 
 # --- fields shared by the specs -------------------------------------------------------------------
@@ -381,30 +327,10 @@ def _check_auth_pair(username: str, password: SecretStr, unknown: frozenset[str]
         )
 
 
-def _headers_proto(spec: SipInboundTrunkSpec | SipOutboundTrunkSpec) -> dict[str, Any]:
-    """The SIP header fields of a trunk spec's protocol message."""
-    return {
-        "headers": spec.headers,
-        "headers_to_attributes": spec.headers_to_attributes,
-        "attributes_to_headers": spec.attributes_to_headers,
-        "include_headers": _enum_name(spec.include_headers),
-    }
-
-
-def _headers_outputs(message: Any) -> dict[str, Any]:
-    """The SIP header outputs of a trunk message."""
-    return {
-        "headers": dict(message.headers),
-        "headers_to_attributes": dict(message.headers_to_attributes),
-        "attributes_to_headers": dict(message.attributes_to_headers),
-        "include_headers": sip_pb.SIPHeaderOptions.Name(message.include_headers),
-    }
-
-
 # --- specs --------------------------------------------------------------------------------------
 
 
-class SipSpec(BaseModel):
+class SipSpec(MessageSpec):
     """Common behaviour of the three specs."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=True)
@@ -421,12 +347,11 @@ class SipSpec(BaseModel):
         context = info.context or {}
         return frozenset(context.get("unknown", ()))
 
-    def to_proto(self) -> Any:  # pragma: no cover - abstract
-        raise NotImplementedError
-
     @classmethod
-    def outputs_from_proto(cls, message: Any) -> dict[str, Any]:  # pragma: no cover - abstract
-        raise NotImplementedError
+    def outputs_from_proto(cls, message: Any) -> dict[str, Any]:
+        outputs = super().outputs_from_proto(_fold_media_encryption(message))
+        assert outputs is not None  # a top-level object is never empty_is_none
+        return outputs
 
     def outputs(self) -> dict[str, Any]:
         """The declared state as plain values, shaped as ``outputs_from_proto`` shapes it."""
@@ -439,6 +364,13 @@ class SipInboundTrunkSpec(SipSpec):
     kind: ClassVar[str] = "SIP inbound trunk"
     docs_url: ClassVar[str] = DOCS_INBOUND
     id_prefix: ClassVar[str] = TRUNK_ID_PREFIX
+    proto: ClassVar[type[Message]] = sip_pb.SIPInboundTrunkInfo
+    omitted: ClassVar[Mapping[str, str]] = {
+        "sip_trunk_id": SERVER_ASSIGNED,
+        "created_at": SERVER_ASSIGNED,
+        "updated_at": SERVER_ASSIGNED,
+        "ringing_timeout_status": "not in the protocol of livekit-server v1.13.5, which drops it",
+    }
 
     name: Text = ""
     metadata: Text = ""
@@ -473,41 +405,6 @@ class SipInboundTrunkSpec(SipSpec):
             )
         return self
 
-    def to_proto(self) -> sip_pb.SIPInboundTrunkInfo:
-        return sip_pb.SIPInboundTrunkInfo(
-            name=self.name,
-            metadata=self.metadata,
-            numbers=self.numbers,
-            allowed_addresses=self.allowed_addresses,
-            allowed_numbers=self.allowed_numbers,
-            auth_username=self.auth_username,
-            auth_password=self.auth_password.get_secret_value(),
-            auth_realm=self.auth_realm,
-            **_headers_proto(self),
-            ringing_timeout=_duration(self.ringing_timeout),
-            max_call_duration=_duration(self.max_call_duration),
-            krisp_enabled=self.krisp_enabled,
-            **_media_fields_proto(self),
-        )
-
-    @classmethod
-    def outputs_from_proto(cls, message: Any) -> dict[str, Any]:
-        return {
-            "name": message.name,
-            "metadata": message.metadata,
-            "numbers": list(message.numbers),
-            "allowed_addresses": list(message.allowed_addresses),
-            "allowed_numbers": list(message.allowed_numbers),
-            "auth_username": message.auth_username,
-            "auth_password": message.auth_password,
-            "auth_realm": message.auth_realm,
-            **_headers_outputs(message),
-            "ringing_timeout": _seconds(message, "ringing_timeout"),
-            "max_call_duration": _seconds(message, "max_call_duration"),
-            "krisp_enabled": message.krisp_enabled,
-            **_media_fields_outputs(message),
-        }
-
 
 class SipOutboundTrunkSpec(SipSpec):
     """``SIPOutboundTrunkInfo``: how LiveKit places calls through a provider."""
@@ -515,6 +412,12 @@ class SipOutboundTrunkSpec(SipSpec):
     kind: ClassVar[str] = "SIP outbound trunk"
     docs_url: ClassVar[str] = DOCS_OUTBOUND
     id_prefix: ClassVar[str] = TRUNK_ID_PREFIX
+    proto: ClassVar[type[Message]] = sip_pb.SIPOutboundTrunkInfo
+    omitted: ClassVar[Mapping[str, str]] = {
+        "sip_trunk_id": SERVER_ASSIGNED,
+        "created_at": SERVER_ASSIGNED,
+        "updated_at": SERVER_ASSIGNED,
+    }
 
     name: Text = ""
     metadata: Text = ""
@@ -567,37 +470,6 @@ class SipOutboundTrunkSpec(SipSpec):
         _check_auth_pair(self.auth_username, self.auth_password, self._unknown(info))
         return self
 
-    def to_proto(self) -> sip_pb.SIPOutboundTrunkInfo:
-        return sip_pb.SIPOutboundTrunkInfo(
-            name=self.name,
-            metadata=self.metadata,
-            address=self.address,
-            destination_country=self.destination_country,
-            transport=_enum_name(self.transport),
-            numbers=self.numbers,
-            auth_username=self.auth_username,
-            auth_password=self.auth_password.get_secret_value(),
-            **_headers_proto(self),
-            **_media_fields_proto(self),
-            from_host=self.from_host,
-        )
-
-    @classmethod
-    def outputs_from_proto(cls, message: Any) -> dict[str, Any]:
-        return {
-            "name": message.name,
-            "metadata": message.metadata,
-            "address": message.address,
-            "destination_country": message.destination_country,
-            "transport": sip_pb.SIPTransport.Name(message.transport),
-            "numbers": list(message.numbers),
-            "auth_username": message.auth_username,
-            "auth_password": message.auth_password,
-            **_headers_outputs(message),
-            **_media_fields_outputs(message),
-            "from_host": message.from_host,
-        }
-
 
 # --- dispatch rules --------------------------------------------------------------------------
 
@@ -619,6 +491,8 @@ TrunkId = Annotated[Text, AfterValidator(_trunk_id)]
 class SipDispatchRuleDirectSpec(_NestedSpec):
     """``SIPDispatchRuleDirect``: every caller joins the same room ``room_name``."""
 
+    proto: ClassVar[type[Message]] = sip_pb.SIPDispatchRuleDirect
+
     room_name: Text
     pin: Pin = ""
 
@@ -635,6 +509,8 @@ class SipDispatchRuleDirectSpec(_NestedSpec):
 class SipDispatchRuleIndividualSpec(_NestedSpec):
     """``SIPDispatchRuleIndividual``: each caller gets a new room named ``room_prefix`` + ..."""
 
+    proto: ClassVar[type[Message]] = sip_pb.SIPDispatchRuleIndividual
+
     room_prefix: Text = ""
     pin: Pin = ""
     no_randomness: StrictBool = False
@@ -642,6 +518,8 @@ class SipDispatchRuleIndividualSpec(_NestedSpec):
 
 class SipDispatchRuleCalleeSpec(_NestedSpec):
     """``SIPDispatchRuleCallee``: the room is named after the called number."""
+
+    proto: ClassVar[type[Message]] = sip_pb.SIPDispatchRuleCallee
 
     room_prefix: Text = ""
     pin: Pin = ""
@@ -652,7 +530,10 @@ _RULE_KINDS = ("dispatch_rule_direct", "dispatch_rule_individual", "dispatch_rul
 
 
 class SipDispatchRuleKindSpec(_NestedSpec):
-    """``SIPDispatchRule``: exactly one of the three kinds of rule."""
+    """``SIPDispatchRule``: exactly one of the three kinds of rule (the ``rule`` oneof)."""
+
+    proto: ClassVar[type[Message]] = sip_pb.SIPDispatchRule
+    empty_is_none: ClassVar[bool] = True
 
     dispatch_rule_direct: SipDispatchRuleDirectSpec | None = None
     dispatch_rule_individual: SipDispatchRuleIndividualSpec | None = None
@@ -669,33 +550,19 @@ class SipDispatchRuleKindSpec(_NestedSpec):
             )
         return self
 
-    def to_proto(self) -> sip_pb.SIPDispatchRule:
-        if self.dispatch_rule_direct is not None:
-            d = self.dispatch_rule_direct
-            return sip_pb.SIPDispatchRule(
-                dispatch_rule_direct=sip_pb.SIPDispatchRuleDirect(room_name=d.room_name, pin=d.pin)
-            )
-        if self.dispatch_rule_individual is not None:
-            i = self.dispatch_rule_individual
-            return sip_pb.SIPDispatchRule(
-                dispatch_rule_individual=sip_pb.SIPDispatchRuleIndividual(
-                    room_prefix=i.room_prefix, pin=i.pin, no_randomness=i.no_randomness
-                )
-            )
-        c = self.dispatch_rule_callee
-        assert c is not None
-        return sip_pb.SIPDispatchRule(
-            dispatch_rule_callee=sip_pb.SIPDispatchRuleCallee(
-                room_prefix=c.room_prefix, pin=c.pin, randomize=c.randomize
-            )
-        )
-
 
 class RoomAgentDispatchSpec(_NestedSpec):
     """``RoomAgentDispatch``: an agent to dispatch into the room the call creates."""
 
+    proto: ClassVar[type[Message]] = agent_dispatch_pb.RoomAgentDispatch
+    omitted: ClassVar[Mapping[str, str]] = {
+        "restart_policy": "LiveKit Cloud only (a self-hosted server ignores it)",
+        "deployment": "not modelled yet",
+    }
+
     agent_name: Text
     metadata: Text = ""
+    attributes: TextMap = Field(default_factory=dict)
 
     @field_validator("agent_name")
     @classmethod
@@ -710,7 +577,16 @@ class RoomAgentDispatchSpec(_NestedSpec):
 
 
 class RoomConfigurationSpec(_NestedSpec):
-    """``RoomConfiguration`` of the rooms a dispatch rule creates. Timeouts are in seconds."""
+    """``RoomConfiguration`` of the rooms a dispatch rule creates. Timeouts are in seconds.
+
+    An empty configuration is the same as none to the server."""
+
+    proto: ClassVar[type[Message]] = room_pb.RoomConfiguration
+    omitted: ClassVar[Mapping[str, str]] = {
+        "egress": "auto egress needs an egress service and storage credentials; not modelled",
+        "tags": "not modelled yet",
+    }
+    empty_is_none: ClassVar[bool] = True
 
     name: Text = ""
     empty_timeout: UInt32 = 0
@@ -722,60 +598,6 @@ class RoomConfigurationSpec(_NestedSpec):
     sync_streams: StrictBool = False
     agents: Annotated[list[RoomAgentDispatchSpec], Strict()] = Field(default_factory=list)
 
-    def to_proto(self) -> room_pb.RoomConfiguration:
-        return room_pb.RoomConfiguration(
-            name=self.name,
-            empty_timeout=self.empty_timeout,
-            departure_timeout=self.departure_timeout,
-            max_participants=self.max_participants,
-            metadata=self.metadata,
-            min_playout_delay=self.min_playout_delay,
-            max_playout_delay=self.max_playout_delay,
-            sync_streams=self.sync_streams,
-            agents=[
-                agent_dispatch_pb.RoomAgentDispatch(agent_name=a.agent_name, metadata=a.metadata)
-                for a in self.agents
-            ],
-        )
-
-
-def _rule_outputs(message: Any) -> dict[str, Any] | None:
-    kind = message.WhichOneof("rule")
-    if kind is None:
-        return None
-    value = getattr(message, kind)
-    if kind == "dispatch_rule_direct":
-        return {kind: {"room_name": value.room_name, "pin": value.pin}}
-    if kind == "dispatch_rule_individual":
-        return {
-            kind: {
-                "room_prefix": value.room_prefix,
-                "pin": value.pin,
-                "no_randomness": value.no_randomness,
-            }
-        }
-    return {
-        kind: {"room_prefix": value.room_prefix, "pin": value.pin, "randomize": value.randomize}
-    }
-
-
-def _room_config_outputs(message: Any) -> dict[str, Any] | None:
-    # An empty configuration and no configuration mean the same thing to the server.
-    if not message.HasField("room_config") or message.room_config.ByteSize() == 0:
-        return None
-    config = message.room_config
-    return {
-        "name": config.name,
-        "empty_timeout": config.empty_timeout,
-        "departure_timeout": config.departure_timeout,
-        "max_participants": config.max_participants,
-        "metadata": config.metadata,
-        "min_playout_delay": config.min_playout_delay,
-        "max_playout_delay": config.max_playout_delay,
-        "sync_streams": config.sync_streams,
-        "agents": [{"agent_name": a.agent_name, "metadata": a.metadata} for a in config.agents],
-    }
-
 
 class SipDispatchRuleSpec(SipSpec):
     """``SIPDispatchRuleInfo``: which room an accepted call goes to, and which agent answers."""
@@ -783,6 +605,12 @@ class SipDispatchRuleSpec(SipSpec):
     kind: ClassVar[str] = "SIP dispatch rule"
     docs_url: ClassVar[str] = DOCS_DISPATCH
     id_prefix: ClassVar[str] = DISPATCH_RULE_ID_PREFIX
+    proto: ClassVar[type[Message]] = sip_pb.SIPDispatchRuleInfo
+    omitted: ClassVar[Mapping[str, str]] = {
+        "sip_dispatch_rule_id": SERVER_ASSIGNED,
+        "created_at": SERVER_ASSIGNED,
+        "updated_at": SERVER_ASSIGNED,
+    }
 
     rule: SipDispatchRuleKindSpec | None = Field(default=None, validate_default=True)
     trunk_ids: Annotated[list[TrunkId], Strict()] = Field(default_factory=list)
@@ -811,39 +639,6 @@ class SipDispatchRuleSpec(SipSpec):
                 "per called number); the server rejects a missing rule",
             )
         return value
-
-    def to_proto(self) -> sip_pb.SIPDispatchRuleInfo:
-        return sip_pb.SIPDispatchRuleInfo(
-            rule=self.rule.to_proto() if self.rule is not None else None,
-            trunk_ids=self.trunk_ids,
-            hide_phone_number=self.hide_phone_number,
-            inbound_numbers=self.inbound_numbers,
-            numbers=self.numbers,
-            name=self.name,
-            metadata=self.metadata,
-            attributes=self.attributes,
-            room_preset=self.room_preset,
-            room_config=self.room_config.to_proto() if self.room_config is not None else None,
-            krisp_enabled=self.krisp_enabled,
-            **_media_fields_proto(self),
-        )
-
-    @classmethod
-    def outputs_from_proto(cls, message: Any) -> dict[str, Any]:
-        return {
-            "rule": _rule_outputs(message.rule) if message.HasField("rule") else None,
-            "trunk_ids": list(message.trunk_ids),
-            "hide_phone_number": message.hide_phone_number,
-            "inbound_numbers": list(message.inbound_numbers),
-            "numbers": list(message.numbers),
-            "name": message.name,
-            "metadata": message.metadata,
-            "attributes": dict(message.attributes),
-            "room_preset": message.room_preset,
-            "room_config": _room_config_outputs(message),
-            "krisp_enabled": message.krisp_enabled,
-            **_media_fields_outputs(message),
-        }
 
 
 # --- validation entry point -----------------------------------------------------------------------

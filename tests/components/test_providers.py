@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import pickle
 from typing import Any
 
@@ -204,6 +205,41 @@ def test_diff_adopt_id_alone_is_no_change() -> None:
     olds = outputs(SipOutboundTrunkSpec, OUTBOUND_OK, "ST_1")
     news = with_(OUTBOUND_OK, adopt_id="ST_other")
     assert SipOutboundTrunkProvider().diff("ST_1", olds, news).changes is False
+
+
+def without(outs: dict[str, Any], *path: Any) -> dict[str, Any]:
+    """``outs`` with the key at ``path`` removed (state written before that field existed)."""
+    older = copy.deepcopy(outs)
+    node: Any = older
+    for key in path[:-1]:
+        node = node[key]
+    del node[path[-1]]
+    return older
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        ("hide_phone_number",),
+        ("media",),
+        ("room_config", "sync_streams"),
+        ("room_config", "agents", 0, "metadata"),
+        ("rule", "dispatch_rule_individual", "no_randomness"),
+    ],
+)
+def test_diff_field_missing_from_older_state_is_its_default(path: tuple[Any, ...]) -> None:
+    olds = without(outputs(SipDispatchRuleSpec, DISPATCH_OK, "SDR_1"), *path)
+    assert SipDispatchRuleProvider().diff("SDR_1", olds, with_(DISPATCH_OK)).changes is False
+
+
+def test_diff_field_missing_from_older_state_differs_from_a_declared_value() -> None:
+    olds = outputs(SipDispatchRuleSpec, DISPATCH_OK, "SDR_1")
+    olds = without(olds, "room_config", "sync_streams")
+    config = {"agents": [{"agent_name": "support-agent"}], "sync_streams": True}
+    news = with_(DISPATCH_OK, room_config=config)
+    assert SipDispatchRuleProvider().diff("SDR_1", olds, news).changes is True
+    olds = without(outputs(SipDispatchRuleSpec, DISPATCH_OK, "SDR_1"), "krisp_enabled")
+    assert SipDispatchRuleProvider().diff("SDR_1", olds, with_(DISPATCH_OK)).changes is True
 
 
 # --- pickling ---------------------------------------------------------------------------------

@@ -143,7 +143,9 @@ def test_dispatch_rule_lifecycle_pointing_at_a_trunk(
     rule_id, outs = tracker.create(provider, props)
     assert rule_id.startswith("SDR_")
     assert outs["trunk_ids"] == [trunk_id]
-    assert outs["room_config"]["agents"] == [{"agent_name": "support-agent", "metadata": "{}"}]
+    assert outs["room_config"]["agents"] == [
+        {"agent_name": "support-agent", "metadata": "{}", "attributes": {}}
+    ]
     assert outs["room_config"]["empty_timeout"] == 30
     assert provider.diff(rule_id, outs, dict(props)).changes is False
     read = provider.read(rule_id, outs)

@@ -325,7 +325,9 @@ def test_dispatch_outputs_are_plain_protocol_shapes() -> None:
     assert outs["rule"] == {
         "dispatch_rule_individual": {"room_prefix": "call-", "pin": "", "no_randomness": False}
     }
-    assert outs["room_config"]["agents"] == [{"agent_name": "support-agent", "metadata": ""}]
+    assert outs["room_config"]["agents"] == [
+        {"agent_name": "support-agent", "metadata": "", "attributes": {}}
+    ]
     assert outs["media_encryption"] == "SIP_MEDIA_ENCRYPT_DISABLE"
     assert set(outs) == set(SipDispatchRuleSpec.model_fields)
     assert validate_spec(SipDispatchRuleSpec, outs).outputs() == outs
