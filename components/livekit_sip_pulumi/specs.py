@@ -22,11 +22,14 @@ from livekit.protocol import room as room_pb
 from livekit.protocol import sip as sip_pb
 from livekit_sip_core import (
     DISPATCH_RULE_ID_PREFIX,
+    MAX_DURATION,
+    MAX_MEDIA_TIMEOUT,
     TRUNK_ID_PREFIX,
     ErrorType,
     Invalid,
     attributes_to_headers_problems,
     canonical_e164,
+    codec_name_problem,
     country_problem,
     e164_or_wildcard_problem,
     e164_problem,
@@ -36,9 +39,12 @@ from livekit_sip_core import (
     is_livekit_id,
     pin_problem,
     quote,
+    room_name_problem,
+    seconds_problem,
     secret_text_problem,
     sip_host_problem,
     text_problem,
+    uint32_problem,
 )
 from livekit_sip_core.links import DISPATCH_RULE_DOC as DOCS_DISPATCH
 from livekit_sip_core.links import INBOUND_TRUNK_DOC as DOCS_INBOUND
@@ -121,19 +127,20 @@ def _secret_text(value: SecretStr) -> SecretStr:
 
 
 def _whole_number(value: Any) -> Any:
-    """The engine sends every number as a float: accept whole floats as ints, refuse booleans
-    (``True`` is not 1 here) and anything else that is not a number."""
-    if isinstance(value, bool):
-        raise _error(ErrorType.NUMBER_TYPE, f"must be a whole number, not a boolean ({value})")
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
+    """A ``uint32`` as the core checks it. The engine sends every number as a float: a whole
+    float is taken as an int; booleans (``True`` is not 1 here) and anything else are refused."""
+    _raise(uint32_problem(value))
+    return int(value)
 
 
-def _number(value: Any) -> Any:
-    if isinstance(value, bool):
-        raise _error(ErrorType.NUMBER_TYPE, f"must be a number of seconds, not a boolean ({value})")
-    return value
+def _seconds(maximum: float) -> Any:
+    """A duration in seconds from 0 to ``maximum``, as the core checks it."""
+
+    def check(value: Any) -> Any:
+        _raise(seconds_problem(value, maximum))
+        return value if value is None else float(value)
+
+    return check
 
 
 Text = Annotated[str, Strict(), AfterValidator(_text)]
@@ -210,10 +217,8 @@ HeaderMap = Annotated[dict[Text, Text], Strict(), AfterValidator(_header_map)]
 HeadersToAttributes = Annotated[dict[Text, Text], Strict(), AfterValidator(_headers_to_attributes)]
 AttributesToHeaders = Annotated[dict[Text, Text], Strict(), AfterValidator(_attributes_to_headers)]
 TextMap = Annotated[dict[Text, Text], Strict()]
-Seconds = Annotated[
-    float, BeforeValidator(_number), Strict(), Field(ge=0, le=86400 * 7, allow_inf_nan=False)
-]
-UInt32 = Annotated[int, BeforeValidator(_whole_number), Strict(), Field(ge=0, le=2**32 - 1)]
+Seconds = Annotated[float, BeforeValidator(_seconds(MAX_DURATION))]
+UInt32 = Annotated[int, BeforeValidator(_whole_number)]
 
 
 class SipMediaEncryption(str, Enum):
@@ -237,9 +242,6 @@ class SipHeaderOptions(str, Enum):
 
 # --- media ------------------------------------------------------------------------------------
 
-MAX_MEDIA_TIMEOUT = 600.0  # seconds; the server's MaxSIPMediaTimeout
-
-
 class _NestedSpec(MessageSpec):
     """A nested protocol message: same strictness as the specs, built from models or dicts."""
 
@@ -247,17 +249,7 @@ class _NestedSpec(MessageSpec):
 
 
 def _codec_name(value: str) -> str:
-    if not value:
-        raise _error(
-            ErrorType.CODEC_NAME, "a codec needs a name (e.g. 'PCMU', 'PCMA', 'G722', 'opus')"
-        )
-    if any(c in value for c in " \t\r\n"):
-        raise _error(ErrorType.CODEC_NAME, f"codec name {quote(value)} must not contain whitespace")
-    if "/" in value:
-        raise _error(
-            ErrorType.CODEC_NAME,
-            f"codec name {quote(value)} must not contain '/': give the clock rate in rate instead",
-        )
+    _raise(codec_name_problem(value))
     return value
 
 
@@ -281,15 +273,7 @@ class SipMediaConfigSpec(_NestedSpec):
     only_listed_codecs: StrictBool = False
     codecs: Annotated[list[SipCodecSpec], Strict()] = Field(default_factory=list)
     encryption: SipMediaEncryption | None = None
-    media_timeout: (
-        Annotated[
-            float,
-            BeforeValidator(_number),
-            Strict(),
-            Field(ge=0, le=MAX_MEDIA_TIMEOUT, allow_inf_nan=False),
-        ]
-        | None
-    ) = None
+    media_timeout: Annotated[float, BeforeValidator(_seconds(MAX_MEDIA_TIMEOUT))] | None = None
 
 
 def _fold_media_encryption(message: Any) -> Any:
@@ -499,10 +483,7 @@ class SipDispatchRuleDirectSpec(_NestedSpec):
     @field_validator("room_name")
     @classmethod
     def _room_name_set(cls, value: str) -> str:
-        if not value:
-            raise _error(
-                ErrorType.REQUIRED, "a direct rule needs the name of the room callers join"
-            )
+        _raise(room_name_problem(value))
         return value
 
 

@@ -35,6 +35,15 @@ from .ids import (
     TRUNK_ID_PREFIX,
     is_livekit_id,
 )
+from .limits import (
+    MAX_DURATION,
+    MAX_MEDIA_TIMEOUT,
+    MAX_UINT32,
+    codec_name_problem,
+    room_name_problem,
+    seconds_problem,
+    uint32_problem,
+)
 from .numbers import (
     WILDCARD_NUMBER,
     ascii_digits_hint,
@@ -77,7 +86,10 @@ __all__ = [
     "DYNAMIC_MODULE",
     "FORBIDDEN_HEADERS",
     "INBOUND_TRUNK_TYPE",
+    "MAX_DURATION",
     "MAX_HEADER_VALUE_BYTES",
+    "MAX_MEDIA_TIMEOUT",
+    "MAX_UINT32",
     "OUTBOUND_TRUNK_TYPE",
     "PLIVO",
     "PROVIDERS",
@@ -97,6 +109,7 @@ __all__ = [
     "attribute_name_problem",
     "attributes_to_headers_problems",
     "canonical_e164",
+    "codec_name_problem",
     "country_fix",
     "country_problem",
     "e164_or_wildcard_problem",
@@ -114,9 +127,12 @@ __all__ = [
     "provider_of",
     "quote",
     "region_pin_of",
+    "room_name_problem",
+    "seconds_problem",
     "secret_text_problem",
     "server_drops_address",
     "sip_host_problem",
     "split_host_port",
     "text_problem",
+    "uint32_problem",
 ]

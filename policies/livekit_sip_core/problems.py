@@ -46,6 +46,13 @@ class ErrorType:
     PIN_DIGITS = "pin_digits"
     TRUNK_ID = "trunk_id"
     NUMBER_TYPE = "number_type"
+    # The numbers' errors keep pydantic's own type names, which the components used before the
+    # checks moved here.
+    FLOAT_TYPE = "float_type"
+    INT_TYPE = "int_type"
+    FINITE_NUMBER = "finite_number"
+    GREATER_THAN_EQUAL = "greater_than_equal"
+    LESS_THAN_EQUAL = "less_than_equal"
     REQUIRED = "required"
     COUNTRY_CODE = "country_code"
     CODEC_NAME = "codec_name"
