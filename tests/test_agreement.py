@@ -330,3 +330,142 @@ def test_the_agreement_can_fail() -> None:
 
 def _pin(pin: str) -> dict[str, Any]:
     return {**DISPATCH, "rule": {"dispatch_rule_direct": {"room_name": "lobby", "pin": pin}}}
+
+
+# --- values the server refuses: durations, counters, codecs, room names, free text -------------
+
+FULL_WIDTH_LETTERS = "\uff41\uff42\uff3a"  # full-width a, b, Z
+#: Free text as people paste it (non-ASCII, full-width) and what cannot travel: NUL, a lone
+#: surrogate.
+free_text = st.one_of(
+    st.sampled_from(["", "support", " ", "\u3000", "a\x00b", "\ud800", "caf\u00e9", "\x00"]),
+    st.text(
+        alphabet="ab -\n\t\u00e9\u4e2d\u3000\x00\ud800" + FULL_WIDTH_LETTERS + FULL_WIDTH_DIGITS,
+        max_size=6,
+    ),
+)
+#: Numbers as the engine sends them (floats), as programs write them (ints, strings, booleans)
+#: and what no server takes (negative, huge, NaN, infinite).
+NUMBER_EDGES: list[Any] = [
+    0, 0.0, -0.0, 1, 1.5, 30, 600, 600.0, 600.5, 601, -1, -0.5, 86400 * 7, 86400 * 7 + 1,
+    2**32 - 1, float(2**32 - 1), 2**32, 2**63, -(2**63), True, False, "30", "\uff13\uff10",
+    float("nan"), float("inf"), float("-inf"), 1e300,
+]  # fmt: skip
+numbers_in = st.one_of(
+    st.sampled_from(NUMBER_EDGES),
+    st.integers(-(2**40), 2**40),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.floats(min_value=-10, max_value=700),
+)
+codec_names = st.one_of(
+    st.sampled_from(["PCMU", "opus", "G722", "", " ", "PCMU/8000", "G 722", "\uff30CMU", "a\x00"]),
+    st.text(alphabet="PCMUopus/ \t\n\u00e9\uff30\x00\ud800", max_size=6),
+)
+
+
+def _kinds_with_media() -> list[str]:
+    return ["inbound", "outbound", "dispatch"]
+
+
+room_names = st.one_of(
+    st.sampled_from(["lobby", "", " ", "\t", "\u3000", "\n", "\x85", "r\x00", "\ud800"]),
+    st.text(alphabet="ab -\t\n\u3000\u200b\u00e9\uff41\x00\ud800", max_size=5),
+)
+
+
+@AGREEMENT
+@given(room=room_names)
+def test_direct_room_names_agree(room: str) -> None:
+    field = "rule.dispatch_rule_direct.room_name"
+    assert_agree("dispatch", field, {"rule": {"dispatch_rule_direct": {"room_name": room}}})
+
+
+@pytest.mark.parametrize("kind", _kinds_with_media())
+@AGREEMENT
+@given(name=codec_names, rate=numbers_in)
+def test_codecs_agree(kind: str, name: str, rate: Any) -> None:
+    assert_agree(kind, "media.codecs[0].name", {"media": {"codecs": [{"name": name}]}})
+    codec = {"name": "G722", "rate": rate}
+    assert_agree(kind, "media.codecs[0].rate", {"media": {"codecs": [codec]}})
+
+
+@pytest.mark.parametrize("kind", _kinds_with_media())
+@AGREEMENT
+@given(timeout=numbers_in)
+def test_media_timeouts_agree(kind: str, timeout: Any) -> None:
+    assert_agree(kind, "media.media_timeout", {"media": {"media_timeout": timeout}})
+
+
+@pytest.mark.parametrize("field", ["ringing_timeout", "max_call_duration"])
+@AGREEMENT
+@given(seconds=numbers_in)
+def test_call_durations_agree(field: str, seconds: Any) -> None:
+    assert_agree("inbound", field, {field: seconds})
+
+
+ROOM_COUNTERS = [
+    "empty_timeout", "departure_timeout", "max_participants", "min_playout_delay",
+    "max_playout_delay",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("field", ROOM_COUNTERS)
+@AGREEMENT
+@given(value=numbers_in)
+def test_room_counters_agree(field: str, value: Any) -> None:
+    room_config = {**DISPATCH["room_config"], field: value}
+    assert_agree("dispatch", f"room_config.{field}", {"room_config": room_config})
+
+
+#: Every free-text field of each kind (dotted paths, built into the props by :func:`_nested`).
+FREE_TEXT_FIELDS = [
+    ("inbound", "name"), ("inbound", "metadata"), ("inbound", "auth_realm"),
+    ("outbound", "name"), ("outbound", "metadata"),
+    ("dispatch", "name"), ("dispatch", "metadata"), ("dispatch", "room_preset"),
+    ("dispatch", "rule.dispatch_rule_individual.room_prefix"),
+    ("dispatch", "room_config.name"), ("dispatch", "room_config.metadata"),
+    ("dispatch", "room_config.agents[0].metadata"),
+]  # fmt: skip
+
+
+def _nested(kind: str, field: str, value: Any) -> dict[str, Any]:
+    """The changes that set ``field`` (a dotted path, ``agents[0]`` for the first agent)."""
+    base = KINDS[kind][2]
+    if field == "rule.dispatch_rule_individual.room_prefix":
+        return {"rule": {"dispatch_rule_individual": {"room_prefix": value}}}
+    if field.startswith("room_config.agents[0]."):
+        agent = {"agent_name": "support-agent", field.rsplit(".", 1)[1]: value}
+        return {"room_config": {**base["room_config"], "agents": [agent]}}
+    if field.startswith("room_config."):
+        return {"room_config": {**base["room_config"], field.split(".", 1)[1]: value}}
+    return {field: value}
+
+
+@pytest.mark.parametrize(("kind", "field"), FREE_TEXT_FIELDS)
+@AGREEMENT
+@given(value=free_text)
+def test_free_text_agrees(kind: str, field: str, value: str) -> None:
+    assert_agree(kind, field, _nested(kind, field, value))
+
+
+@pytest.mark.parametrize("kind", ["inbound", "outbound"])
+@AGREEMENT
+@given(username=free_text, password=free_text)
+def test_credentials_text_agrees(kind: str, username: str, password: str) -> None:
+    # Both or neither (LKSIN005/LKSOUT004), so the pair is always set or always empty.
+    user, secret = ("u" + username, "p" + password)
+    assert_agree(kind, "auth_username", {"auth_username": user, "auth_password": secret})
+    assert_agree(kind, "auth_password", {"auth_username": user, "auth_password": secret})
+
+
+@pytest.mark.parametrize(
+    ("field", "where"),
+    [
+        ("attributes", "attributes"),
+        ("room_config.agents[0].attributes", "room_config.agents[0].attributes"),
+    ],
+)
+@AGREEMENT
+@given(key=free_text, value=free_text)
+def test_attribute_maps_agree(field: str, where: str, key: str, value: str) -> None:
+    assert_agree("dispatch", where, _nested("dispatch", field, {key: value}))

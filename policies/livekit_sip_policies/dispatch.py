@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from livekit_sip_core import pin_problem, text_problem
+from livekit_sip_core import pin_problem, room_name_problem, text_problem
 from livekit_sip_core.links import DISPATCH_RULE_DOC, TROUBLESHOOTING
 
 from .numbers import E164ListsRule
@@ -19,6 +19,7 @@ from .rule import (
     is_unknown,
     register,
 )
+from .server_values import ServerValuesRule
 from .values import flag, string
 
 __all__ = ["RULE_KINDS", "known_rule_kind", "rule_kind"]
@@ -300,3 +301,56 @@ class DispatchRuleNumbersE164(E164ListsRule):
     resource_types = (DISPATCH_RULE,)
 
     FIELDS = ("inbound_numbers", "numbers")
+
+
+@register
+class DispatchRuleServerValues(ServerValuesRule):
+    id = "LKSDR008"
+    title = "Dispatch rule values are ones the server takes"
+    description = (
+        "A direct rule names its room (not empty, not only whitespace); every string is text "
+        "the protocol can carry (no NUL character, no lone surrogate); room_config's timeouts, "
+        "participant limit and playout delays are whole numbers from 0 to 2^32-1; media "
+        "codecs have a name without whitespace or '/' and a whole, non-negative rate; "
+        "media.media_timeout is at most 600 seconds. The server rejects the rule otherwise "
+        "(or the call has nowhere to go); the components refuse the same values."
+    )
+    severity = Severity.HIGH
+    enforcement = Enforcement.MANDATORY
+    remediation = (
+        "Name the room of a direct rule (rule={'dispatch_rule_direct': {'room_name': "
+        "'lobby'}}); remove NUL and lone surrogate characters from text; give room_config "
+        "numbers as whole seconds or counts (e.g. empty_timeout=30) and media_timeout at "
+        "most 600."
+    )
+    url = DISPATCH_RULE_DOC
+    resource_types = (DISPATCH_RULE,)
+
+    COUNTERS = tuple(
+        f"room_config.{field}"
+        for field in (
+            "empty_timeout",
+            "departure_timeout",
+            "max_participants",
+            "min_playout_delay",
+            "max_playout_delay",
+        )
+    )
+    TEXT_CHECKED_ELSEWHERE = frozenset(
+        {
+            "numbers",  # LKSDR007
+            "inbound_numbers",  # LKSDR007
+            *(f"rule.{kind}.pin" for kind in RULE_KINDS),  # LKSDR006
+            "room_config.agents.agent_name",  # LKSDR002
+        }
+    )
+
+    def more_findings(self, props: Mapping[str, Any]) -> Iterator[Finding]:
+        kind = known_rule_kind(props)
+        if kind is None or kind[0] != DIRECT or not isinstance(kind[1], Mapping):
+            return
+        room = kind[1].get("room_name")
+        if room is None or isinstance(room, str):
+            problem = room_name_problem(room or "")
+            if problem is not None:
+                yield Finding(problem.message, f"rule.{DIRECT}.room_name")

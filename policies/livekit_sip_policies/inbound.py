@@ -20,6 +20,7 @@ from .rule import (
     is_unknown,
     register,
 )
+from .server_values import ServerValuesRule
 from .values import credential_pair_findings, strings, text
 
 __all__ = ["address_problem"]
@@ -190,3 +191,37 @@ class InboundHeaders(TrunkHeadersRule):
     remediation = TrunkHeadersRule.REMEDIATION
     url = INBOUND_TRUNK_DOC
     resource_types = (INBOUND_TRUNK,)
+
+
+@register
+class InboundServerValues(ServerValuesRule):
+    id = "LKSIN007"
+    title = "Inbound trunk values are ones the server takes"
+    description = (
+        "Every string is text the protocol can carry (no NUL character, no lone surrogate); "
+        "ringing_timeout and max_call_duration are finite seconds from 0 to 7 days; media "
+        "codecs have a name without whitespace or '/' and a whole, non-negative rate; "
+        "media.media_timeout is at most 600 seconds. The server rejects the trunk otherwise "
+        "(or the call fails when it is used); the components refuse the same values."
+    )
+    severity = Severity.HIGH
+    enforcement = Enforcement.MANDATORY
+    remediation = (
+        "Remove NUL and lone surrogate characters from text; give durations in seconds "
+        "(e.g. ringing_timeout=30), codecs as media={'codecs': [{'name': 'G722', 'rate': 16000}]} "
+        "and media_timeout at most 600."
+    )
+    url = INBOUND_TRUNK_DOC
+    resource_types = (INBOUND_TRUNK,)
+
+    DURATIONS = ("ringing_timeout", "max_call_duration")
+    TEXT_CHECKED_ELSEWHERE = frozenset(
+        {
+            "numbers",  # LKSIN001
+            "allowed_numbers",  # LKSIN001
+            "allowed_addresses",  # LKSIN003
+            "headers",  # LKSIN006
+            "headers_to_attributes",  # LKSIN006
+            "attributes_to_headers",  # LKSIN006
+        }
+    )

@@ -29,6 +29,7 @@ from .rule import (
     is_unknown,
     register,
 )
+from .server_values import ServerValuesRule
 from .values import credential_pair_findings, strings, text
 
 __all__ = ["SUPPORTED_COUNTRIES"]
@@ -275,3 +276,36 @@ class OutboundHeaders(TrunkHeadersRule):
     remediation = TrunkHeadersRule.REMEDIATION
     url = OUTBOUND_TRUNK_DOC
     resource_types = (OUTBOUND_TRUNK,)
+
+
+@register
+class OutboundServerValues(ServerValuesRule):
+    id = "LKSOUT009"
+    title = "Outbound trunk values are ones the server takes"
+    description = (
+        "Every string is text the protocol can carry (no NUL character, no lone surrogate); "
+        "media codecs have a name without whitespace or '/' and a whole, non-negative rate; "
+        "media.media_timeout is at most 600 seconds. The server rejects the trunk otherwise "
+        "(or the call fails when it is used); the components refuse the same values."
+    )
+    severity = Severity.HIGH
+    enforcement = Enforcement.MANDATORY
+    remediation = (
+        "Remove NUL and lone surrogate characters from text; give codecs as "
+        "media={'codecs': [{'name': 'G722', 'rate': 16000}]} (the clock rate in rate, not in "
+        "the name) and media_timeout in seconds, at most 600."
+    )
+    url = OUTBOUND_TRUNK_DOC
+    resource_types = (OUTBOUND_TRUNK,)
+
+    TEXT_CHECKED_ELSEWHERE = frozenset(
+        {
+            "address",  # LKSOUT001
+            "from_host",  # LKSOUT001
+            "numbers",  # LKSOUT003
+            "destination_country",  # LKSOUT006
+            "headers",  # LKSOUT008
+            "headers_to_attributes",  # LKSOUT008
+            "attributes_to_headers",  # LKSOUT008
+        }
+    )

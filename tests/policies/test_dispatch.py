@@ -27,6 +27,13 @@ PIN_MESSAGE = (
     "a PIN is entered on the phone keypad: digits only, ASCII 0-9 (e.g. '1234'), or empty for "
     "no PIN; got "
 )
+NO_ROOM = "a direct rule needs the name of the room callers join"
+
+
+def nul(before: str) -> str:
+    """The message about a NUL character after ``before``."""
+    return f"'{before}\\x00' contains a NUL character ('\\x00'); remove it"
+
 
 CASES = [
     # LKSDR001 one kind
@@ -226,6 +233,97 @@ CASES = [
             "'+1 510 555 0100' is not in strict E.164 form: write it as '+15105550100' (ASCII "
             "digits, no spaces, dashes or parentheses; LiveKit compares numbers as strings)",
             "numbers[0]",
+        ),
+    ),
+    # LKSDR008 values the server takes
+    ok("LKSDR008", "baseline", DISPATCH),
+    ok("LKSDR008", "direct", kind(DIRECT, room_name="lobby \u00e9", pin="1234")),
+    ok("LKSDR008", "direct_unknown_room", kind(DIRECT, room_name=UNKNOWN)),
+    ok(
+        "LKSDR008",
+        "room_config",
+        rule(
+            room_config={
+                "agents": [{"agent_name": "a", "attributes": {"k": "v"}}],
+                "empty_timeout": 30.0,
+                "max_participants": 4294967295.0,
+            }
+        ),
+    ),
+    ok("LKSDR008", "unknown_room_config", rule(room_config=UNKNOWN, attributes=UNKNOWN)),
+    fail(
+        "LKSDR008",
+        "direct_empty_room",
+        kind(DIRECT, room_name=""),
+        Finding(NO_ROOM, f"rule.{DIRECT}.room_name"),
+    ),
+    fail(
+        "LKSDR008",
+        "direct_no_room",
+        kind(DIRECT, pin="1234"),
+        Finding(NO_ROOM, f"rule.{DIRECT}.room_name"),
+    ),
+    fail(
+        "LKSDR008",
+        "direct_whitespace_room",
+        kind(DIRECT, room_name=" "),
+        Finding(
+            "a direct rule needs the name of the room callers join (got only whitespace: ' ')",
+            f"rule.{DIRECT}.room_name",
+        ),
+    ),
+    fail(
+        "LKSDR008",
+        "room_config",
+        rule(
+            room_config={
+                "agents": [{"agent_name": "a", "metadata": "m\x00", "attributes": {"k\x00": "v"}}],
+                "empty_timeout": -1.0,
+                "max_participants": 1.5,
+                "departure_timeout": 4294967296.0,
+                "name": "x\x00",
+            }
+        ),
+        Finding(nul("m"), "room_config.agents[0].metadata"),
+        Finding(nul("k"), "room_config.agents[0].attributes"),
+        Finding("'x\\x00' contains a NUL character ('\\x00'); remove it", "room_config.name"),
+        Finding("must be greater than or equal to 0, got -1", "room_config.empty_timeout"),
+        Finding(
+            "must be at most 4294967295 (an unsigned 32-bit integer), got 4294967296",
+            "room_config.departure_timeout",
+        ),
+        Finding("must be a whole number (an integer), not 1.5", "room_config.max_participants"),
+    ),
+    fail(
+        "LKSDR008",
+        "text",
+        rule(
+            attributes={"k": "\ud800"},
+            room_preset="\x00",
+            rule={INDIVIDUAL: {"room_prefix": "c\x00"}},
+        ),
+        Finding(nul("c"), f"rule.{INDIVIDUAL}.room_prefix"),
+        Finding(
+            "'\\ud800' contains a lone surrogate character, which cannot be sent as UTF-8; "
+            "remove it (it usually comes from decoding bytes with 'surrogateescape')",
+            "attributes.k",
+        ),
+        Finding("'\\x00' contains a NUL character ('\\x00'); remove it", "room_preset"),
+    ),
+    fail(
+        "LKSDR008",
+        "media",
+        rule(media={"codecs": [{"name": "opus", "rate": True}]}),
+        Finding("must be a whole number, not a boolean (True)", "media.codecs[0].rate"),
+    ),
+    ok(
+        "LKSDR008",
+        "judged_elsewhere",
+        # PINs (LKSDR006), numbers (LKSDR007) and agent names (LKSDR002) are judged whole.
+        rule(
+            rule={DIRECT: {"room_name": "lobby", "pin": "1\x00"}},
+            numbers=["+1\x00"],
+            room_config={"agents": [{"agent_name": "a\x00"}]},
         ),
     ),
 ]

@@ -197,6 +197,99 @@ CASES = [
         Finding("the value of header 'X-Note' is longer than 1024 bytes", "headers"),
     ),
 
+    # LKSIN007 values the server takes
+    ok("LKSIN007", "baseline", INBOUND),
+    ok(
+        "LKSIN007",
+        "full_values",
+        trunk(
+            name="caf\u00e9 \uff41",
+            metadata='{"team": "\u4e2d"}',
+            ringing_timeout=0.0,
+            max_call_duration=604800.0,
+            media={"codecs": [{"name": "G722", "rate": 16000.0}], "media_timeout": 600.0},
+        ),
+    ),
+    ok(
+        "LKSIN007",
+        "unknown",
+        trunk(
+            ringing_timeout=UNKNOWN,
+            media={"codecs": [{"name": UNKNOWN}], "media_timeout": UNKNOWN},
+        ),
+    ),
+    ok("LKSIN007", "not_set", trunk(ringing_timeout=None, max_call_duration=None, media=None)),
+    fail(
+        "LKSIN007",
+        "nul_in_metadata",
+        trunk(metadata="a\x00b"),
+        Finding("'a\\x00b' contains a NUL character ('\\x00'); remove it", "metadata"),
+    ),
+    fail(
+        "LKSIN007",
+        "lone_surrogate_in_name",
+        trunk(name="\ud800"),
+        Finding(
+            "'\\ud800' contains a lone surrogate character, which cannot be sent as UTF-8; "
+            "remove it (it usually comes from decoding bytes with 'surrogateescape')",
+            "name",
+        ),
+    ),
+    fail(
+        "LKSIN007",
+        "nul_in_password_not_shown",
+        trunk(auth_username="u", auth_password=SECRET + "\x00"),
+        Finding(
+            "the value contains a NUL or lone surrogate character; remove it (value not shown)",
+            "auth_password",
+        ),
+    ),
+    fail(
+        "LKSIN007",
+        "durations_out_of_range",
+        trunk(ringing_timeout=-1.0, max_call_duration=604801.0),
+        Finding("must be greater than or equal to 0 seconds, got -1", "ringing_timeout"),
+        Finding("must be at most 604800 seconds, got 604801", "max_call_duration"),
+    ),
+    fail(
+        "LKSIN007",
+        "durations_not_numbers",
+        trunk(ringing_timeout=float("nan"), max_call_duration=True),
+        Finding("must be a finite number of seconds, not nan", "ringing_timeout"),
+        Finding("must be a number of seconds, not a boolean (True)", "max_call_duration"),
+    ),
+    fail(
+        "LKSIN007",
+        "media",
+        trunk(
+            media={
+                "codecs": [
+                    {"name": "PCMU/8000"},
+                    {"name": "G 722"},
+                    {"name": ""},
+                    {"name": "opus", "rate": 1.5},
+                ],
+                "media_timeout": 601.0,
+            }
+        ),
+        Finding("must be at most 600 seconds, got 601", "media.media_timeout"),
+        Finding(
+            "codec name 'PCMU/8000' must not contain '/': give the clock rate in rate instead",
+            "media.codecs[0].name",
+        ),
+        Finding("codec name 'G 722' must not contain whitespace", "media.codecs[1].name"),
+        Finding(
+            "a codec needs a name (e.g. 'PCMU', 'PCMA', 'G722', 'opus')", "media.codecs[2].name"
+        ),
+        Finding("must be a whole number (an integer), not 1.5", "media.codecs[3].rate"),
+    ),
+    fail(
+        "LKSIN007",
+        "one_finding_per_field",
+        # A NUL in a number is LKSIN001's, in a header LKSIN006's: not reported twice.
+        trunk(numbers=["+1\x00"], headers={"X-A": "\x00"}, metadata="a\x00b"),
+        Finding("'a\\x00b' contains a NUL character ('\\x00'); remove it", "metadata"),
+    ),
 ]
 
 

@@ -370,6 +370,42 @@ CASES = [
         ),
     ),
 
+    # LKSOUT009 values the server takes
+    ok("LKSOUT009", "baseline", OUTBOUND),
+    ok(
+        "LKSOUT009",
+        "media",
+        trunk(media={"codecs": [{"name": "PCMA", "rate": 8000.0}], "media_timeout": 30.0}),
+    ),
+    ok("LKSOUT009", "unknown", trunk(metadata=UNKNOWN, media=UNKNOWN)),
+    fail(
+        "LKSOUT009",
+        "nul_in_metadata_and_password",
+        trunk(auth_password=SECRET + "\x00", metadata="\x00"),
+        Finding(
+            "the value contains a NUL or lone surrogate character; remove it (value not shown)",
+            "auth_password",
+        ),
+        Finding("'\\x00' contains a NUL character ('\\x00'); remove it", "metadata"),
+    ),
+    fail(
+        "LKSOUT009",
+        "media",
+        trunk(media={"codecs": [{"name": "PCMA/8000", "rate": -8000.0}], "media_timeout": -1}),
+        Finding("must be greater than or equal to 0 seconds, got -1", "media.media_timeout"),
+        Finding(
+            "codec name 'PCMA/8000' must not contain '/': give the clock rate in rate instead",
+            "media.codecs[0].name",
+        ),
+        Finding("must be greater than or equal to 0, got -8000", "media.codecs[0].rate"),
+    ),
+    fail(
+        "LKSOUT009",
+        "one_finding_per_field",
+        # The address and numbers are judged whole by LKSOUT001/LKSOUT003.
+        trunk(address="sip.telnyx.com\x00", numbers=["+1\x00"], name="\x00"),
+        Finding("'\\x00' contains a NUL character ('\\x00'); remove it", "name"),
+    ),
 ]
 
 
