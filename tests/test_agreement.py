@@ -469,3 +469,46 @@ def test_credentials_text_agrees(kind: str, username: str, password: str) -> Non
 @given(key=free_text, value=free_text)
 def test_attribute_maps_agree(field: str, where: str, key: str, value: str) -> None:
     assert_agree("dispatch", where, _nested("dispatch", field, {key: value}))
+
+
+enum_names = st.one_of(
+    st.sampled_from(
+        ["SIP_MEDIA_ENCRYPT_ALLOW", "SIP_TRANSPORT_TLS", "SIP_X_HEADERS", "sip_transport_tls",
+         "SIP_TRANSPORT_TLS ", "", "on", "\uff33IP_X_HEADERS", "SIP_ALL_HEADERS\x00", 1, 0.0]
+    ),
+    st.text(alphabet="SIP_TLSX\u00e9 ", max_size=5),
+)  # fmt: skip
+ENUM_FIELDS = [
+    ("inbound", "media_encryption"), ("inbound", "include_headers"),
+    ("outbound", "media_encryption"), ("outbound", "include_headers"), ("outbound", "transport"),
+    ("dispatch", "media_encryption"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("kind", "field"), ENUM_FIELDS)
+@AGREEMENT
+@given(name=enum_names)
+def test_enum_names_agree(kind: str, field: str, name: Any) -> None:
+    assert_agree(kind, field, {field: name})
+
+
+@pytest.mark.parametrize("kind", ["inbound", "outbound", "dispatch"])
+@AGREEMENT
+@given(name=enum_names)
+def test_media_encryption_names_agree(kind: str, name: Any) -> None:
+    assert_agree(kind, "media.encryption", {"media": {"encryption": name}})
+
+
+trunk_ids = st.one_of(
+    st.sampled_from(
+        ["ST_support", "ST_replace_me", "TK0123456789abcdef", "ST_", "st_abc", "ST_a b", "ST_a-b",
+         "ST_abc\n", "ST_\u00e9", "ST_\uff41", "ST_\u0661", "ST_a\x00", "\ud800", ""]
+    ),
+    st.builds(lambda body: "ST_" + body, st.text(alphabet="aZ09_-. \u00e9\uff10", max_size=5)),
+)  # fmt: skip
+
+
+@AGREEMENT
+@given(ids=st.lists(trunk_ids, min_size=1, max_size=3))
+def test_trunk_ids_agree(ids: list[str]) -> None:
+    assert_agree("dispatch", "trunk_ids", {"trunk_ids": ids})

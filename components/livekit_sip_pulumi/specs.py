@@ -44,6 +44,7 @@ from livekit_sip_core import (
     secret_text_problem,
     sip_host_problem,
     text_problem,
+    trunk_id_problem,
     uint32_problem,
 )
 from livekit_sip_core.links import DISPATCH_RULE_DOC as DOCS_DISPATCH
@@ -459,13 +460,7 @@ class SipOutboundTrunkSpec(SipSpec):
 
 
 def _trunk_id(value: str) -> str:
-    if not is_livekit_id(value, TRUNK_ID_PREFIX):
-        raise _error(
-            ErrorType.TRUNK_ID,
-            f"{quote(value)} is not a LiveKit trunk ID: they are 'ST_' and letters or digits (a "
-            "provider's trunk SID, such as Twilio's 'TK...', is not a LiveKit ID); pass the "
-            "sip_trunk_id output of a SipInboundTrunk",
-        )
+    _raise(trunk_id_problem(value))
     return value
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .problems import ErrorType, Invalid, quote
+
 __all__ = [
     "COMPONENT_PACKAGE",
     "COMPONENT_TYPE_PREFIX",
@@ -15,6 +17,7 @@ __all__ = [
     "OUTBOUND_TRUNK_TYPE",
     "TRUNK_ID_PREFIX",
     "is_livekit_id",
+    "trunk_id_problem",
 ]
 
 TRUNK_ID_PREFIX = "ST_"
@@ -30,6 +33,18 @@ def is_livekit_id(value: Any, prefix: str) -> bool:
         isinstance(value, str)
         and value.startswith(prefix)
         and _ID_BODY.fullmatch(value[len(prefix) :]) is not None
+    )
+
+
+def trunk_id_problem(value: str) -> Invalid | None:
+    """A ``trunk_ids`` entry of a dispatch rule: a LiveKit trunk ID, not a provider's SID."""
+    if is_livekit_id(value, TRUNK_ID_PREFIX):
+        return None
+    return Invalid(
+        ErrorType.TRUNK_ID,
+        f"{quote(value)} is not a LiveKit trunk ID: they are '{TRUNK_ID_PREFIX}' and letters or "
+        "digits (a provider's trunk SID, such as Twilio's 'TK...', is not a LiveKit ID); pass "
+        "the sip_trunk_id output of a SipInboundTrunk",
     )
 
 

@@ -14,9 +14,13 @@ from typing import Any
 from .problems import ErrorType, Invalid, quote
 
 __all__ = [
+    "HEADER_OPTIONS",
     "MAX_DURATION",
     "MAX_MEDIA_TIMEOUT",
     "MAX_UINT32",
+    "MEDIA_ENCRYPTIONS",
+    "TRANSPORTS",
+    "choice_problem",
     "codec_name_problem",
     "room_name_problem",
     "seconds_problem",
@@ -31,6 +35,26 @@ MAX_MEDIA_TIMEOUT = 600.0
 MAX_DURATION = 7 * 86400.0
 #: The largest ``uint32`` (room timeouts, participant counts, codec clock rates).
 MAX_UINT32 = 2**32 - 1
+
+
+#: The names of the protocol's enums that users set (``SIPMediaEncryption``, ``SIPTransport``,
+#: ``SIPHeaderOptions``), in the protocol's order; the components' enums are checked against
+#: these and against the protocol's descriptors.
+MEDIA_ENCRYPTIONS = (
+    "SIP_MEDIA_ENCRYPT_DISABLE",
+    "SIP_MEDIA_ENCRYPT_ALLOW",
+    "SIP_MEDIA_ENCRYPT_REQUIRE",
+)
+TRANSPORTS = ("SIP_TRANSPORT_AUTO", "SIP_TRANSPORT_UDP", "SIP_TRANSPORT_TCP", "SIP_TRANSPORT_TLS")
+HEADER_OPTIONS = ("SIP_NO_HEADERS", "SIP_X_HEADERS", "SIP_ALL_HEADERS")
+
+
+def choice_problem(value: Any, choices: tuple[str, ...]) -> Invalid | None:
+    """An enum field: one of ``choices``, by name (as pydantic says it)."""
+    if isinstance(value, str) and value in choices:
+        return None
+    listed = ", ".join(f"'{c}'" for c in choices[:-1]) + f" or '{choices[-1]}'"
+    return Invalid(ErrorType.ENUM, f"Input should be {listed}")
 
 
 def _shown(value: Any) -> str:

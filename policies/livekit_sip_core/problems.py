@@ -53,6 +53,7 @@ class ErrorType:
     FINITE_NUMBER = "finite_number"
     GREATER_THAN_EQUAL = "greater_than_equal"
     LESS_THAN_EQUAL = "less_than_equal"
+    ENUM = "enum"
     REQUIRED = "required"
     COUNTRY_CODE = "country_code"
     CODEC_NAME = "codec_name"

@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from livekit_sip_core import pin_problem, room_name_problem, text_problem
+from livekit_sip_core import (
+    MEDIA_ENCRYPTIONS,
+    pin_problem,
+    room_name_problem,
+    text_problem,
+    trunk_id_problem,
+)
 from livekit_sip_core.links import DISPATCH_RULE_DOC, TROUBLESHOOTING
 
 from .numbers import E164ListsRule
@@ -308,8 +314,10 @@ class DispatchRuleServerValues(ServerValuesRule):
     id = "LKSDR008"
     title = "Dispatch rule values are ones the server takes"
     description = (
-        "A direct rule names its room (not empty, not only whitespace); every string is text "
-        "the protocol can carry (no NUL character, no lone surrogate); room_config's timeouts, "
+        "A direct rule names its room (not empty, not only whitespace); trunk_ids are LiveKit "
+        "trunk IDs ('ST_' and letters or digits, not a provider's trunk SID); every string is "
+        "text the protocol can carry (no NUL character, no lone surrogate); media_encryption "
+        "and media.encryption are names of the protocol's enum; room_config's timeouts, "
         "participant limit and playout delays are whole numbers from 0 to 2^32-1; media "
         "codecs have a name without whitespace or '/' and a whole, non-negative rate; "
         "media.media_timeout is at most 600 seconds. The server rejects the rule otherwise "
@@ -319,9 +327,9 @@ class DispatchRuleServerValues(ServerValuesRule):
     enforcement = Enforcement.MANDATORY
     remediation = (
         "Name the room of a direct rule (rule={'dispatch_rule_direct': {'room_name': "
-        "'lobby'}}); remove NUL and lone surrogate characters from text; give room_config "
-        "numbers as whole seconds or counts (e.g. empty_timeout=30) and media_timeout at "
-        "most 600."
+        "'lobby'}}); pass trunks' sip_trunk_id outputs in trunk_ids; remove NUL and lone "
+        "surrogate characters from text; give room_config numbers as whole seconds or counts "
+        "(e.g. empty_timeout=30) and media_timeout at most 600."
     )
     url = DISPATCH_RULE_DOC
     resource_types = (DISPATCH_RULE,)
@@ -336,8 +344,10 @@ class DispatchRuleServerValues(ServerValuesRule):
             "max_playout_delay",
         )
     )
+    CHOICES = (("media_encryption", MEDIA_ENCRYPTIONS),)
     TEXT_CHECKED_ELSEWHERE = frozenset(
         {
+            "trunk_ids",  # judged whole below
             "numbers",  # LKSDR007
             "inbound_numbers",  # LKSDR007
             *(f"rule.{kind}.pin" for kind in RULE_KINDS),  # LKSDR006
@@ -346,6 +356,11 @@ class DispatchRuleServerValues(ServerValuesRule):
     )
 
     def more_findings(self, props: Mapping[str, Any]) -> Iterator[Finding]:
+        trunk_ids = props.get("trunk_ids")
+        if isinstance(trunk_ids, (list, tuple)):
+            for index, trunk_id in enumerate(trunk_ids):
+                if isinstance(trunk_id, str) and (problem := trunk_id_problem(trunk_id)):
+                    yield Finding(problem.message, f"trunk_ids[{index}]")
         kind = known_rule_kind(props)
         if kind is None or kind[0] != DIRECT or not isinstance(kind[1], Mapping):
             return

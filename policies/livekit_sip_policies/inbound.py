@@ -6,7 +6,12 @@ import ipaddress
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from livekit_sip_core import is_ip_or_cidr, server_drops_address
+from livekit_sip_core import (
+    HEADER_OPTIONS,
+    MEDIA_ENCRYPTIONS,
+    is_ip_or_cidr,
+    server_drops_address,
+)
 from livekit_sip_core.links import INBOUND_TRUNK_DOC, TROUBLESHOOTING
 
 from .headers import TrunkHeadersRule
@@ -199,7 +204,8 @@ class InboundServerValues(ServerValuesRule):
     title = "Inbound trunk values are ones the server takes"
     description = (
         "Every string is text the protocol can carry (no NUL character, no lone surrogate); "
-        "ringing_timeout and max_call_duration are finite seconds from 0 to 7 days; media "
+        "media_encryption, media.encryption and include_headers are names of the protocol's "
+        "enums; ringing_timeout and max_call_duration are finite seconds from 0 to 7 days; media "
         "codecs have a name without whitespace or '/' and a whole, non-negative rate; "
         "media.media_timeout is at most 600 seconds. The server rejects the trunk otherwise "
         "(or the call fails when it is used); the components refuse the same values."
@@ -215,6 +221,7 @@ class InboundServerValues(ServerValuesRule):
     resource_types = (INBOUND_TRUNK,)
 
     DURATIONS = ("ringing_timeout", "max_call_duration")
+    CHOICES = (("media_encryption", MEDIA_ENCRYPTIONS), ("include_headers", HEADER_OPTIONS))
     TEXT_CHECKED_ELSEWHERE = frozenset(
         {
             "numbers",  # LKSIN001

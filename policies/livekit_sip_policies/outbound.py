@@ -7,8 +7,11 @@ from typing import Any
 
 from livekit_sip_core import (
     DIGEST_PROVIDERS,
+    HEADER_OPTIONS,
+    MEDIA_ENCRYPTIONS,
     REQUIRED_REGION_PINS,
     SUPPORTED_COUNTRIES,
+    TRANSPORTS,
     country_fix,
     country_problem,
     host_of,
@@ -284,9 +287,11 @@ class OutboundServerValues(ServerValuesRule):
     title = "Outbound trunk values are ones the server takes"
     description = (
         "Every string is text the protocol can carry (no NUL character, no lone surrogate); "
-        "media codecs have a name without whitespace or '/' and a whole, non-negative rate; "
-        "media.media_timeout is at most 600 seconds. The server rejects the trunk otherwise "
-        "(or the call fails when it is used); the components refuse the same values."
+        "transport, media_encryption, media.encryption and include_headers are names of the "
+        "protocol's enums; media codecs have a name without whitespace or '/' and a whole, "
+        "non-negative rate; media.media_timeout is at most 600 seconds. The server rejects the "
+        "trunk otherwise (or the call fails when it is used); the components refuse the same "
+        "values."
     )
     severity = Severity.HIGH
     enforcement = Enforcement.MANDATORY
@@ -298,6 +303,11 @@ class OutboundServerValues(ServerValuesRule):
     url = OUTBOUND_TRUNK_DOC
     resource_types = (OUTBOUND_TRUNK,)
 
+    CHOICES = (
+        ("transport", TRANSPORTS),
+        ("media_encryption", MEDIA_ENCRYPTIONS),
+        ("include_headers", HEADER_OPTIONS),
+    )
     TEXT_CHECKED_ELSEWHERE = frozenset(
         {
             "address",  # LKSOUT001

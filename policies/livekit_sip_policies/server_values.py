@@ -1,6 +1,6 @@
 """Plain values the server refuses, on any object: text that cannot travel, durations and
-counters out of range, malformed media codecs (the checks are the core's, the components'
-too).
+counters out of range, enum names the protocol does not have, malformed media codecs (the
+checks are the core's, the components' too).
 
 One rule per object kind (LKSIN007, LKSOUT009, LKSDR008) subclasses :class:`ServerValuesRule`
 and lists its numeric fields; the text of every field is checked except where another rule
@@ -16,7 +16,9 @@ from typing import Any, ClassVar
 from livekit_sip_core import (
     MAX_DURATION,
     MAX_MEDIA_TIMEOUT,
+    MEDIA_ENCRYPTIONS,
     Invalid,
+    choice_problem,
     codec_name_problem,
     seconds_problem,
     secret_text_problem,
@@ -69,11 +71,14 @@ def _finding(problem: Invalid | None, where: str) -> Iterator[Finding]:
 
 
 def media_findings(props: Mapping[str, Any]) -> Iterator[Finding]:
-    """``media``: each codec named without whitespace or '/', its rate a uint32, and the RTP
-    timeout within the server's maximum."""
+    """``media``: its encryption one of the protocol's, each codec named without whitespace or
+    '/', its rate a uint32, and the RTP timeout within the server's maximum."""
     media = props.get("media")
     if not isinstance(media, Mapping):
         return
+    encryption = media.get("encryption")
+    if encryption is not None and not is_unknown(encryption):
+        yield from _finding(choice_problem(encryption, MEDIA_ENCRYPTIONS), "media.encryption")
     timeout = media.get("media_timeout")
     if not is_unknown(timeout):
         yield from _finding(seconds_problem(timeout, MAX_MEDIA_TIMEOUT), "media.media_timeout")
@@ -109,6 +114,8 @@ class ServerValuesRule(ResourceRule):
     DURATIONS: ClassVar[tuple[str, ...]] = ()
     #: Unsigned 32-bit integers (dotted paths).
     COUNTERS: ClassVar[tuple[str, ...]] = ()
+    #: Enum fields and the names they take.
+    CHOICES: ClassVar[tuple[tuple[str, tuple[str, ...]], ...]] = ()
     #: Fields whose text another mandatory rule judges already (no double finding).
     TEXT_CHECKED_ELSEWHERE: ClassVar[frozenset[str]] = frozenset()
 
@@ -118,6 +125,10 @@ class ServerValuesRule(ResourceRule):
             value = props.get(field)
             if not is_unknown(value):
                 yield from _finding(seconds_problem(value, MAX_DURATION), field)
+        for field, choices in self.CHOICES:
+            value = props.get(field)
+            if value is not None and not is_unknown(value):
+                yield from _finding(choice_problem(value, choices), field)
         for path in self.COUNTERS:
             value = _at(props, path)
             if value is not None and not is_unknown(value):

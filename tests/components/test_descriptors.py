@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import livekit_sip_core
 import pytest
+from livekit.protocol import sip as sip_pb
 from livekit_sip_pulumi import specs
 from livekit_sip_pulumi.messages import SERVER_ASSIGNED, MessageSpec, nested_spec
 from livekit_sip_pulumi.specs import (
@@ -144,3 +146,19 @@ def test_a_stale_or_contradicting_omission_fails() -> None:
         "SipOutboundTrunkSpec (livekit.SIPOutboundTrunkInfo): 'name' is both exposed and listed "
         "in omitted",
     ]
+
+
+@pytest.mark.parametrize(
+    ("enum", "names", "proto_enum"),
+    [
+        (specs.SipMediaEncryption, "MEDIA_ENCRYPTIONS", "SIPMediaEncryption"),
+        (specs.SipTransport, "TRANSPORTS", "SIPTransport"),
+        (specs.SipHeaderOptions, "HEADER_OPTIONS", "SIPHeaderOptions"),
+    ],
+)
+def test_enums_are_the_cores_and_the_protocols(enum: type, names: str, proto_enum: str) -> None:
+    # The components' enums, the core's names (which the pack checks) and the protocol's enum
+    # are the same list: a value one of them refuses, they all refuse.
+    core = getattr(livekit_sip_core, names)
+    assert [member.value for member in enum] == list(core)
+    assert list(sip_pb.DESCRIPTOR.enum_types_by_name[proto_enum].values_by_name) == list(core)

@@ -326,6 +326,33 @@ CASES = [
             room_config={"agents": [{"agent_name": "a\x00"}]},
         ),
     ),
+    fail(
+        "LKSDR008",
+        "trunk_ids",
+        rule(trunk_ids=["ST_support", "TK0123456789abcdef", "ST_a b", UNKNOWN]),
+        Finding(
+            "'TK0123456789abcdef' is not a LiveKit trunk ID: they are 'ST_' and letters or digits "
+            "(a provider's trunk SID, such as Twilio's 'TK...', is not a LiveKit ID); pass the "
+            "sip_trunk_id output of a SipInboundTrunk",
+            "trunk_ids[1]",
+        ),
+        Finding(
+            "'ST_a b' is not a LiveKit trunk ID: they are 'ST_' and letters or digits "
+            "(a provider's trunk SID, such as Twilio's 'TK...', is not a LiveKit ID); pass the "
+            "sip_trunk_id output of a SipInboundTrunk",
+            "trunk_ids[2]",
+        ),
+    ),
+    fail(
+        "LKSDR008",
+        "media_encryption_name",
+        rule(media_encryption="SIP_MEDIA_ENCRYPT_ON"),
+        Finding(
+            "Input should be 'SIP_MEDIA_ENCRYPT_DISABLE', 'SIP_MEDIA_ENCRYPT_ALLOW' or "
+            "'SIP_MEDIA_ENCRYPT_REQUIRE'",
+            "media_encryption",
+        ),
+    ),
 ]
 
 

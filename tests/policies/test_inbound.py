@@ -290,6 +290,30 @@ CASES = [
         trunk(numbers=["+1\x00"], headers={"X-A": "\x00"}, metadata="a\x00b"),
         Finding("'a\\x00b' contains a NUL character ('\\x00'); remove it", "metadata"),
     ),
+    fail(
+        "LKSIN007",
+        "enum_names",
+        trunk(media_encryption="on", include_headers="SIP_X_HEADERS ", media={"encryption": 1}),
+        Finding(
+            "Input should be 'SIP_MEDIA_ENCRYPT_DISABLE', 'SIP_MEDIA_ENCRYPT_ALLOW' or "
+            "'SIP_MEDIA_ENCRYPT_REQUIRE'",
+            "media_encryption",
+        ),
+        Finding(
+            "Input should be 'SIP_NO_HEADERS', 'SIP_X_HEADERS' or 'SIP_ALL_HEADERS'",
+            "include_headers",
+        ),
+        Finding(
+            "Input should be 'SIP_MEDIA_ENCRYPT_DISABLE', 'SIP_MEDIA_ENCRYPT_ALLOW' or "
+            "'SIP_MEDIA_ENCRYPT_REQUIRE'",
+            "media.encryption",
+        ),
+    ),
+    ok(
+        "LKSIN007",
+        "enum_names",
+        trunk(include_headers="SIP_ALL_HEADERS", media={"encryption": "SIP_MEDIA_ENCRYPT_REQUIRE"}),
+    ),
 ]
 
 

@@ -406,6 +406,17 @@ CASES = [
         trunk(address="sip.telnyx.com\x00", numbers=["+1\x00"], name="\x00"),
         Finding("'\\x00' contains a NUL character ('\\x00'); remove it", "name"),
     ),
+    fail(
+        "LKSOUT009",
+        "transport_name",
+        trunk(transport="tls"),
+        Finding(
+            "Input should be 'SIP_TRANSPORT_AUTO', 'SIP_TRANSPORT_UDP', 'SIP_TRANSPORT_TCP' or "
+            "'SIP_TRANSPORT_TLS'",
+            "transport",
+        ),
+    ),
+    ok("LKSOUT009", "transport_not_set", trunk(transport=None, include_headers=UNKNOWN)),
 ]
 
 
