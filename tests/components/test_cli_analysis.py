@@ -162,3 +162,28 @@ def test_a_failing_rule_is_reported_and_the_others_run() -> None:
     report = analyze(project(), settings)
     assert report.errors == [("LKSIN999", "ST_a", "ValueError: unexpected value")]
     assert rules_of(report, "SDR_a") == ["LKSDR002"]
+
+
+def test_a_short_dev_secret_adds_no_warning_to_the_output() -> None:
+    """`livekit-server --dev` signs with 'secret': PyJWT's key-length warning stays off stderr;
+    an unreachable server is exit 2 with the variable to fix."""
+    import socket
+    from pathlib import Path
+
+    with socket.socket() as sock:  # a loopback port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "LIVEKIT_URL": f"http://127.0.0.1:{port}",
+        "LIVEKIT_API_KEY": "devkey",
+        "LIVEKIT_API_SECRET": "secret",
+        "LIVEKIT_TIMEOUT_SECONDS": "2",
+    }
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("livekit-sip")), "doctor"],
+        env=env, capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "check LIVEKIT_URL" in done.stderr
+    assert "HMAC key" not in done.stderr and "Warning" not in done.stderr, done.stderr
