@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 __all__ = [
+    "AGENT_DISPATCH_DOC",
     "DISPATCH_RULE_DOC",
     "INBOUND_TRUNK_DOC",
     "OUTBOUND_TRUNK_DOC",
@@ -23,3 +24,4 @@ TELNYX_DOC = "https://docs.livekit.io/telephony/start/providers/telnyx/"
 TWILIO_DOC = "https://docs.livekit.io/telephony/start/providers/twilio/"
 PLIVO_DOC = "https://docs.livekit.io/telephony/start/providers/plivo/"
 WAVIX_DOC = "https://docs.livekit.io/telephony/start/providers/wavix/"
+AGENT_DISPATCH_DOC = "https://docs.livekit.io/agents/server/agent-dispatch/"

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from livekit_sip_core.links import AGENT_DISPATCH_DOC
 from livekit_sip_policies import routing
 from livekit_sip_policies.expectations import Expectation, parse_expectations
 from livekit_sip_policies.routing import Route
@@ -48,7 +49,6 @@ __all__ = [
     "run_expectations",
 ]
 
-DOCS = "https://docs.livekit.io/agents/server/agent-dispatch/"
 IN_ROOM = ("answered", "ringing")
 
 
@@ -332,7 +332,7 @@ def _agent_problem(wanted: Sequence[str], report: CallReport, worker_names: Sequ
         lines += (
             f" No worker registered {_agent_words(missing)}, so nobody takes the job and "
             f"{effect}: make the worker's agent_name (WorkerOptions(agent_name=...)) and the "
-            f"rule's room_config agents agree ({DOCS})."
+            f"rule's room_config agents agree ({AGENT_DISPATCH_DOC})."
         )
     elif server_says and any("sufficient capacity" in s for s in server_says):
         lines += (" A worker with that agent_name runs, but livekit-server found no capacity "
@@ -346,7 +346,7 @@ def _agent_problem(wanted: Sequence[str], report: CallReport, worker_names: Sequ
                   "a shared CI machine raise it.")
     elif not report.dispatched or report.dispatched == [""]:
         lines += (" The rule dispatches no named agent: add room_config agents with the "
-                  f"agent_name of your worker ({DOCS}).")
+                  f"agent_name of your worker ({AGENT_DISPATCH_DOC}).")
     return lines
 
 
