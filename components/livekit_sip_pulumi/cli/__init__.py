@@ -15,16 +15,62 @@ from __future__ import annotations
 import sys
 import traceback
 import warnings
+from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
-from ..telephony import cli as telephony
 from . import doctor, export, map, route
+from .common import cannot_run
 
 __all__ = ["app", "main"]
 
+#: The telephony commands (name -> function in :mod:`livekit_sip_pulumi.telephony.cli`): that
+#: module needs Linux network namespaces and fails to import elsewhere, so it is imported when
+#: one of them is asked for (run or --help), and never for doctor, route, map or export.
+TELEPHONY_COMMANDS = {"call": "call", "test-calls": "test_calls"}
+
+
+def _telephony_command(name: str) -> Any:
+    """The click command ``name`` of the telephony commands, or, where they cannot be imported
+    (not Linux), one that says why and exits with code 2."""
+    single = typer.Typer(add_completion=False, pretty_exceptions_show_locals=False)
+    try:
+        from ..telephony import cli as telephony
+    except ImportError as exc:
+        reason = str(exc)
+
+        @single.command(
+            name,
+            help=f"Not available here: {reason}.",
+            context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+            add_help_option=False,
+        )
+        def unavailable(ctx: typer.Context) -> None:
+            cannot_run(f"livekit-sip {name}: {reason}")
+
+    else:
+        single.command(name)(getattr(telephony, TELEPHONY_COMMANDS[name]))
+    command = typer.main.get_command(single)
+    command.name = name
+    return command
+
+
+class _Commands(TyperGroup):
+    """The commands, the telephony ones loaded on demand (see :data:`TELEPHONY_COMMANDS`)."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*super().list_commands(ctx), *TELEPHONY_COMMANDS]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name in TELEPHONY_COMMANDS:
+            return _telephony_command(cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
 app = typer.Typer(
     name="livekit-sip",
+    cls=_Commands,
     help=(
         "Troubleshoot a live LiveKit SIP project: check it against the pack's rules (doctor), "
         "simulate a call (route), draw its routing (map), export it as a Pulumi program "
@@ -42,8 +88,6 @@ app.command("doctor")(doctor.doctor)
 app.command("route")(route.route)
 app.command("map")(map.map_command)
 app.command("export")(export.export)
-app.command("call")(telephony.call)
-app.command("test-calls")(telephony.test_calls)
 
 
 def main() -> None:
