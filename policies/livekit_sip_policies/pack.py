@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from fnmatch import fnmatchcase
+from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 from pulumi_policy import (
@@ -28,16 +27,22 @@ from pulumi_policy.proxy import (
 )
 
 from .catalogue import REGISTRY
-from .rule import UNKNOWN, Registry, ResourceRule, Rule, StackResource, StackRule
+from .rule import (
+    EXEMPT_KEY,
+    UNKNOWN,
+    Registry,
+    ResourceRule,
+    Rule,
+    StackResource,
+    StackRule,
+    config_properties,
+    is_exempt,
+)
 
 __all__ = ["EXEMPT_KEY", "build_policies", "is_exempt", "name_of_urn", "plain"]
 
 PACK_NAME = "livekit-sip"
 
-#: Every rule accepts this knob: resource names (Pulumi names) the rule does not apply to, or
-#: glob patterns of them ('support-*'); naming a component (an AgentPhoneLine) exempts the
-#: resources it creates too.
-EXEMPT_KEY = "exemptResources"
 _STACK_TYPE = "pulumi:pulumi:Stack"
 
 
@@ -48,16 +53,6 @@ def name_of_urn(urn: str) -> str | None:
     if len(parts) != 4 or parts[2].rsplit("$", 1)[-1] == _STACK_TYPE:
         return None
     return parts[3]
-
-
-def is_exempt(name: str, parents: Iterable[str], patterns: Iterable[Any]) -> bool:
-    """Whether a resource named ``name``, created by the components named ``parents``, is
-    exempted by ``patterns`` (names or glob patterns: ``*``, ``?``, ``[...]``, case-sensitive
-    like Pulumi names)."""
-    globs = [p for p in patterns if isinstance(p, str)]
-    if not globs:
-        return False
-    return any(fnmatchcase(n, g) for n in (name, *parents) for g in globs)
 
 
 def _parent_names(args: ResourceValidationArgs) -> list[str]:
@@ -161,17 +156,7 @@ def _enforcement(rule: Rule) -> EnforcementLevel:
 
 
 def _schema(rule: Rule) -> PolicyConfigSchema:
-    properties: dict[str, dict[str, Any]] = {
-        EXEMPT_KEY: {
-            "type": "array",
-            "items": {"type": "string"},
-            "description": "Pulumi resource names this rule does not apply to, or glob "
-            "patterns of them ('support-*'); a component's name exempts its resources.",
-            "default": [],
-        }
-    }
-    properties.update({k: dict(v) for k, v in (rule.config_schema or {}).items()})
-    return PolicyConfigSchema(properties=properties)
+    return PolicyConfigSchema(properties=config_properties(rule))
 
 
 def _common(rule: Rule) -> dict[str, Any]:

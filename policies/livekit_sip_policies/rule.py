@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
+from fnmatch import fnmatchcase
 from typing import Any, ClassVar, TypeVar
 
 from livekit_sip_core.ids import (
@@ -30,6 +31,7 @@ from livekit_sip_core.ids import (
 __all__ = [
     "COMPONENT_TYPE_PREFIX",
     "DISPATCH_RULE",
+    "EXEMPT_KEY",
     "INBOUND_TRUNK",
     "OUTBOUND_TRUNK",
     "REGISTRY",
@@ -43,6 +45,8 @@ __all__ = [
     "Severity",
     "StackResource",
     "StackRule",
+    "config_properties",
+    "is_exempt",
     "is_unknown",
     "of_type",
     "register",
@@ -52,6 +56,37 @@ INBOUND_TRUNK = INBOUND_TRUNK_TYPE
 OUTBOUND_TRUNK = OUTBOUND_TRUNK_TYPE
 DISPATCH_RULE = DISPATCH_RULE_TYPE
 RESOURCE_TYPES = (INBOUND_TRUNK, OUTBOUND_TRUNK, DISPATCH_RULE)
+
+#: Every rule accepts this knob: resource names (Pulumi names) the rule does not apply to, or
+#: glob patterns of them ('support-*'); naming a component (an AgentPhoneLine) exempts the
+#: resources it creates too. ``livekit-sip doctor`` matches the objects' IDs and names.
+EXEMPT_KEY = "exemptResources"
+
+
+def is_exempt(name: str, parents: Iterable[str], patterns: Iterable[Any]) -> bool:
+    """Whether a resource named ``name``, created by the components named ``parents``, is
+    exempted by ``patterns`` (names or glob patterns: ``*``, ``?``, ``[...]``, case-sensitive
+    like Pulumi names)."""
+    globs = [p for p in patterns if isinstance(p, str)]
+    if not globs:
+        return False
+    return any(fnmatchcase(n, g) for n in (name, *parents) for g in globs)
+
+
+def config_properties(rule: Rule) -> dict[str, dict[str, Any]]:
+    """The JSON schema properties of ``rule``'s knobs: :data:`EXEMPT_KEY`, then its own (a
+    copy: the pack's config schema and the doctor's ``--config`` checks read it)."""
+    properties: dict[str, dict[str, Any]] = {
+        EXEMPT_KEY: {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "Pulumi resource names this rule does not apply to, or glob "
+            "patterns of them ('support-*'); a component's name exempts its resources.",
+            "default": [],
+        }
+    }
+    properties.update({k: dict(v) for k, v in (rule.config_schema or {}).items()})
+    return properties
 
 
 class _Unknown:

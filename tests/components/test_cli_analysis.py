@@ -101,6 +101,22 @@ def test_exemptions_by_id_or_name_and_disabled_rules() -> None:
     assert "LKSSTK001" in rules_of(analyze(objects, rule_settings({})), "SDR_a")
 
 
+def test_exemptions_take_the_packs_glob_patterns() -> None:
+    """``exemptResources`` as in the pack: glob patterns, here of object names or IDs."""
+    objects = project()
+    for obj in objects:
+        obj.message.name = f"support-{obj.message.name}"
+    objects = [live(o.kind, o.message) for o in objects]
+    config = {"exemptResources": ["support-*"]}
+    exempted = analyze(objects, rule_settings({"LKSDR002": config, "LKSSTK007": config}))
+    assert rules_of(exempted, "SDR_a") == [] and rules_of(exempted, "ST_out") == []
+    assert exempted.exit_code == 0
+    by_id = analyze(objects, rule_settings({"LKSSTK007": {"exemptResources": ["ST_o?t"]}}))
+    assert rules_of(by_id, "ST_out") == []
+    other = analyze(objects, rule_settings({"LKSDR002": {"exemptResources": ["sales-*"]}}))
+    assert rules_of(other, "SDR_a") == ["LKSDR002"]
+
+
 def test_doctor_needs_no_pulumi_policy() -> None:
     """pulumi_policy made unimportable: the CLI and its analysis still run."""
     probe = (

@@ -15,7 +15,16 @@ from pathlib import Path
 from typing import Any
 
 from livekit_sip_policies.catalogue import REGISTRY
-from livekit_sip_policies.rule import Finding, Registry, ResourceRule, Rule, StackRule
+from livekit_sip_policies.rule import (
+    EXEMPT_KEY,
+    Finding,
+    Registry,
+    ResourceRule,
+    Rule,
+    StackRule,
+    config_properties,
+    is_exempt,
+)
 
 from .live import CannotRun, LiveObject
 
@@ -36,9 +45,6 @@ LEVELS = ("advisory", "mandatory", "remediate", "disabled")
 #: a finding of a rule set to "remediate" stands like a mandatory one.
 BLOCKING = frozenset({"mandatory", "remediate"})
 ALL_KEY = "all"
-#: The knob every rule takes (pack.EXEMPT_KEY; pack.py imports pulumi_policy, the doctor does
-#: not need it): here, object IDs or names the rule does not apply to.
-EXEMPT_KEY = "exemptResources"
 LEVEL_KEY = "enforcementLevel"
 
 _JSON_TYPES: dict[str, tuple[type, ...]] = {
@@ -125,10 +131,7 @@ def rule_settings(raw: Mapping[str, Any], registry: Registry = REGISTRY) -> list
         default_level = _level(value, ALL_KEY)
     settings: list[RuleSetting] = []
     for rule in registry:
-        schema: dict[str, Any] = {
-            EXEMPT_KEY: {"type": "array", "items": {"type": "string"}, "default": []}
-        }
-        schema.update(rule.config_schema or {})
+        schema = config_properties(rule)
         # The schema's defaults, as the engine fills them in (a fresh copy of each list).
         config: dict[str, Any] = {
             key: list(spec["default"]) if isinstance(spec["default"], list) else spec["default"]
@@ -206,8 +209,10 @@ class Report:
 
 
 def _exempt(obj: LiveObject, config: Mapping[str, Any]) -> bool:
-    exempt = config.get(EXEMPT_KEY) or ()
-    return obj.id in exempt or (bool(obj.name) and obj.name in exempt)
+    """The pack's exemption (names or glob patterns), matched against the object's ID and its
+    name (a live object has no component parent)."""
+    patterns = config.get(EXEMPT_KEY) or ()
+    return bool(patterns) and is_exempt(obj.id, (obj.name,) if obj.name else (), patterns)
 
 
 def _order(settings: Sequence[RuleSetting]) -> dict[str, int]:
