@@ -14,6 +14,7 @@ the password in LiveKit.
 
 from __future__ import annotations
 
+import json
 import keyword
 import pprint
 import re
@@ -50,6 +51,34 @@ class ExportedObject:
     password_key: str | None = None
     #: (field, message) the components would refuse at preview
     problems: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _plain(text: str) -> str:
+    """``text`` on one line: every character that is not printable (line breaks of any kind,
+    control characters) written as its Python escape. For values LiveKit holds (names,
+    metadata, messages quoting them) written into comments, the docstring and README.md, where
+    a line break would start a statement or a Markdown block of the object's choosing."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _comment(text: str) -> str:
+    return f"# {_plain(text)}"
+
+
+def _docstring_text(text: str) -> str:
+    """``text`` inside the program's triple-quoted docstring: one line, quotes and
+    backslashes escaped (it cannot close the docstring)."""
+    return _plain(text).replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _markdown(text: str) -> str:
+    """``text`` as literal Markdown on one line (no link, HTML, code or emphasis of its own)."""
+    return re.sub(r"([\\`*_\[\]<>|])", r"\\\1", _plain(text))
+
+
+def _yaml_string(text: str) -> str:
+    """A YAML double-quoted scalar (JSON's escapes are YAML's)."""
+    return json.dumps(text)
 
 
 def _slug(text: str) -> str:
@@ -116,8 +145,8 @@ def render_program(project: LiveProject, planned: list[ExportedObject]) -> str:
     trunk_vars = {e.obj.id: e.variable for e in planned if e.obj.kind is INBOUND}
     classes = sorted({_CLASSES[e.obj.kind.key] for e in planned})
     lines = [
-        f'"""The SIP objects of the LiveKit project {project.url}, exported by `livekit-sip '
-        "export`",
+        f'"""The SIP objects of the LiveKit project {_docstring_text(project.url)}, exported by '
+        "`livekit-sip export`",
         f"on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: each object is adopted "
         "(adopt_id) with the fields LiveKit holds.",
         "",
@@ -138,10 +167,10 @@ def render_program(project: LiveProject, planned: list[ExportedObject]) -> str:
     ]
     for entry in planned:
         obj = entry.obj
-        lines += ["", f"# {obj.label}"]
+        lines += ["", _comment(obj.label)]
         for problem_field, message in entry.problems:
             lines.append(
-                f"# TODO: {problem_field}: {message}".replace("\n", " ")[:400]
+                _comment(f"TODO: {problem_field}: {message}")[:400]
                 + " (the components refuse this at preview: fix it here and in LiveKit)"
             )
         if entry.password_key:
@@ -172,14 +201,17 @@ def render_program(project: LiveProject, planned: list[ExportedObject]) -> str:
 
 def _pulumi_yaml(project_name: str, url: str, virtualenv: str) -> str:
     return (
-        f"name: {project_name}\n"
-        f'description: "The SIP objects of the LiveKit project {url}, adopted with '
-        'livekit-sip-pulumi."\n'
+        f"name: {project_name}\n"  # letters, digits, "-", "_" and "." (checked)
+        "description: "
+        + _yaml_string(
+            f"The SIP objects of the LiveKit project {url}, adopted with livekit-sip-pulumi."
+        )
+        + "\n"
         "runtime:\n"
         "  name: python\n"
         "  options:\n"
         "    toolchain: pip\n"
-        f"    virtualenv: {virtualenv}\n"
+        f"    virtualenv: {_yaml_string(virtualenv)}\n"
     )
 
 
@@ -197,7 +229,7 @@ def _readme(project: LiveProject, planned: list[ExportedObject]) -> str:
     lines = [
         "# LiveKit SIP objects under Pulumi",
         "",
-        f"Exported by `livekit-sip export` from {project.url}: "
+        f"Exported by `livekit-sip export` from {_markdown(project.url)}: "
         f"{len(project.of(INBOUND))} inbound trunks, {len(project.of(OUTBOUND))} outbound "
         f"trunks, {len(project.of(DISPATCH))} dispatch rules. Every object is declared with "
         "`adopt_id`: the first `pulumi up` takes it over as it is and keeps its ID; nothing is "
@@ -227,7 +259,7 @@ def _readme(project: LiveProject, planned: list[ExportedObject]) -> str:
         "fails the preview (Pulumi names the missing key) instead of blanking the password.",
     ]
     if passwords:
-        lines += [""] + [f"- `{e.password_key}`: {e.obj.label}" for e in passwords]
+        lines += [""] + [f"- `{e.password_key}`: {_markdown(e.obj.label)}" for e in passwords]
     if problems:
         lines += [
             "",
@@ -239,7 +271,9 @@ def _readme(project: LiveProject, planned: list[ExportedObject]) -> str:
         ]
         for entry in problems:
             for problem_field, message in entry.problems:
-                lines.append(f"- {entry.obj.label}: `{problem_field}`: {message}")
+                lines.append(
+                    f"- {_markdown(entry.obj.label)}: `{problem_field}`: {_markdown(message)}"
+                )
     lines += [
         "",
         "`retain_on_delete` keeps the objects in LiveKit if they leave the program or the "
@@ -301,8 +335,11 @@ def export(
     for entry in planned:
         if entry.password_key:
             console.print(
-                f"  {entry.obj.label}: pulumi config set --secret {entry.password_key}",
+                f"  {_plain(entry.obj.label)}: pulumi config set --secret {entry.password_key}",
                 markup=False,
             )
         for problem_field, message in entry.problems:
-            console.print(f"  TODO {entry.obj.label}: {problem_field}: {message}", markup=False)
+            console.print(
+                f"  TODO {_plain(entry.obj.label)}: {problem_field}: {_plain(message)}",
+                markup=False,
+            )

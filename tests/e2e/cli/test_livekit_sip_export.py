@@ -5,6 +5,7 @@ and `refresh` show no changes. Passwords are never written into the program."""
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import json
 import re
@@ -194,3 +195,71 @@ def test_export_round_trips_into_a_stack_with_no_diff(cli, package_venv, clean_l
 
     doctor = run("doctor", "--json", env=credentials(livekit))
     assert doctor.returncode == 0, doctor  # the seeded project is healthy
+
+
+HOSTILE = "x\nimport os; os.system('touch /tmp/pwned')"
+
+
+def _imports_and_callees(source: str) -> tuple[set[str], set[str]]:
+    """The imports of ``source`` and the functions it calls, as text."""
+    tree = ast.parse(source)
+    imports = {ast.unparse(n) for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom)}
+    callees = {ast.unparse(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    return imports, callees
+
+
+def test_export_escapes_what_livekit_holds(clean_livekit, tmp_path):
+    """Names, metadata and numbers with line breaks (any client can store them) stay values
+    and comments in the generated program, and one line each in its README."""
+    livekit = clean_livekit
+
+    async def seed() -> None:
+        async with api.LiveKitAPI(livekit.url, livekit.api_key, livekit.api_secret) as lk:
+            trunk = await lk.sip.create_inbound_trunk(
+                api.CreateSIPInboundTrunkRequest(
+                    trunk=api.SIPInboundTrunkInfo(
+                        name=HOSTILE,
+                        numbers=["+15105550100", "+1\r" + HOSTILE.split("\n")[1]],
+                        metadata=HOSTILE,
+                        auth_username="u",
+                        auth_password="p\u2028import os",
+                    )
+                )
+            )
+            await lk.sip.create_dispatch_rule(
+                api.CreateSIPDispatchRuleRequest(
+                    dispatch_rule=api.SIPDispatchRuleInfo(
+                        name='"""\r\nimport os; os.system("touch /tmp/pwned") #',
+                        trunk_ids=[trunk.sip_trunk_id],
+                        rule=api.SIPDispatchRule(
+                            dispatch_rule_individual=api.SIPDispatchRuleIndividual(room_prefix="c-")
+                        ),
+                    )
+                )
+            )
+
+    asyncio.run(seed())
+    program = tmp_path / "hostile"
+    exported = run("export", "-o", str(program), env=credentials(livekit))
+    assert exported.returncode == 0, exported
+    source = (program / "__main__.py").read_text()
+    compile(source, "__main__.py", "exec")
+    imports, callees = _imports_and_callees(source)
+    assert imports == {
+        "import pulumi",
+        "from livekit_sip_pulumi import SipDispatchRule, SipInboundTrunk",
+    }
+    assert callees == {
+        "pulumi.Config",
+        "pulumi.ResourceOptions",
+        "SipInboundTrunk",
+        "SipDispatchRule",
+        "config.require_secret",
+        "pulumi.export",
+    }
+    # The values themselves are exported as they are (escaped in the literal).
+    assert f"metadata={HOSTILE!r}" in source
+    for name in ("__main__.py", "README.md"):
+        lines = (program / name).read_text().splitlines()
+        assert not [line for line in lines if line.lstrip("#- ").startswith("import os")], name
+    assert "\nimport os" not in exported.stderr
