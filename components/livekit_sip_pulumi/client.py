@@ -96,14 +96,18 @@ class LiveKitSettings(BaseSettings):
         ]
         if missing:
             raise CredentialsError(
-                f"LiveKit credentials are missing ({', '.join(missing)}): {_SET_CREDENTIALS}."
+                f"LiveKit credentials are missing ({', '.join(missing)}): {_SET_CREDENTIALS}.",
+                missing=tuple(missing),
             )
         problem = url_problem(self.url)
         if problem:
             raise CredentialsError(
                 f"livekit:url (or LIVEKIT_URL) '{self.url}' {problem}. Set it to the project's "
                 "URL, e.g. `pulumi config set livekit:url https://my-project.livekit.cloud` "
-                "(scheme http, https, ws or wss; host and port only)."
+                "(scheme http, https, ws or wss; host and port only).",
+                key="livekit:url",
+                value=self.url,
+                problem=problem,
             )
         self.deadline()
         return self
@@ -118,9 +122,13 @@ class LiveKitSettings(BaseSettings):
         except ValueError:
             value = -1.0
         if not 0 < value <= 3600:
+            problem = "is not a number of seconds between 0 and 3600"
             raise CredentialsError(
-                f"livekit:timeoutSeconds (or LIVEKIT_TIMEOUT_SECONDS) '{raw}' is not a number of "
-                "seconds between 0 and 3600: `pulumi config set livekit:timeoutSeconds 30`."
+                f"livekit:timeoutSeconds (or LIVEKIT_TIMEOUT_SECONDS) '{raw}' {problem}: "
+                "`pulumi config set livekit:timeoutSeconds 30`.",
+                key="livekit:timeoutSeconds",
+                value=raw,
+                problem=problem,
             )
         return value
 

@@ -72,7 +72,24 @@ class InputError(SpecError, RunError):
 
 
 class CredentialsError(LiveKitSipError):
-    """No usable LiveKit URL, API key or API secret."""
+    """No usable LiveKit URL, API key or API secret. ``missing``: the config keys not set
+    (``livekit:url``, ...); else ``key`` is the one set wrong, ``value`` its value (never the
+    secret's) and ``problem`` what is wrong with it: for callers that word it their way."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        missing: tuple[str, ...] = (),
+        key: str = "",
+        value: str = "",
+        problem: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.missing = missing
+        self.key = key
+        self.value = value
+        self.problem = problem
 
 
 class LiveKitApiError(LiveKitSipError):

@@ -238,3 +238,29 @@ def test_the_troubleshooting_commands_start_where_telephony_cannot() -> None:
     call = _cli_without_telephony("call", "--to", "+15105550100", "--from", "+15105550111")
     assert call.returncode == 2
     assert "livekit-sip call:" in call.stderr and "Traceback" not in call.stderr
+
+
+def test_credentials_are_checked_by_the_client_and_worded_for_the_cli(monkeypatch) -> None:
+    """The client's own checks (LiveKitSettings.require_complete), named as the CLI's
+    environment variables and options, never as Pulumi config keys."""
+    from livekit_sip_pulumi.cli.live import Credentials
+    from pydantic import SecretStr
+
+    def problem(url: str, key: str = "k", secret: str = "s3cret-value") -> str:
+        with pytest.raises(CannotRun) as caught:
+            Credentials(url, key, SecretStr(secret)).settings()
+        message = str(caught.value)
+        assert "livekit:" not in message and "pulumi config" not in message, message
+        assert "s3cret-value" not in message
+        return message
+
+    monkeypatch.delenv("LIVEKIT_TIMEOUT_SECONDS", raising=False)
+    assert "LIVEKIT_API_KEY (or --api-key)" in problem("http://127.0.0.1:7880", key="")
+    assert "LIVEKIT_URL (or --url) '127.0.0.1:7880' has scheme" in problem("127.0.0.1:7880")
+    monkeypatch.setenv("LIVEKIT_TIMEOUT_SECONDS", "soon")
+    assert "LIVEKIT_TIMEOUT_SECONDS 'soon' is not a number of seconds" in problem(
+        "http://127.0.0.1:7880"
+    )
+    monkeypatch.setenv("LIVEKIT_TIMEOUT_SECONDS", "5")
+    settings = Credentials("http://127.0.0.1:7880", "k", SecretStr("s")).settings()
+    assert settings.deadline() == 5.0

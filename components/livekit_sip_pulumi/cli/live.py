@@ -21,8 +21,8 @@ from livekit.protocol import models
 from livekit_sip_policies.rule import DISPATCH_RULE, INBOUND_TRUNK, OUTBOUND_TRUNK, StackResource
 from pydantic import SecretStr
 
-from ..client import LiveKitSettings, call_livekit, url_problem
-from ..errors import LiveKitApiError, LiveKitSipError
+from ..client import LiveKitSettings, call_livekit
+from ..errors import CredentialsError, LiveKitApiError, LiveKitSipError
 from ..specs import SipDispatchRuleSpec, SipInboundTrunkSpec, SipOutboundTrunkSpec, SipSpec
 
 __all__ = [
@@ -44,6 +44,7 @@ REDACTED = "<redacted>"
 PAGE_SIZE = 1000
 
 ENV_URL, ENV_KEY, ENV_SECRET = "LIVEKIT_URL", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET"
+ENV_TIMEOUT = "LIVEKIT_TIMEOUT_SECONDS"
 
 
 class CannotRun(Exception):
@@ -60,29 +61,42 @@ class Credentials:
     api_secret: SecretStr = field(repr=False)
 
     def settings(self) -> LiveKitSettings:
-        missing = [
-            f"{env} (or {flag})"
-            for env, flag, value in (
-                (ENV_URL, "--url", self.url),
-                (ENV_KEY, "--api-key", self.api_key),
-                (ENV_SECRET, "--api-secret", self.api_secret.get_secret_value()),
-            )
-            if not value
-        ]
-        if missing:
-            raise CannotRun(
-                f"LiveKit credentials are missing: set {', '.join(missing)}, as for the `lk` "
-                "CLI: export LIVEKIT_URL=https://<project>.livekit.cloud LIVEKIT_API_KEY=... "
-                "LIVEKIT_API_SECRET=..."
-            )
-        problem = url_problem(self.url)
-        if problem:
-            raise CannotRun(
-                f"{ENV_URL} (or --url) '{self.url}' {problem}. Set it to the project's URL, e.g. "
-                "https://my-project.livekit.cloud (scheme http, https, ws or wss; host and port "
-                "only)."
-            )
-        return LiveKitSettings(url=self.url, api_key=self.api_key, api_secret=self.api_secret)
+        """The client's settings, checked by :meth:`LiveKitSettings.require_complete`; its
+        errors worded for this command's options and environment variables."""
+        settings = LiveKitSettings(url=self.url, api_key=self.api_key, api_secret=self.api_secret)
+        try:
+            return settings.require_complete()
+        except CredentialsError as exc:
+            raise CannotRun(_credentials_message(exc)) from None
+
+
+#: The components' config keys -> what the CLI reads instead.
+_CLI_NAMES = {
+    "livekit:url": f"{ENV_URL} (or --url)",
+    "livekit:apiKey": f"{ENV_KEY} (or --api-key)",
+    "livekit:apiSecret": f"{ENV_SECRET} (or --api-secret)",
+    "livekit:timeoutSeconds": ENV_TIMEOUT,
+}
+
+
+def _credentials_message(exc: CredentialsError) -> str:
+    if exc.missing:
+        return (
+            f"LiveKit credentials are missing: set "
+            f"{', '.join(_CLI_NAMES.get(k, k) for k in exc.missing)}, as for the `lk` CLI: "
+            "export LIVEKIT_URL=https://<project>.livekit.cloud LIVEKIT_API_KEY=... "
+            "LIVEKIT_API_SECRET=..."
+        )
+    name = _CLI_NAMES.get(exc.key, exc.key)
+    if exc.key == "livekit:url":
+        return (
+            f"{name} '{exc.value}' {exc.problem}. Set it to the project's URL, e.g. "
+            "https://my-project.livekit.cloud (scheme http, https, ws or wss; host and port "
+            "only)."
+        )
+    if exc.key:
+        return f"{name} '{exc.value}' {exc.problem}: e.g. export {ENV_TIMEOUT}=30"
+    return str(exc)
 
 
 @dataclass(frozen=True)
@@ -217,7 +231,7 @@ def _cli_message(exc: LiveKitApiError, url: str) -> str:
     if exc.code == ServerErrorCode.DEADLINE_EXCEEDED:
         return (
             f"LiveKit at {url} did not answer in time: check {ENV_URL} (or --url); if the server "
-            "is only slow, raise LIVEKIT_TIMEOUT_SECONDS."
+            f"is only slow, raise {ENV_TIMEOUT}."
         )
     return str(exc).replace("livekit:url", f"{ENV_URL} (--url)")
 
