@@ -17,6 +17,7 @@ from typing import Any
 from livekit_sip_policies.catalogue import REGISTRY
 from livekit_sip_policies.rule import (
     EXEMPT_KEY,
+    Enforcement,
     Finding,
     Registry,
     ResourceRule,
@@ -40,10 +41,10 @@ __all__ = [
 
 #: The ``schema`` member of ``livekit-sip doctor --json`` (docs/cli.md).
 JSON_SCHEMA_ID = "livekit-sip-doctor/v1"
-LEVELS = ("advisory", "mandatory", "remediate", "disabled")
+LEVELS = tuple(level.value for level in Enforcement)
 #: Levels that fail the command (exit code 1). A live object cannot be remediated in place, so
 #: a finding of a rule set to "remediate" stands like a mandatory one.
-BLOCKING = frozenset({"mandatory", "remediate"})
+BLOCKING = frozenset({Enforcement.MANDATORY.value, Enforcement.REMEDIATE.value})
 ALL_KEY = "all"
 LEVEL_KEY = "enforcementLevel"
 
@@ -176,7 +177,6 @@ class Reported:
 
 @dataclass
 class Report:
-    objects: list[LiveObject]
     #: object ID -> its findings, in the catalogue's order
     findings: dict[str, list[Reported]] = field(default_factory=dict)
     #: findings of the project as a whole (no object named)
@@ -203,10 +203,6 @@ class Report:
     def exit_code(self) -> int:
         return 1 if self.blocking else 0
 
-    def rule_ids(self) -> dict[str, list[str]]:
-        """Object ID -> the rule IDs of its findings (tests and summaries)."""
-        return {oid: [r.rule.id for r in found] for oid, found in self.findings.items()}
-
 
 def _exempt(obj: LiveObject, config: Mapping[str, Any]) -> bool:
     """The pack's exemption (names or glob patterns), matched against the object's ID and its
@@ -227,14 +223,14 @@ def analyze(objects: Sequence[LiveObject], settings: Sequence[RuleSetting]) -> R
     """Run every enabled rule: resource rules on each object of their types, stack rules on
     the project as a whole (literal IDs as references)."""
     started = time.perf_counter()
-    report = Report(list(objects))
+    report = Report()
     by_urn = {o.urn: o for o in objects}
     by_type: dict[str, list[LiveObject]] = {}
     for obj in objects:
         by_type.setdefault(obj.kind.type_token, []).append(obj)
     resources = [o.stack_resource() for o in objects]
     for setting in settings:
-        if setting.level == "disabled":
+        if setting.level == Enforcement.DISABLED.value:
             continue
         rule, config = setting.rule, setting.config
         report.rules_run += 1

@@ -33,11 +33,6 @@ from .live import DISPATCH, INBOUND, OUTBOUND, CannotRun, LiveObject, LiveProjec
 
 __all__ = ["ExportedObject", "export", "plan_export", "write_program"]
 
-_CLASSES = {
-    INBOUND.key: "SipInboundTrunk",
-    OUTBOUND.key: "SipOutboundTrunk",
-    DISPATCH.key: ("SipDispatchRule"),
-}
 _PASSWORD = "auth_password"
 
 
@@ -115,8 +110,13 @@ def plan_export(project: LiveProject) -> list[ExportedObject]:
             while resource_name in names:
                 resource_name, n = f"{base}-{n}", n + 1
             names.add(resource_name)
-            values = kind.spec_class.outputs_from_proto(obj.message)
-            kwargs = {k: v for k, v in values.items() if v != defaults.get(k) and k != _PASSWORD}
+            # obj.props: the components' outputs of the message, its ID, a password redacted.
+            values = obj.props
+            kwargs = {
+                k: v
+                for k, v in values.items()
+                if v != defaults.get(k) and k not in (_PASSWORD, kind.id_field)
+            }
             entry = ExportedObject(obj, resource_name, _variable(resource_name, variables), kwargs)
             if values.get(_PASSWORD):
                 entry.password_key = f"{_camel(resource_name)}AuthPassword"
@@ -143,7 +143,7 @@ def _trunk_ids(ids: Sequence[str], variables: Mapping[str, str]) -> str:
 
 def render_program(project: LiveProject, planned: list[ExportedObject]) -> str:
     trunk_vars = {e.obj.id: e.variable for e in planned if e.obj.kind is INBOUND}
-    classes = sorted({_CLASSES[e.obj.kind.key] for e in planned})
+    classes = sorted({e.obj.kind.component for e in planned})
     lines = [
         f'"""The SIP objects of the LiveKit project {_docstring_text(project.url)}, exported by '
         "`livekit-sip export`",
@@ -178,7 +178,7 @@ def render_program(project: LiveProject, planned: list[ExportedObject]) -> str:
                 "# TODO: the password is not exported. Set it before the first preview:",
                 f"#   pulumi config set --secret {entry.password_key}",
             ]
-        lines.append(f"{entry.variable} = {_CLASSES[obj.kind.key]}(")
+        lines.append(f"{entry.variable} = {obj.kind.component}(")
         lines.append(f"    {entry.resource_name!r},")
         for key, value in entry.kwargs.items():
             if key == "trunk_ids":
@@ -190,11 +190,10 @@ def render_program(project: LiveProject, planned: list[ExportedObject]) -> str:
         lines.append(f"    adopt_id={obj.id!r},")
         lines.append("    opts=keep,")
         lines.append(")")
-    id_fields = {INBOUND.key: "sip_trunk_id", OUTBOUND.key: "sip_trunk_id"}
     if planned:
         lines.append("")
     for entry in planned:
-        attribute = id_fields.get(entry.obj.kind.key, "sip_dispatch_rule_id")
+        attribute = entry.obj.kind.id_field
         lines.append(f"pulumi.export({entry.resource_name!r}, {entry.variable}.{attribute})")
     return "\n".join(lines) + "\n"
 

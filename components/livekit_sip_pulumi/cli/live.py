@@ -110,6 +110,7 @@ class Kind:
     id_field: str
     list_method: str
     request: Callable[..., Any]
+    component: str  # the class of livekit_sip_pulumi that declares one (export)
 
     def list_page(self, lk: api.LiveKitAPI, after_id: str) -> Any:
         page = models.Pagination(limit=PAGE_SIZE, after_id=after_id)
@@ -124,6 +125,7 @@ INBOUND = Kind(
     "sip_trunk_id",
     "list_inbound_trunk",
     api.ListSIPInboundTrunkRequest,
+    "SipInboundTrunk",
 )
 OUTBOUND = Kind(
     "outbound_trunk",
@@ -133,6 +135,7 @@ OUTBOUND = Kind(
     "sip_trunk_id",
     "list_outbound_trunk",
     api.ListSIPOutboundTrunkRequest,
+    "SipOutboundTrunk",
 )
 DISPATCH = Kind(
     "dispatch_rule",
@@ -142,6 +145,7 @@ DISPATCH = Kind(
     "sip_dispatch_rule_id",
     "list_dispatch_rule",
     api.ListSIPDispatchRuleRequest,
+    "SipDispatchRule",
 )
 KINDS = (INBOUND, OUTBOUND, DISPATCH)
 
