@@ -15,36 +15,39 @@ import argparse
 import sys
 from pathlib import Path
 
-from livekit_sip_policies.routing_map import build_map, load_objects, render, to_dot, to_mermaid
+from livekit_sip_policies.routing_map import (
+    DEFAULT_TITLE,
+    FORMATS,
+    IMAGE_FORMATS,
+    load_objects,
+    write,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     parser.add_argument("input", type=Path)
-    parser.add_argument("-f", "--format", choices=["svg", "png", "dot", "mermaid"], default="svg")
+    parser.add_argument("-f", "--format", choices=FORMATS, default="svg")
     parser.add_argument("-o", "--output", type=Path)
-    parser.add_argument("--title", default="LiveKit SIP routing")
+    parser.add_argument("--title", default=DEFAULT_TITLE)
     args = parser.parse_args(argv)
 
     trunks, rules = load_objects(args.input)
     if not trunks and not rules:
         print(f"{args.input}: no inbound trunks or dispatch rules found", file=sys.stderr)
         return 1
-    routing_map = build_map(trunks, rules)
-    if args.format in ("dot", "mermaid"):
-        text = to_dot(routing_map, args.title) if args.format == "dot" else to_mermaid(routing_map)
-        if args.output:
-            args.output.write_text(text, encoding="utf-8")
-        else:
-            sys.stdout.write(text)
-        return 0
-    output = args.output or args.input.with_suffix(f".routing.{args.format}")
+    output = args.output
+    if output is None and args.format in IMAGE_FORMATS:
+        output = args.input.with_suffix(f".routing.{args.format}")
     try:
-        render(to_dot(routing_map, args.title), output, args.format)
-    except RuntimeError as exc:
+        text = write(trunks, rules, args.format, output, args.title)
+    except (RuntimeError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(output)
+    if text is not None:
+        sys.stdout.write(text)
+    elif args.format in IMAGE_FORMATS:
+        print(output)
     return 0
 
 

@@ -36,14 +36,17 @@ from .routing import (
 from .rule import DISPATCH_RULE, INBOUND_TRUNK
 
 __all__ = [
+    "FORMATS",
     "RoutingMap",
     "build_map",
+    "format_of",
     "load_objects",
     "objects_from_stack_export",
     "render",
     "room_pattern",
     "to_dot",
     "to_mermaid",
+    "write",
 ]
 
 ANY_NUMBER = "any number"
@@ -238,6 +241,45 @@ def render(dot: str, output: Path, fmt: str) -> Path:
     data = graphviz.Source(dot).pipe(format=fmt)
     output.write_bytes(data)
     return output
+
+
+#: What :func:`write` writes: images (Graphviz) and text.
+FORMATS = ("svg", "png", "dot", "mermaid")
+IMAGE_FORMATS = ("svg", "png")
+DEFAULT_TITLE = "LiveKit SIP routing"
+
+
+def format_of(output: Path | None, default: str = "mermaid") -> str:
+    """The format an output file's suffix asks for (.svg, .png, .dot/.gv, else ``default``)."""
+    suffix = output.suffix.lower().lstrip(".") if output is not None else ""
+    return {"svg": "svg", "png": "png", "dot": "dot", "gv": "dot"}.get(suffix, default)
+
+
+def write(
+    trunks: Sequence[Mapping[str, Any]],
+    rules: Sequence[Mapping[str, Any]],
+    fmt: str,
+    output: Path | None,
+    title: str = DEFAULT_TITLE,
+) -> str | None:
+    """The routing map of ``trunks`` and ``rules`` in ``fmt`` (one of :data:`FORMATS`),
+    written to ``output``; without ``output``, a text format's text is returned instead (for
+    stdout) and None otherwise. Raises ValueError for an unknown format or an image without
+    ``output``, RuntimeError or OSError when it cannot be rendered or written."""
+    if fmt not in FORMATS:
+        raise ValueError(f"format '{fmt}' is not one of {', '.join(FORMATS)}")
+    if fmt in IMAGE_FORMATS and output is None:
+        raise ValueError(f"format {fmt} is an image: it needs an output file (map.{fmt})")
+    routing_map = build_map(trunks, rules)
+    if fmt in IMAGE_FORMATS:
+        assert output is not None
+        render(to_dot(routing_map, title), output, fmt)
+        return None
+    text = to_dot(routing_map, title) if fmt == "dot" else to_mermaid(routing_map)
+    if output is None:
+        return text
+    output.write_text(text, encoding="utf-8")
+    return None
 
 
 def objects_from_stack_export(

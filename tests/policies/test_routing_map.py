@@ -10,11 +10,13 @@ from pathlib import Path
 import pytest
 from livekit_sip_policies.routing_map import (
     build_map,
+    format_of,
     objects_from_stack_export,
     render,
     room_pattern,
     to_dot,
     to_mermaid,
+    write,
 )
 
 from .test_routing import AGENT, rule, trunk
@@ -72,6 +74,26 @@ def test_dot_and_mermaid_texts() -> None:
     mermaid = to_mermaid(routing_map)
     assert mermaid.startswith("flowchart LR")
     assert "-.->" in mermaid and "agents: support-agent" in mermaid
+
+
+def test_write_returns_text_or_writes_the_file(tmp_path: Path) -> None:
+    """The one writer of `livekit-sip map` and scripts/routing-map.py."""
+    mermaid = write(TRUNKS, RULES, "mermaid", None)
+    assert mermaid == to_mermaid(build_map(TRUNKS, RULES))
+    dot_file = tmp_path / "map.dot"
+    assert write(TRUNKS, RULES, "dot", dot_file, "demo") is None
+    assert dot_file.read_text() == to_dot(build_map(TRUNKS, RULES), "demo")
+    with pytest.raises(ValueError, match="needs an output file"):
+        write(TRUNKS, RULES, "png", None)
+    with pytest.raises(ValueError, match="'pdf' is not one of svg, png, dot, mermaid"):
+        write(TRUNKS, RULES, "pdf", tmp_path / "map.pdf")
+    assert [format_of(Path(p)) for p in ("a.SVG", "a.png", "a.gv", "a.mmd")] == [
+        "svg",
+        "png",
+        "dot",
+        "mermaid",
+    ]
+    assert format_of(None, "svg") == "svg"
 
 
 def test_stack_export_reader_skips_secrets() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any, NoReturn
 
@@ -11,7 +11,7 @@ import typer
 from pydantic import SecretStr
 from rich.console import Console
 
-from .live import ENV_KEY, ENV_SECRET, ENV_URL, Credentials, Kind, LiveProject
+from .live import ENV_KEY, ENV_SECRET, ENV_URL, CannotRun, Credentials, Kind, LiveProject
 from .live import fetch_project as _fetch
 
 __all__ = [
@@ -105,8 +105,11 @@ class Progress:
             self.done()
 
 
-def fetch(creds: Credentials, progress: Progress) -> LiveProject:
-    """The live project, with progress per kind. Raises :class:`CannotRun`."""
+def fetch(
+    creds: Credentials, progress: Progress, fail: Callable[[str], NoReturn] = cannot_run
+) -> LiveProject:
+    """The live project, with progress per kind; when it cannot be listed, ``fail`` (exit
+    code 2) with the reason."""
     progress.step(f"listing the SIP objects of {creds.url} ...")
 
     def listed(kind: Kind, count: int) -> None:
@@ -114,5 +117,8 @@ def fetch(creds: Credentials, progress: Progress) -> LiveProject:
 
     try:
         return _fetch(creds, listed)
+    except CannotRun as exc:
+        progress.done()
+        fail(str(exc))
     finally:
         progress.done()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.text import Text
@@ -149,10 +149,7 @@ def doctor(
         _fail(str(exc), as_json)
     progress = Progress(quiet)
     with progress.running():
-        try:
-            project = fetch(creds, progress)
-        except CannotRun as exc:
-            _fail(str(exc), as_json)
+        project = fetch(creds, progress, lambda message: _fail(message, as_json))
         enabled = sum(1 for s in settings if s.level != "disabled")
         progress.step(f"running {enabled} rules over {len(project.all())} objects ...")
         report = analyze(project.all(), settings)
@@ -170,7 +167,7 @@ def doctor(
     raise typer.Exit(report.exit_code)
 
 
-def _fail(message: str, as_json: bool) -> Any:
+def _fail(message: str, as_json: bool) -> NoReturn:
     err().print(f"error: {message}", markup=False)
     if as_json:
         document = {"schema": JSON_SCHEMA_ID, "error": message, "exit_code": EXIT_CANNOT_RUN}

@@ -29,7 +29,7 @@ import typer
 from ..errors import SpecError
 from ..specs import validate_spec
 from .common import ApiKey, ApiSecret, Progress, Url, cannot_run, credentials, err, fetch
-from .live import DISPATCH, INBOUND, OUTBOUND, CannotRun, LiveObject, LiveProject
+from .live import DISPATCH, INBOUND, OUTBOUND, LiveObject, LiveProject
 
 __all__ = ["ExportedObject", "export", "plan_export", "write_program"]
 
@@ -324,10 +324,7 @@ def export(
         cannot_run(f"--project-name '{project_name}': letters, digits, '-', '_' and '.' only")
     if output.exists() and any(output.iterdir()) and not force:
         cannot_run(f"--output {output} is not empty: choose a new folder or pass --force")
-    try:
-        project = fetch(credentials(url, api_key, api_secret), Progress(quiet))
-    except CannotRun as exc:
-        cannot_run(str(exc))
+    project = fetch(credentials(url, api_key, api_secret), Progress(quiet))
     planned = write_program(project, output, project_name, virtualenv)
     console = err()
     console.print(f"wrote {output}/ ({len(planned)} objects to adopt)", markup=False)

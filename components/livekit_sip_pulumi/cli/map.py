@@ -8,14 +8,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from livekit_sip_policies.routing_map import build_map, render, to_dot, to_mermaid
+from livekit_sip_policies.routing_map import DEFAULT_TITLE, FORMATS, IMAGE_FORMATS, format_of, write
 
 from .common import ApiKey, ApiSecret, Progress, Url, cannot_run, credentials, err, fetch
-from .live import CannotRun
 
 __all__ = ["FORMATS", "map_command"]
-
-FORMATS = ("svg", "png", "dot", "mermaid")
 
 
 def map_command(
@@ -36,7 +33,7 @@ def map_command(
         typer.Option("--output", "-o", help="Write here; text formats go to stdout without it."),
     ] = None,
     title: Annotated[str, typer.Option("--title", help="Title of the DOT/SVG/PNG map.")] = (
-        "LiveKit SIP routing"
+        DEFAULT_TITLE
     ),
     url: Url = "",
     api_key: ApiKey = "",
@@ -46,30 +43,17 @@ def map_command(
     """Draw the routing of the live project: numbers, inbound trunks, dispatch rules, rooms
     and agents. Exit code 2 when it cannot run (credentials, network, no --output for an
     image)."""
-    if fmt is None:
-        suffix = output.suffix.lower().lstrip(".") if output is not None else ""
-        fmt = {"svg": "svg", "png": "png", "dot": "dot", "gv": "dot"}.get(suffix, "mermaid")
+    fmt = fmt or format_of(output)
     if fmt not in FORMATS:
         cannot_run(f"--format '{fmt}' is not one of {', '.join(FORMATS)}")
-    if fmt in ("svg", "png") and output is None:
+    if fmt in IMAGE_FORMATS and output is None:
         cannot_run(f"--format {fmt} writes an image: give the file with -o/--output map.{fmt}")
+    project = fetch(credentials(url, api_key, api_secret), Progress(quiet))
     try:
-        project = fetch(credentials(url, api_key, api_secret), Progress(quiet))
-    except CannotRun as exc:
-        cannot_run(str(exc))
-    trunks, rules = project.routing_inputs()
-    routing_map = build_map(trunks, rules)
-    if fmt in ("dot", "mermaid"):
-        text = to_dot(routing_map, title) if fmt == "dot" else to_mermaid(routing_map)
-        if output is None:
-            sys.stdout.write(text)
-        else:
-            output.write_text(text, encoding="utf-8")
-            err().print(f"wrote {output}", markup=False)
-        return
-    assert output is not None
-    try:
-        render(to_dot(routing_map, title), output, fmt)
+        text = write(*project.routing_inputs(), fmt, output, title)
     except (RuntimeError, OSError) as exc:
         cannot_run(str(exc))
-    err().print(f"wrote {output}", markup=False)
+    if text is not None:
+        sys.stdout.write(text)
+    else:
+        err().print(f"wrote {output}", markup=False)

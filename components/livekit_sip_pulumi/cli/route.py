@@ -19,12 +19,10 @@ from .common import (
     ApiSecret,
     Progress,
     Url,
-    cannot_run,
     credentials,
     fetch,
     out,
 )
-from .live import CannotRun
 
 __all__ = ["route", "route_json"]
 
@@ -130,10 +128,7 @@ def route(
     each matched or not, the dispatch rules with their priorities, the outcome (room, agents).
     Exit code: 0 the call is accepted (or asked for a PIN), 1 it is dropped or refused,
     2 cannot run."""
-    try:
-        project = fetch(credentials(url, api_key, api_secret), Progress(quiet))
-    except CannotRun as exc:
-        cannot_run(str(exc))
+    project = fetch(credentials(url, api_key, api_secret), Progress(quiet))
     trunks, rules = project.routing_inputs()
     result = simulate(trunks, rules, Call(to=to, from_=from_, source_ip=source_ip, pin=pin))
     if as_json:
