@@ -128,7 +128,8 @@ def doctor(
             "--config",
             help=(
                 "Rule configuration: the JSON `pulumi preview --policy-pack-config` takes "
-                "(levels, agentNames, exemptResources with object IDs or names, ...)."
+                "(levels, agentNames, exemptResources with object IDs or names or glob "
+                "patterns of them, ...)."
             ),
             dir_okay=False,
         ),
