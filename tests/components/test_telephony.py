@@ -145,3 +145,33 @@ def test_a_missing_bridge_fails_with_the_build_command(tmp_path: Path,
         services.find_binary("livekit-sip", "run `make toolchain` (scripts/build-sip-bridge.sh)")
     with pytest.raises(services.ReplicaError, match="not found"):
         services.Replica.start(tmp_path / "run")
+
+
+def test_every_replica_process_gets_the_filtered_environment(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """livekit-server reads LIVEKIT_CONFIG/LIVEKIT_KEYS over --config and the bridge
+    SIP_CONFIG_BODY: none of the user's reaches a process of the replica (services or workers),
+    nor a proxy; the rest of the environment (PATH...) does."""
+    monkeypatch.setenv("LIVEKIT_CONFIG", "port: 9999")
+    monkeypatch.setenv("LIVEKIT_KEYS", "prod-key: prod-secret")
+    monkeypatch.setenv("SIP_CONFIG_BODY", "api_key: prod-key")
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("KEEP_ME", "1")
+    env = services.service_env({"EXTRA": "2"})
+    for name in ("LIVEKIT_CONFIG", "LIVEKIT_KEYS", "SIP_CONFIG_BODY", "HTTPS_PROXY"):
+        assert name not in env
+    assert env["KEEP_ME"] == "1" and env["EXTRA"] == "2" and "PATH" in env
+    spawned: list[dict[str, str]] = []
+
+    class Popen:
+        def __init__(self, argv: list[str], **kwargs: object) -> None:
+            spawned.append(dict(kwargs["env"]))  # type: ignore[call-overload]
+            self.pid = 1
+
+    monkeypatch.setattr(services.subprocess, "Popen", Popen)
+    replica = services.Replica(services.NetNamespace("lksp-calls-unit"), tmp_path, "k", "s")
+    replica._spawn("redis", ["redis-server"])
+    worker_env = replica.worker_env()
+    assert worker_env["LIVEKIT_API_KEY"] == "k" and "LIVEKIT_CONFIG" not in worker_env
+    assert all("LIVEKIT_KEYS" not in e and "SIP_CONFIG_BODY" not in e for e in spawned)
+    assert spawned and spawned[0]["KEEP_ME"] == "1"

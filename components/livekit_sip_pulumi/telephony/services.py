@@ -30,7 +30,7 @@ from typing import Any
 
 from .netns import SERVER_IP, NetNamespace, NetnsError
 
-__all__ = ["Replica", "ReplicaError", "Worker", "find_binary", "toolchain_bin"]
+__all__ = ["Replica", "ReplicaError", "Worker", "find_binary", "service_env", "toolchain_bin"]
 
 API_PORT = 7880
 REDIS_PORT = 6379
@@ -40,6 +40,22 @@ API_KEY = "replica-key"
 
 
 _PROXY_VARS = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+# Variables of the user's environment that would reconfigure a process of the replica:
+# livekit-server reads LIVEKIT_CONFIG/LIVEKIT_KEYS/... over --config, the bridge SIP_CONFIG_*,
+# the SDKs LIVEKIT_URL/...; a proxy would take the API traffic out of the namespace.
+_SERVICE_PREFIXES = ("LIVEKIT_", "SIP_CONFIG_")
+
+
+def service_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of every process the replica starts (Redis, livekit-server, the bridge,
+    agent workers): the user's, without the variables that would reconfigure it (LiveKit's,
+    the bridge's config, proxies), plus ``extra``."""
+    env = {
+        k: v for k, v in os.environ.items()
+        if not k.upper().startswith(_SERVICE_PREFIXES) and k.lower() not in _PROXY_VARS
+    }
+    env.update(extra or {})
+    return env
 
 
 class ReplicaError(RuntimeError):
@@ -146,7 +162,7 @@ class Replica:
         with open(log_path, "ab") as out:
             proc = subprocess.Popen(
                 self.ns.argv(argv), stdout=out, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, env=dict(env or os.environ), start_new_session=True,
+                stdin=subprocess.DEVNULL, env=service_env(env), start_new_session=True,
                 cwd=self.run_dir,
             )
         self.processes[f"{name}:{proc.pid}"] = proc
@@ -214,9 +230,7 @@ class Replica:
             "max_cpu_utilization": 1.0,
             "logging": {"level": log_level},
         }, indent=1))
-        env = {k: v for k, v in os.environ.items() if not k.startswith("LIVEKIT_")}
-        bridge = self._spawn("bridge", [binaries["bridge"], "--config", str(run / "sip.yaml")],
-                             env=env)
+        bridge = self._spawn("bridge", [binaries["bridge"], "--config", str(run / "sip.yaml")])
         self._wait("livekit-sip (the SIP bridge)", bridge,
                    lambda: _http_ok(f"http://127.0.0.1:{BRIDGE_HEALTH_PORT}/"), 30,
                    run / "bridge.log")
@@ -226,11 +240,7 @@ class Replica:
     def worker_env(self) -> dict[str, str]:
         """The environment of an agent worker: LiveKit's variables pointing at the replica,
         and every outside service of livekit-agents disabled."""
-        env = {
-            k: v for k, v in os.environ.items()
-            if not k.startswith("LIVEKIT_") and k.lower() not in _PROXY_VARS
-        }
-        env.update({
+        return service_env({
             "LIVEKIT_URL": self.ns_url,
             "LIVEKIT_API_KEY": self.api_key,
             "LIVEKIT_API_SECRET": self.api_secret,
@@ -243,7 +253,6 @@ class Replica:
             # CPU load, see examples/telephony-ci/agent.py).
             "LKSP_TELEPHONY_TEST": "1",
         })
-        return env
 
     def start_worker(self, command: str | Sequence[str], *, cwd: Path | None = None,
                      timeout: float = 60.0, env: Mapping[str, str] | None = None) -> Worker:
