@@ -19,11 +19,12 @@ __all__ = ["sip_replica", "telephony_calls"]
 ROOT = Path(__file__).resolve().parents[3]
 DEMO = ROOT / "examples" / "routing-expectations"
 DEMO_AGENTS = ["support-agent", "vip-agent", "staff-agent"]
+# A test-only worker (needs the dev extra's livekit-agents): run by path in the namespace.
+PROBE_AGENT = Path(__file__).resolve().parent / "probe_agent.py"
 
 
 def probe_worker(name: str) -> list[str]:
-    return [sys.executable, "-m", "livekit_sip_pulumi.telephony.probe_agent", "start",
-            "--agent-name", name]
+    return [sys.executable, str(PROBE_AGENT), "start", "--agent-name", name]
 
 
 def report(request: pytest.FixtureRequest, text: str) -> None:
