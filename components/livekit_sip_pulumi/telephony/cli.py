@@ -26,7 +26,7 @@ from typing import Annotated
 
 import typer
 
-from .services import Replica, ReplicaError
+from .services import Replica, ReplicaError, sigterm_as_exit
 from .suite import AppliedStack, apply_program, load_expectations, run_expectations
 from .verifier import CallSpec, place_call
 
@@ -67,6 +67,12 @@ def _say(text: str) -> None:
 
 @contextmanager
 def _replica(logs: Path | None) -> Iterator[Replica]:
+    with sigterm_as_exit(), _started(logs) as replica:
+        yield replica
+
+
+@contextmanager
+def _started(logs: Path | None) -> Iterator[Replica]:
     t0 = time.monotonic()
     replica = Replica.start(logs)
     try:

@@ -21,16 +21,25 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .netns import SERVER_IP, NetNamespace, NetnsError
 
-__all__ = ["Replica", "ReplicaError", "Worker", "find_binary", "service_env", "toolchain_bin"]
+__all__ = [
+    "Replica",
+    "ReplicaError",
+    "Worker",
+    "find_binary",
+    "service_env",
+    "sigterm_as_exit",
+    "toolchain_bin",
+]
 
 API_PORT = 7880
 REDIS_PORT = 6379
@@ -60,6 +69,35 @@ def service_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
 
 class ReplicaError(RuntimeError):
     pass
+
+
+def _exit_143() -> None:
+    raise SystemExit(128 + signal.SIGTERM)
+
+
+@contextlib.contextmanager
+def sigterm_as_exit(on_term: Callable[[], object] = _exit_143) -> Iterator[None]:
+    """Within the block, SIGTERM calls ``on_term`` (default: raise ``SystemExit(143)``) in the
+    main thread, so that ``finally`` blocks and fixture finalizers stop the replica's processes
+    (each runs in a session of its own: the runner's SIGTERM never reaches them) and remove its
+    namespace. A second SIGTERM during that cleanup is ignored. Elsewhere than in the main
+    thread, a no-op (Python delivers signals there only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    fired = False
+
+    def handler(signum: int, frame: object) -> None:
+        nonlocal fired
+        if not fired:
+            fired = True
+            on_term()
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 
 
 def toolchain_bin() -> Path:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -21,7 +22,7 @@ import pytest
 from livekit import api
 from livekit_sip_policies import routing
 from livekit_sip_policies.expectations import parse_expectations
-from livekit_sip_pulumi.telephony.netns import CALLER_IP, SERVER_IP
+from livekit_sip_pulumi.telephony.netns import CALLER_IP, SERVER_IP, remove_stale_namespaces
 from livekit_sip_pulumi.telephony.services import Replica
 from livekit_sip_pulumi.telephony.suite import (
     CallCheck,
@@ -183,6 +184,79 @@ def test_namespace_holds_the_media_path_and_is_removed(sip_replica: Replica) -> 
     assert name not in listed
     for pid in pids:
         assert not Path(f"/proc/{pid}").exists(), f"process {pid} still runs"
+
+
+def _namespaces() -> list[str]:
+    listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+    return [line.split(" ", 1)[0] for line in listed.splitlines()]
+
+
+_KILLED_RUN = """
+import time
+from livekit_sip_pulumi.telephony.cli import _replica
+with _replica(None) as replica:
+    print("READY", replica.ns.name, *(p.pid for p in replica.processes.values()), flush=True)
+    time.sleep(600)
+"""
+
+
+def test_sigterm_to_a_run_leaves_no_namespace_and_no_process() -> None:
+    """The CLI's replica context in a process of its own gets SIGTERM (its services run in
+    sessions of their own, so the signal reaches only it): it exits 143 after stopping every
+    process and removing the namespace."""
+    run = subprocess.Popen([sys.executable, "-c", _KILLED_RUN], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        assert run.stdout is not None
+        ready = ""
+        for line in run.stdout:
+            if line.startswith("READY"):
+                ready = line
+                break
+        assert ready, run.stderr.read() if run.stderr else ""
+        name, *pids = ready.split()[1:]
+        assert name in _namespaces() and len(pids) == 3
+        assert all(Path(f"/proc/{pid}").exists() for pid in pids)
+        run.send_signal(signal.SIGTERM)
+        assert run.wait(timeout=60) == 143
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+            run.wait()
+    assert name not in _namespaces()
+    for pid in pids:
+        assert not Path(f"/proc/{pid}").exists(), f"process {pid} still runs"
+
+
+def test_a_stale_namespace_whose_owner_died_is_removed() -> None:
+    """A run killed with SIGKILL leaves lksp-calls-<PID>-*: the next run removes it and kills
+    what still runs in it; a namespace whose owner lives is left alone."""
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    owner = subprocess.Popen(["sleep", "600"], start_new_session=True)
+    stale, owned = f"lksp-calls-{dead.pid}-0dead0", f"lksp-calls-{owner.pid}-0a11ce"
+    inside: subprocess.Popen[bytes] | None = None
+    try:
+        for name in (stale, owned):
+            subprocess.run(["ip", "netns", "add", name], check=True)
+        inside = subprocess.Popen(["ip", "netns", "exec", stale, "sleep", "600"],
+                                  start_new_session=True)
+        end = time.monotonic() + 10
+        while str(inside.pid) not in subprocess.run(
+                ["ip", "netns", "pids", stale], capture_output=True, text=True).stdout:
+            assert time.monotonic() < end, "the process never entered the namespace"
+            time.sleep(0.05)
+        removed = remove_stale_namespaces()
+        assert stale in removed and owned not in removed
+        assert inside.wait(timeout=10) == -signal.SIGKILL
+        assert stale not in _namespaces() and owned in _namespaces()
+    finally:
+        for proc in (inside, owner):
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        for name in (stale, owned):
+            subprocess.run(["ip", "netns", "del", name], capture_output=True)
 
 
 def test_plugin_runs_the_example_with_its_agent(telephony_calls: Any,
