@@ -175,3 +175,33 @@ def test_every_replica_process_gets_the_filtered_environment(
     assert worker_env["LIVEKIT_API_KEY"] == "k" and "LIVEKIT_CONFIG" not in worker_env
     assert all("LIVEKIT_KEYS" not in e and "SIP_CONFIG_BODY" not in e for e in spawned)
     assert spawned and spawned[0]["KEEP_ME"] == "1"
+
+
+def test_each_run_encrypts_the_throwaway_stack_with_its_own_passphrase(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The replica's stack state lives in the replica's folder (removed with it unless the logs
+    are kept) and its secrets are encrypted with a passphrase of that run only."""
+    from pulumi import automation as auto
+
+    program = tmp_path / "program"
+    program.mkdir()
+    (program / "__main__.py").write_text("")
+    seen: list[dict[str, str]] = []
+
+    class Stop(Exception):
+        pass
+
+    def create_or_select_stack(**kwargs: object) -> None:
+        seen.append(dict(kwargs["opts"].env_vars))  # type: ignore[attr-defined]
+        raise Stop
+
+    monkeypatch.setattr(auto, "create_or_select_stack", create_or_select_stack)
+    replica = services.Replica(services.NetNamespace("lksp-calls-unit"), tmp_path / "run",
+                               "k", "s")
+    for _ in range(2):
+        with pytest.raises(Stop):
+            suite.apply_program(replica, program)
+    first, second = (env["PULUMI_CONFIG_PASSPHRASE"] for env in seen)
+    assert first != second and len(first) >= 32 and "local-replica" not in (first, second)
+    assert all(env["PULUMI_BACKEND_URL"] == f"file://{tmp_path / 'run' / 'stack'}"
+               for env in seen)

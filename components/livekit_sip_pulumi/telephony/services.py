@@ -163,6 +163,9 @@ class Replica:
     processes: dict[str, subprocess.Popen[Any]] = field(default_factory=dict)
     workers: list[Worker] = field(default_factory=list)
     started_in: float = 0.0
+    #: False when :meth:`start` made ``run_dir`` (no folder given): :meth:`stop` removes it,
+    #: with the logs and the throwaway stack's state in it.
+    keep_run_dir: bool = True
 
     ns_url = f"ws://127.0.0.1:{API_PORT}"
     sip_address = (SERVER_IP, SIP_PORT)
@@ -172,19 +175,22 @@ class Replica:
     @classmethod
     def start(cls, run_dir: Path | None = None, *, log_level: str = "info") -> Replica:
         t0 = time.monotonic()
-        run = Path(run_dir or tempfile.mkdtemp(prefix="lksp-replica-"))
-        run.mkdir(parents=True, exist_ok=True)
         hint = "run `make toolchain` in a checkout of livekit-sip-pulumi"
         binaries = {
             "redis": find_binary("redis-server", "apt-get install -y redis-server"),
             "livekit": find_binary("livekit-server", hint + " (scripts/build-toolchain.sh)"),
             "bridge": find_binary("livekit-sip", hint + " (scripts/build-sip-bridge.sh)"),
         }
+        keep = run_dir is not None
+        run = Path(run_dir or tempfile.mkdtemp(prefix="lksp-replica-"))
+        run.mkdir(parents=True, exist_ok=True)
         try:
             ns = NetNamespace().create()
         except NetnsError as exc:
+            if not keep:
+                shutil.rmtree(run, ignore_errors=True)
             raise ReplicaError(str(exc)) from None
-        replica = cls(ns, run, API_KEY, secrets.token_hex(24), "")
+        replica = cls(ns, run, API_KEY, secrets.token_hex(24), "", keep_run_dir=keep)
         try:
             replica._start_services(binaries, log_level)
             replica.url = f"http://127.0.0.1:{ns.forward_tcp(API_PORT)}"
@@ -363,6 +369,8 @@ class Replica:
                 _stop_process(self.processes[name])
         self.processes.clear()
         self.ns.remove()
+        if not self.keep_run_dir:
+            shutil.rmtree(self.run_dir, ignore_errors=True)
 
     def __enter__(self) -> Replica:
         return self
