@@ -177,6 +177,37 @@ def test_every_replica_process_gets_the_filtered_environment(
     assert spawned and spawned[0]["KEEP_ME"] == "1"
 
 
+def test_secret_config_values_are_never_echoed(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """--secret-config, LKSP_SECRET_CONFIG and --secret-config-file: malformed input is named
+    without its value; the three sources merge (argv last)."""
+    import typer
+    from livekit_sip_pulumi.telephony import cli
+    from typer.testing import CliRunner
+
+    secret = "hunter2-" + "x" * 8
+    with pytest.raises(typer.BadParameter) as bad:
+        cli.secret_config_of(["ok=1", secret], None)
+    assert secret not in str(bad.value) and "item #2" in str(bad.value)
+    monkeypatch.setenv(cli.SECRET_CONFIG_ENV, f"{{not json {secret}")
+    with pytest.raises(typer.BadParameter) as bad:
+        cli.secret_config_of(None, None)
+    assert secret not in str(bad.value) and cli.SECRET_CONFIG_ENV in str(bad.value)
+    monkeypatch.setenv(cli.SECRET_CONFIG_ENV, json.dumps({"a": "env", "b": "env"}))
+    file = tmp_path / "secrets.yaml"
+    file.write_text("b: file\nc: file\n")
+    assert cli.secret_config_of(["c=argv"], file) == {"a": "env", "b": "file", "c": "argv"}
+    file.write_text(f"- {secret}\n")
+    with pytest.raises(typer.BadParameter) as bad:
+        cli.secret_config_of(None, file)
+    assert secret not in str(bad.value)
+    monkeypatch.delenv(cli.SECRET_CONFIG_ENV)
+    result = CliRunner().invoke(cli.app(), ["call", "--to", "+1", "--from", "+2",
+                                            "--secret-config", secret], env={"COLUMNS": "250"})
+    assert result.exit_code == 2 and "expected KEY=VALUE" in result.output
+    assert secret not in result.output
+
+
 def test_each_run_encrypts_the_throwaway_stack_with_its_own_passphrase(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The replica's stack state lives in the replica's folder (removed with it unless the logs

@@ -9,6 +9,7 @@ a drop is dropped.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import signal
@@ -287,13 +288,15 @@ def test_cli_fails_when_the_worker_has_another_agent_name(tmp_path: Path,
     report(request, f"\n[calls] CLI test-calls with a worker named 'sales-agent': exit "
                     f"{done.returncode} in {time.monotonic() - t0:.1f} s")
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "registered agent_name ['sales-agent']" in done.stdout
+    # Progress on stderr, the report on stdout (as the other livekit-sip commands).
+    assert "registered agent_name ['sales-agent']" in done.stderr
+    assert "==>" not in done.stdout.split("==> 1 of 3")[0]
     assert "The dispatch rule dispatches agent_name 'support-agent'; the running worker(s) " \
            "registered agent_name 'sales-agent'." in done.stdout
     assert "1 of 3 calls as expected" in done.stdout
     assert "FAILED: a customer" in done.stdout
-    namespace = re.search(r"network namespace (lksp-calls-\w+)", done.stdout)
-    assert namespace is not None, done.stdout
+    namespace = re.search(r"network namespace (lksp-calls-[\w-]+)", done.stderr)
+    assert namespace is not None, done.stderr
     listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
     assert namespace.group(1) not in listed
 
@@ -336,20 +339,32 @@ def test_digest_authentication(sip_replica: Replica) -> None:
 
 def test_cli_call_reports_a_drop(tmp_path: Path) -> None:
     """`call --expect dropped`: a call from outside the provider's addresses, on the example's
-    stack; no worker needed. The report names the outcome and the SIP answers."""
+    stack; no worker needed. The report names the outcome and the SIP answers. A secret stack
+    config given in LKSP_SECRET_CONFIG is in no output, and not readable in the kept logs and
+    stack state (--logs); without --logs the replica's folder is removed."""
+    secret = "s3cret-" + os.urandom(8).hex()
+    env = {**os.environ, "LKSP_SECRET_CONFIG": json.dumps({"token": secret})}
+    logs = tmp_path / "logs"
     done = subprocess.run(
         [LIVEKIT_SIP, "call", "--program", "infra",
          "--to", "+15105550100", "--from", "+14155550001", "--source-ip", "198.51.100.9",
-         "--expect", "dropped", "--logs", str(tmp_path / "logs")],
-        cwd=EXAMPLE, capture_output=True, text=True, timeout=300,
+         "--expect", "dropped", "--logs", str(logs)],
+        cwd=EXAMPLE, capture_output=True, text=True, timeout=300, env=env,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "call from +14155550001 at 198.51.100.9 to +15105550100" in done.stdout
     assert "outcome: DROPPED, SIP answers: 100 180" in done.stdout
+    assert secret not in done.stdout + done.stderr
+    kept = [p for p in logs.rglob("*") if p.is_file()]
+    assert any(p.parent.name == "stack" or "stack" in p.parts for p in kept), kept
+    assert not [p for p in kept if secret.encode() in p.read_bytes()]
     again = subprocess.run(
         [LIVEKIT_SIP, "call", "--program", "infra",
          "--to", "+15105550100", "--from", "+14155550001", "--source-ip", "198.51.100.9",
          "--expect", "answered"],
-        cwd=EXAMPLE, capture_output=True, text=True, timeout=300,
+        cwd=EXAMPLE, capture_output=True, text=True, timeout=300, env=env,
     )
     assert again.returncode == 1 and "expected ANSWERED, got DROPPED" in again.stdout
+    removed = re.search(r"its folder (\S+) removed", again.stderr)
+    assert removed is not None, again.stderr
+    assert not Path(removed.group(1)).exists()
