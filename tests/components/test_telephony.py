@@ -236,3 +236,65 @@ def test_each_run_encrypts_the_throwaway_stack_with_its_own_passphrase(
     assert first != second and len(first) >= 32 and "local-replica" not in (first, second)
     assert all(env["PULUMI_BACKEND_URL"] == f"file://{tmp_path / 'run' / 'stack'}"
                for env in seen)
+
+
+def test_the_server_log_is_followed_from_a_saved_offset(tmp_path: Path) -> None:
+    """Per call, only what livekit-server logged since the previous look is read (a partial
+    last line waits for its end); registrations and dispatch failures accumulate."""
+    log = tmp_path / "livekit.log"
+    reg = ('INFO\tlivekit.agents\tworker registered\t{{"jobType": "JT_ROOM", '
+           '"agentName": "{}", "workerID": "AW_1"}}\n')
+    gone = ('INFO\tlivekit.agents\tlast worker deregistered\t{"jobType": "JT_ROOM", '
+            '"agentName": "vip-agent"}\n')
+    no_worker = ('WARN\tlivekit.agents\tno worker available to handle job\t{"room": "call-1", '
+                 '"agentName": "support-agent", "error": "no workers with sufficient capacity"}\n')
+    log.write_text(reg.format("support-agent") + reg.format("vip-agent"))
+    server = services.ServerLog(log)
+    assert server.live_agent_names() == ["support-agent", "vip-agent"]
+    read = server._follower.offset
+    assert read == log.stat().st_size
+    with open(log, "a") as f:
+        f.write(gone + no_worker + no_worker + '{"partial')
+    assert server.live_agent_names() == ["support-agent"]
+    assert server._follower.offset == log.stat().st_size - len('{"partial')
+    assert server.dispatch_failures("call-1") == [
+        "no worker available to handle job for agent_name 'support-agent' "
+        "(no workers with sufficient capacity)"]
+    assert server.dispatch_failures("call-2") == []
+    replica = services.Replica(services.NetNamespace("lksp-calls-unit"), tmp_path, "k", "s")
+    assert replica.registered_agent_names() == ["support-agent"]
+
+
+def test_the_room_watcher_lists_participants_once_per_poll() -> None:
+    import asyncio
+    from types import SimpleNamespace
+
+    from livekit import api
+    from livekit_sip_pulumi.telephony.verifier import _RoomWatcher
+
+    sip = SimpleNamespace(kind=api.ParticipantInfo.Kind.SIP, identity="sip-1",
+                          attributes={"sip.callIDFull": "c1"})
+    agent = SimpleNamespace(kind=api.ParticipantInfo.Kind.AGENT, identity="agent-AJ_1",
+                            attributes={"lk.agent.name": "support-agent"})
+    listed: list[str] = []
+
+    async def list_participants(request: api.ListParticipantsRequest) -> object:
+        listed.append(request.room)
+        return SimpleNamespace(participants=[sip, agent] if request.room == "call-1" else [])
+
+    async def list_rooms(request: object) -> object:
+        return SimpleNamespace(rooms=[SimpleNamespace(name=n) for n in ("other", "call-1")])
+
+    async def list_dispatch(room: str) -> list[object]:
+        return [SimpleNamespace(agent_name="support-agent", state=SimpleNamespace(jobs=[]))]
+
+    lk = SimpleNamespace(
+        room=SimpleNamespace(list_rooms=list_rooms, list_participants=list_participants),
+        agent_dispatch=SimpleNamespace(list_dispatch=list_dispatch))
+    watcher = _RoomWatcher(None, "c1")  # type: ignore[arg-type]
+    asyncio.run(watcher._once(lk))
+    assert listed == ["other", "call-1"]  # each room once, the call's room not again
+    assert watcher.room == "call-1" and watcher.sip_identity == "sip-1"
+    assert [a.agent_name for a in watcher.agents] == ["support-agent"]
+    asyncio.run(watcher._once(lk))
+    assert listed == ["other", "call-1", "call-1"]

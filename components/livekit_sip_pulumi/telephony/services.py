@@ -132,6 +132,62 @@ def _stop_process(proc: subprocess.Popen[Any], grace: float = 5.0) -> None:
         proc.wait(timeout=5)
 
 
+class LogFollower:
+    """A growing log read from a saved offset: :meth:`new_lines` returns the complete lines
+    written since the previous call (a log is never read twice)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.offset = 0
+
+    def new_lines(self) -> list[str]:
+        try:
+            with open(self.path, "rb") as f:
+                f.seek(self.offset)
+                data = f.read()
+        except OSError:
+            return []
+        end = data.rfind(b"\n") + 1  # a line being written is read next time
+        self.offset += end
+        return data[:end].decode("utf-8", "replace").splitlines()
+
+
+class ServerLog:
+    """What livekit-server's log says of agents, followed incrementally: the agent_names
+    registered now and, by room, why no agent job was sent."""
+
+    def __init__(self, path: Path) -> None:
+        self._follower = LogFollower(path)
+        self._live: list[str] = []
+        self._failures: dict[str, list[str]] = {}
+
+    def update(self) -> ServerLog:
+        for line in self._follower.new_lines():
+            for event, name in _REGISTERED.findall(line):
+                if event == "worker registered":
+                    if name not in self._live:
+                        self._live.append(name)
+                elif name in self._live:
+                    self._live.remove(name)
+            match = _NO_WORKER.search(line)
+            room = _ROOM.search(line)
+            if match and room:
+                agent = re.search(r'"agentName": "([^"]*)"', line)
+                error = re.search(r'"error": "([^"]*)"', line)
+                text = f"{match.group(1)} for agent_name '{agent.group(1) if agent else ''}'"
+                text += f" ({error.group(1)})" if error else ""
+                found = self._failures.setdefault(room.group(1), [])
+                if text not in found:
+                    found.append(text)
+        return self
+
+    def live_agent_names(self) -> list[str]:
+        return list(self.update()._live)
+
+    def dispatch_failures(self, room: str) -> list[str]:
+        return list(self.update()._failures.get(room, []))
+
+
 @dataclass
 class Worker:
     """An agent worker process started in the namespace."""
@@ -141,6 +197,16 @@ class Worker:
     log_path: Path
     agent_names: list[str] = field(default_factory=list)
     registered_after: float = 0.0
+    _follower: LogFollower | None = field(default=None, repr=False)
+    _full: bool = False
+
+    def at_full_capacity(self) -> bool:
+        """Whether the worker logged 'worker is at full capacity' (read from a saved offset)."""
+        if self._follower is None:
+            self._follower = LogFollower(self.log_path)
+        self._full = self._full or any("worker is at full capacity" in line
+                                       for line in self._follower.new_lines())
+        return self._full
 
     def log_tail(self, lines: int = 30) -> str:
         with contextlib.suppress(OSError):
@@ -166,9 +232,13 @@ class Replica:
     #: False when :meth:`start` made ``run_dir`` (no folder given): :meth:`stop` removes it,
     #: with the logs and the throwaway stack's state in it.
     keep_run_dir: bool = True
+    server_log: ServerLog = field(init=False, repr=False)
 
     ns_url = f"ws://127.0.0.1:{API_PORT}"
     sip_address = (SERVER_IP, SIP_PORT)
+
+    def __post_init__(self) -> None:
+        self.server_log = ServerLog(self.run_dir / "livekit.log")
 
     # -- start ----------------------------------------------------------------------------------
 
@@ -339,24 +409,11 @@ class Replica:
 
     def dispatch_failures(self, room: str) -> list[str]:
         """Why livekit-server sent no agent job for ``room`` (its log lines, deduplicated)."""
-        found: list[str] = []
-        with contextlib.suppress(OSError):
-            for line in (self.run_dir / "livekit.log").read_text(errors="replace").splitlines():
-                if f'"room": "{room}"' not in line:
-                    continue
-                match = _NO_WORKER.search(line)
-                if match:
-                    agent = re.search(r'"agentName": "([^"]*)"', line)
-                    error = re.search(r'"error": "([^"]*)"', line)
-                    text = f"{match.group(1)} for agent_name '{agent.group(1) if agent else ''}'"
-                    text += f" ({error.group(1)})" if error else ""
-                    if text not in found:
-                        found.append(text)
-        return found
+        return self.server_log.dispatch_failures(room)
 
     def registered_agent_names(self) -> list[str]:
         """agent_name of every worker registered now (from livekit-server's log)."""
-        return registered_agent_names(self.run_dir / "livekit.log", 0, live=True)
+        return self.server_log.live_agent_names()
 
     # -- stop -----------------------------------------------------------------------------------
 
@@ -387,6 +444,7 @@ _REGISTERED = re.compile(r'(worker registered|last worker deregistered).*?"agent
 
 # (JT_PARTICIPANT / JT_PUBLISHER jobs are logged as "not dispatching" for every room: noise.)
 _NO_WORKER = re.compile(r"(no worker available to handle job)")
+_ROOM = re.compile(r'"room": "([^"]*)"')
 
 
 def registered_agent_names(server_log: Path, offset: int = 0, live: bool = False) -> list[str]:

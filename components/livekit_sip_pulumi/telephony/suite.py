@@ -382,7 +382,7 @@ def run_expectations(replica: Replica, expectations: Sequence[Expectation], *,
         spec = _spec(expectation, route, auth_password, ring_timeout)
         report = place_call(replica, spec)
         workers = replica.registered_agent_names()
-        busy = any("worker is at full capacity" in w.log_tail(200) for w in replica.workers)
+        busy = any(w.at_full_capacity() for w in replica.workers)
         server_says = replica.dispatch_failures(report.room) if report.room else []
         check = CallCheck(expectation, route, report,
                           check_call(expectation, report, route, all_names, workers, busy,
