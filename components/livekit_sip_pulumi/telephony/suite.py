@@ -57,7 +57,7 @@ IN_ROOM = ("answered", "ringing")
 
 @dataclass
 class AppliedStack:
-    names: dict[str, list[str]]  # LiveKit ID -> [resource name, LiveKit name]
+    names: dict[str, list[str]]  # LiveKit ID -> [Pulumi resource name]
     outputs: dict[str, Any]
     state_dir: Path
 
@@ -155,9 +155,8 @@ def apply_program(replica: Replica, program_dir: Path, *, config: Mapping[str, s
         outputs = resource.get("outputs") or {}
         rid = outputs.get("sip_trunk_id") or outputs.get("sip_dispatch_rule_id")
         if isinstance(rid, str) and rid:
-            urn_name = str(resource.get("urn", "")).rsplit("::", 1)[-1]
-            lk_name = outputs.get("name")
-            names[rid] = [urn_name] + ([lk_name] if isinstance(lk_name, str) and lk_name else [])
+            # The LiveKit name is added by run_expectations from the replica's listing.
+            names[rid] = [str(resource.get("urn", "")).rsplit("::", 1)[-1]]
     return AppliedStack(names, {k: v.value for k, v in result.outputs.items()}, state)
 
 
@@ -367,12 +366,14 @@ def run_expectations(replica: Replica, expectations: Sequence[Expectation], *,
                      log: Callable[[str], None] | None = None) -> list[CallCheck]:
     """One real call per expectation; each checked and cross-checked with the simulator."""
     trunks, rules = replica_objects(replica)
-    all_names: dict[str, list[str]] = {}
+    # One map for the run: LiveKit ID -> the names an expectation may use (``names``' first,
+    # e.g. the Pulumi resource name, then the object's LiveKit name).
+    all_names: dict[str, list[str]] = {oid: list(given) for oid, given in (names or {}).items()}
     for obj in [*trunks, *rules]:
-        oid = str(obj.get("sip_trunk_id") or obj.get("sip_dispatch_rule_id") or "")
-        all_names[oid] = [str(obj["name"])] if obj.get("name") else []
-    for oid, given in (names or {}).items():
-        all_names[oid] = [*given, *(n for n in all_names.get(oid, []) if n not in given)]
+        known = all_names.setdefault(
+            str(obj.get("sip_trunk_id") or obj.get("sip_dispatch_rule_id") or ""), [])
+        if obj.get("name") and str(obj["name"]) not in known:
+            known.append(str(obj["name"]))
     checks: list[CallCheck] = []
     for expectation in expectations:
         # The simulator sees the call as it reaches the bridge: from the caller's address.
