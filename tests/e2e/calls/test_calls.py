@@ -229,6 +229,46 @@ def test_sigterm_to_a_run_leaves_no_namespace_and_no_process() -> None:
         assert not Path(f"/proc/{pid}").exists(), f"process {pid} still runs"
 
 
+_KILLED_TEST = """
+import time
+
+
+def test_waits(sip_replica):
+    pids = [p.pid for p in sip_replica.processes.values()]
+    print("READY", sip_replica.ns.name, *pids, flush=True)
+    time.sleep(600)
+"""
+
+
+def test_sigterm_to_pytest_stops_the_plugins_replica(tmp_path: Path) -> None:
+    """A pytest run with the plugin's sip_replica gets SIGTERM in the middle of a test: the
+    session ends (exit 143) and the fixture's finalizer stops the replica."""
+    (tmp_path / "conftest.py").write_text(
+        'pytest_plugins = ["livekit_sip_pulumi.telephony.pytest_plugin"]\n')
+    (tmp_path / "test_killed.py").write_text(_KILLED_TEST)
+    run = subprocess.Popen(
+        [sys.executable, "-m", "pytest", "-s", "-q", "-p", "no:cacheprovider", "test_killed.py"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True)
+    try:
+        assert run.stdout is not None
+        ready = next((line for line in run.stdout if "READY" in line), "")
+        assert ready, "the test never reached its replica"
+        name, *pids = ready.split("READY", 1)[1].split()
+        assert name in _namespaces() and len(pids) == 3
+        run.send_signal(signal.SIGTERM)
+        rest = run.stdout.read()
+        assert run.wait(timeout=60) == 143, rest
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+            run.wait()
+    assert "SIGTERM" in rest
+    assert name not in _namespaces()
+    for pid in pids:
+        assert not Path(f"/proc/{pid}").exists(), f"process {pid} still runs"
+
+
 def test_a_stale_namespace_whose_owner_died_is_removed() -> None:
     """A run killed with SIGKILL leaves lksp-calls-<PID>-*: the next run removes it and kills
     what still runs in it; a namespace whose owner lives is left alone."""
