@@ -145,3 +145,156 @@ def test_a_missing_bridge_fails_with_the_build_command(tmp_path: Path,
         services.find_binary("livekit-sip", "run `make toolchain` (scripts/build-sip-bridge.sh)")
     with pytest.raises(services.ReplicaError, match="not found"):
         services.Replica.start(tmp_path / "run")
+
+
+def test_every_replica_process_gets_the_filtered_environment(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """livekit-server reads LIVEKIT_CONFIG/LIVEKIT_KEYS over --config and the bridge
+    SIP_CONFIG_BODY: none of the user's reaches a process of the replica (services or workers),
+    nor a proxy; the rest of the environment (PATH...) does."""
+    monkeypatch.setenv("LIVEKIT_CONFIG", "port: 9999")
+    monkeypatch.setenv("LIVEKIT_KEYS", "prod-key: prod-secret")
+    monkeypatch.setenv("SIP_CONFIG_BODY", "api_key: prod-key")
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("KEEP_ME", "1")
+    env = services.service_env({"EXTRA": "2"})
+    for name in ("LIVEKIT_CONFIG", "LIVEKIT_KEYS", "SIP_CONFIG_BODY", "HTTPS_PROXY"):
+        assert name not in env
+    assert env["KEEP_ME"] == "1" and env["EXTRA"] == "2" and "PATH" in env
+    spawned: list[dict[str, str]] = []
+
+    class Popen:
+        def __init__(self, argv: list[str], **kwargs: object) -> None:
+            spawned.append(dict(kwargs["env"]))  # type: ignore[call-overload]
+            self.pid = 1
+
+    monkeypatch.setattr(services.subprocess, "Popen", Popen)
+    replica = services.Replica(services.NetNamespace("lksp-calls-unit"), tmp_path, "k", "s")
+    replica._spawn("redis", ["redis-server"])
+    worker_env = replica.worker_env()
+    assert worker_env["LIVEKIT_API_KEY"] == "k" and "LIVEKIT_CONFIG" not in worker_env
+    assert all("LIVEKIT_KEYS" not in e and "SIP_CONFIG_BODY" not in e for e in spawned)
+    assert spawned and spawned[0]["KEEP_ME"] == "1"
+
+
+def test_secret_config_values_are_never_echoed(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """--secret-config, LKSP_SECRET_CONFIG and --secret-config-file: malformed input is named
+    without its value; the three sources merge (argv last)."""
+    import typer
+    from livekit_sip_pulumi.telephony import cli
+    from typer.testing import CliRunner
+
+    secret = "hunter2-" + "x" * 8
+    with pytest.raises(typer.BadParameter) as bad:
+        cli.secret_config_of(["ok=1", secret], None)
+    assert secret not in str(bad.value) and "item #2" in str(bad.value)
+    monkeypatch.setenv(cli.SECRET_CONFIG_ENV, f"{{not json {secret}")
+    with pytest.raises(typer.BadParameter) as bad:
+        cli.secret_config_of(None, None)
+    assert secret not in str(bad.value) and cli.SECRET_CONFIG_ENV in str(bad.value)
+    monkeypatch.setenv(cli.SECRET_CONFIG_ENV, json.dumps({"a": "env", "b": "env"}))
+    file = tmp_path / "secrets.yaml"
+    file.write_text("b: file\nc: file\n")
+    assert cli.secret_config_of(["c=argv"], file) == {"a": "env", "b": "file", "c": "argv"}
+    file.write_text(f"- {secret}\n")
+    with pytest.raises(typer.BadParameter) as bad:
+        cli.secret_config_of(None, file)
+    assert secret not in str(bad.value)
+    monkeypatch.delenv(cli.SECRET_CONFIG_ENV)
+    result = CliRunner().invoke(cli.app(), ["call", "--to", "+1", "--from", "+2",
+                                            "--secret-config", secret], env={"COLUMNS": "250"})
+    assert result.exit_code == 2 and "expected KEY=VALUE" in result.output
+    assert secret not in result.output
+
+
+def test_each_run_encrypts_the_throwaway_stack_with_its_own_passphrase(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The replica's stack state lives in the replica's folder (removed with it unless the logs
+    are kept) and its secrets are encrypted with a passphrase of that run only."""
+    from pulumi import automation as auto
+
+    program = tmp_path / "program"
+    program.mkdir()
+    (program / "__main__.py").write_text("")
+    seen: list[dict[str, str]] = []
+
+    class Stop(Exception):
+        pass
+
+    def create_or_select_stack(**kwargs: object) -> None:
+        seen.append(dict(kwargs["opts"].env_vars))  # type: ignore[attr-defined]
+        raise Stop
+
+    monkeypatch.setattr(auto, "create_or_select_stack", create_or_select_stack)
+    replica = services.Replica(services.NetNamespace("lksp-calls-unit"), tmp_path / "run",
+                               "k", "s")
+    for _ in range(2):
+        with pytest.raises(Stop):
+            suite.apply_program(replica, program)
+    first, second = (env["PULUMI_CONFIG_PASSPHRASE"] for env in seen)
+    assert first != second and len(first) >= 32 and "local-replica" not in (first, second)
+    assert all(env["PULUMI_BACKEND_URL"] == f"file://{tmp_path / 'run' / 'stack'}"
+               for env in seen)
+
+
+def test_the_server_log_is_followed_from_a_saved_offset(tmp_path: Path) -> None:
+    """Per call, only what livekit-server logged since the previous look is read (a partial
+    last line waits for its end); registrations and dispatch failures accumulate."""
+    log = tmp_path / "livekit.log"
+    reg = ('INFO\tlivekit.agents\tworker registered\t{{"jobType": "JT_ROOM", '
+           '"agentName": "{}", "workerID": "AW_1"}}\n')
+    gone = ('INFO\tlivekit.agents\tlast worker deregistered\t{"jobType": "JT_ROOM", '
+            '"agentName": "vip-agent"}\n')
+    no_worker = ('WARN\tlivekit.agents\tno worker available to handle job\t{"room": "call-1", '
+                 '"agentName": "support-agent", "error": "no workers with sufficient capacity"}\n')
+    log.write_text(reg.format("support-agent") + reg.format("vip-agent"))
+    server = services.ServerLog(log)
+    assert server.live_agent_names() == ["support-agent", "vip-agent"]
+    read = server._follower.offset
+    assert read == log.stat().st_size
+    with open(log, "a") as f:
+        f.write(gone + no_worker + no_worker + '{"partial')
+    assert server.live_agent_names() == ["support-agent"]
+    assert server._follower.offset == log.stat().st_size - len('{"partial')
+    assert server.dispatch_failures("call-1") == [
+        "no worker available to handle job for agent_name 'support-agent' "
+        "(no workers with sufficient capacity)"]
+    assert server.dispatch_failures("call-2") == []
+    replica = services.Replica(services.NetNamespace("lksp-calls-unit"), tmp_path, "k", "s")
+    assert replica.registered_agent_names() == ["support-agent"]
+
+
+def test_the_room_watcher_lists_participants_once_per_poll() -> None:
+    import asyncio
+    from types import SimpleNamespace
+
+    from livekit import api
+    from livekit_sip_pulumi.telephony.verifier import _RoomWatcher
+
+    sip = SimpleNamespace(kind=api.ParticipantInfo.Kind.SIP, identity="sip-1",
+                          attributes={"sip.callIDFull": "c1"})
+    agent = SimpleNamespace(kind=api.ParticipantInfo.Kind.AGENT, identity="agent-AJ_1",
+                            attributes={"lk.agent.name": "support-agent"})
+    listed: list[str] = []
+
+    async def list_participants(request: api.ListParticipantsRequest) -> object:
+        listed.append(request.room)
+        return SimpleNamespace(participants=[sip, agent] if request.room == "call-1" else [])
+
+    async def list_rooms(request: object) -> object:
+        return SimpleNamespace(rooms=[SimpleNamespace(name=n) for n in ("other", "call-1")])
+
+    async def list_dispatch(room: str) -> list[object]:
+        return [SimpleNamespace(agent_name="support-agent", state=SimpleNamespace(jobs=[]))]
+
+    lk = SimpleNamespace(
+        room=SimpleNamespace(list_rooms=list_rooms, list_participants=list_participants),
+        agent_dispatch=SimpleNamespace(list_dispatch=list_dispatch))
+    watcher = _RoomWatcher(None, "c1")  # type: ignore[arg-type]
+    asyncio.run(watcher._once(lk))
+    assert listed == ["other", "call-1"]  # each room once, the call's room not again
+    assert watcher.room == "call-1" and watcher.sip_identity == "sip-1"
+    assert [a.agent_name for a in watcher.agents] == ["support-agent"]
+    asyncio.run(watcher._once(lk))
+    assert listed == ["other", "call-1", "call-1"]

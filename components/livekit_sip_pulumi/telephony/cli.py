@@ -9,12 +9,19 @@ Both bring up the local replica (Redis, livekit-server and LiveKit's SIP bridge 
 network namespace), apply the Pulumi program in ``--program`` to it (``pulumi up`` on a
 throwaway stack in a temporary local backend), start the agent worker commands with
 ``LIVEKIT_URL``/``LIVEKIT_API_KEY``/``LIVEKIT_API_SECRET`` pointing at the replica, place the
-calls and stop everything. Exit status: 0 all calls as expected, 1 a call was not, 2 the
-replica, the stack or a worker could not be brought up.
+calls and stop everything. The report (each call and its outcome) goes to stdout; progress
+and errors go to stderr. Exit status: 0 all calls as expected, 1 a call was not, 2 the
+replica, the stack or a worker could not be brought up (or SIGTERM: 143, after stopping
+everything).
+
+Secret stack config: ``--secret-config KEY=VALUE`` shows in ``ps``; prefer
+``--secret-config-file FILE`` (a JSON or YAML object KEY: VALUE) or the environment variable
+``LKSP_SECRET_CONFIG`` (a JSON object). No message ever shows their values.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import sys
@@ -26,11 +33,11 @@ from typing import Annotated
 
 import typer
 
-from .services import Replica, ReplicaError
+from .services import Replica, ReplicaError, sigterm_as_exit
 from .suite import AppliedStack, apply_program, load_expectations, run_expectations
 from .verifier import CallSpec, place_call
 
-__all__ = ["call", "test_calls"]
+__all__ = ["call", "secret_config_of", "test_calls"]
 
 OUTCOMES = ("answered", "ringing", "rejected", "dropped", "pin_prompt", "pin_rejected")
 
@@ -43,30 +50,84 @@ AgentCmdOpt = Annotated[list[str] | None, typer.Option(
     "LIVEKIT_API_KEY, LIVEKIT_API_SECRET set to the replica.")]
 ConfigOpt = Annotated[list[str] | None, typer.Option(
     "--config", help="Stack config KEY=VALUE for the program (repeatable).")]
+SECRET_CONFIG_ENV = "LKSP_SECRET_CONFIG"
 SecretOpt = Annotated[list[str] | None, typer.Option(
-    "--secret-config", help="Secret stack config KEY=VALUE (repeatable).")]
+    "--secret-config", help="Secret stack config KEY=VALUE (repeatable). Visible to `ps`: "
+    f"prefer --secret-config-file or {SECRET_CONFIG_ENV}.")]
+SecretFileOpt = Annotated[Path | None, typer.Option(
+    "--secret-config-file", help="Secret stack config from a file: a JSON or YAML object "
+    "KEY: VALUE.")]
 RingOpt = Annotated[float, typer.Option(
     "--ring-timeout", help="Seconds a call may ring before it counts as unanswered.")]
 LogsOpt = Annotated[Path | None, typer.Option(
     "--logs", help="Keep the replica's logs (server, bridge, workers) in this folder.")]
 
 
-def _pairs(values: Sequence[str] | None, what: str) -> dict[str, str]:
+def _pairs(values: Sequence[str] | None, what: str, secret: bool = False) -> dict[str, str]:
     pairs: dict[str, str] = {}
-    for item in values or []:
+    for number, item in enumerate(values or [], start=1):
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise typer.BadParameter(f"{item!r}: expected KEY=VALUE", param_hint=what)
+            shown = f"item #{number} (value not shown)" if secret else repr(item)
+            raise typer.BadParameter(f"{shown}: expected KEY=VALUE", param_hint=what)
         pairs[key] = value
     return pairs
 
 
+def _secret_object(data: object, where: str) -> dict[str, str]:
+    if not isinstance(data, dict) or not all(
+            isinstance(k, str) and k and isinstance(v, str | int | float | bool)
+            for k, v in data.items()):
+        raise typer.BadParameter(f"{where}: expected an object of KEY: VALUE (strings); "
+                                 "values not shown")
+    return {k: str(v) for k, v in data.items()}
+
+
+def secret_config_of(items: Sequence[str] | None, file: Path | None) -> dict[str, str]:
+    """The secret stack config: ``LKSP_SECRET_CONFIG`` (JSON object), then ``file`` (JSON or
+    YAML object), then ``--secret-config`` items (later ones win). Errors never show a value."""
+    secrets: dict[str, str] = {}
+    from_env = os.environ.get(SECRET_CONFIG_ENV, "")
+    if from_env.strip():
+        try:
+            data = json.loads(from_env)
+        except ValueError:
+            raise typer.BadParameter(f"{SECRET_CONFIG_ENV} is not JSON (expected an object "
+                                     "{\"KEY\": \"VALUE\"}); value not shown") from None
+        secrets.update(_secret_object(data, SECRET_CONFIG_ENV))
+    if file is not None:
+        import yaml
+
+        try:
+            data = yaml.safe_load(file.read_text())
+        except OSError as exc:
+            raise typer.BadParameter(f"{file}: {exc.strerror}",
+                                     param_hint="--secret-config-file") from None
+        except yaml.YAMLError:
+            raise typer.BadParameter(f"{file} is not JSON or YAML; content not shown",
+                                     param_hint="--secret-config-file") from None
+        secrets.update(_secret_object(data, str(file)))
+    secrets.update(_pairs(items, "--secret-config", secret=True))
+    return secrets
+
+
 def _say(text: str) -> None:
-    typer.echo(text, err=False)
+    """Progress and errors: stderr (the report alone is on stdout)."""
+    typer.echo(text, err=True)
+
+
+def _report(text: str) -> None:
+    typer.echo(text)
 
 
 @contextmanager
 def _replica(logs: Path | None) -> Iterator[Replica]:
+    with sigterm_as_exit(), _started(logs) as replica:
+        yield replica
+
+
+@contextmanager
+def _started(logs: Path | None) -> Iterator[Replica]:
     t0 = time.monotonic()
     replica = Replica.start(logs)
     try:
@@ -75,7 +136,9 @@ def _replica(logs: Path | None) -> Iterator[Replica]:
         yield replica
     finally:
         replica.stop()
-        _say(f"==> local replica stopped; logs in {replica.run_dir}")
+        _say("==> local replica stopped; " + (
+            f"logs in {replica.run_dir}" if replica.keep_run_dir else
+            f"its folder {replica.run_dir} removed (--logs keeps the logs)"))
 
 
 def _bring_up(replica: Replica, program: Path, config: dict[str, str],
@@ -101,6 +164,7 @@ def test_calls(
     agent_cmd: AgentCmdOpt = None,
     config: ConfigOpt = None,
     secret_config: SecretOpt = None,
+    secret_config_file: SecretFileOpt = None,
     ring_timeout: RingOpt = 10.0,
     auth_password: Annotated[str, typer.Option(
         "--auth-password", envvar="LKSP_CALL_AUTH_PASSWORD", show_default=False,
@@ -108,6 +172,7 @@ def test_calls(
     logs: LogsOpt = None,
 ) -> None:
     """Place one real call per expected call and check that the named agent answers."""
+    secrets = secret_config_of(secret_config, secret_config_file)
     try:
         expectations = load_expectations(calls)
     except (OSError, ValueError) as exc:
@@ -117,23 +182,22 @@ def test_calls(
     try:
         with _replica(logs) as replica:
             try:
-                applied = _bring_up(replica, program, _pairs(config, "--config"),
-                                    _pairs(secret_config, "--secret-config"), agent_cmd or [],
-                                    _say)
+                applied = _bring_up(replica, program, _pairs(config, "--config"), secrets,
+                                    agent_cmd or [], _say)
             except ReplicaError as exc:
                 _say(f"error: {exc}")
                 raise typer.Exit(2) from None
             checks = run_expectations(replica, expectations, names=applied.names,
                                       auth_password=auth_password, ring_timeout=ring_timeout,
-                                      log=lambda text: _say(text + "\n"))
+                                      log=lambda text: _report(text + "\n"))
     except ReplicaError as exc:
         _say(f"error: {exc}")
         raise typer.Exit(2) from None
     failed = [c for c in checks if not c.ok]
-    _say(f"==> {len(checks) - len(failed)} of {len(checks)} calls as expected "
-         f"({time.monotonic() - t0:.1f} s)")
+    _report(f"==> {len(checks) - len(failed)} of {len(checks)} calls as expected "
+            f"({time.monotonic() - t0:.1f} s)")
     for check in failed:
-        _say(f"FAILED: {check.expectation.label}")
+        _report(f"FAILED: {check.expectation.label}")
     if failed:
         raise typer.Exit(1)
 
@@ -149,6 +213,7 @@ def call(
     agent_cmd: AgentCmdOpt = None,
     config: ConfigOpt = None,
     secret_config: SecretOpt = None,
+    secret_config_file: SecretFileOpt = None,
     ring_timeout: RingOpt = 10.0,
     auth_username: Annotated[str, typer.Option("--auth-username")] = "",
     auth_password: Annotated[str, typer.Option(
@@ -162,19 +227,20 @@ def call(
     if expect and expect not in OUTCOMES:
         raise typer.BadParameter(f"{expect!r} is not one of {', '.join(OUTCOMES)}",
                                  param_hint="--expect")
+    secrets = secret_config_of(secret_config, secret_config_file)
     try:
         with _replica(logs) as replica:
-            _bring_up(replica, program, _pairs(config, "--config"),
-                      _pairs(secret_config, "--secret-config"), agent_cmd or [], _say)
+            _bring_up(replica, program, _pairs(config, "--config"), secrets, agent_cmd or [],
+                      _say)
             report = place_call(replica, CallSpec(
                 to=to, from_=from_, source_ip=source_ip, pin=pin, auth_username=auth_username,
                 auth_password=auth_password, ring_timeout=ring_timeout))
-            _say(report.summary())
+            _report(report.summary())
     except ReplicaError as exc:
         _say(f"error: {exc}")
         raise typer.Exit(2) from None
     if expect and report.outcome != expect:
-        _say(f"expected {expect.upper()}, got {report.outcome.upper()}")
+        _report(f"expected {expect.upper()}, got {report.outcome.upper()}")
         raise typer.Exit(1)
 
 

@@ -5,7 +5,7 @@ for media. So that no packet of a test call leaves the machine, the whole call (
 livekit-server, the SIP bridge, the agent worker and the caller) runs inside a namespace that
 has only ``lo`` and one veth pair with addresses of the benchmark range 198.18.0.0/15::
 
-    ip netns add lksp-calls-<id>
+    ip netns add lksp-calls-<owner PID>-<id>
     ip -n lksp-calls-<id> link set lo up
     ip -n lksp-calls-<id> link add lksp-srv type veth peer name lksp-caller
     ip -n lksp-calls-<id> addr add 198.18.0.1/24 dev lksp-srv      # server side: LiveKit, bridge
@@ -19,25 +19,34 @@ stays outside; it reaches the server's API through a TCP forwarder on the host's
 (:meth:`NetNamespace.forward_tcp`) and runs the caller in a thread that entered the namespace
 (:meth:`NetNamespace.run`). ``remove`` deletes the namespace with everything in it.
 
+The namespace's name carries the PID of the process that created it. A run killed with
+SIGKILL cannot clean up; the next :meth:`NetNamespace.create` (of any run) removes every
+``lksp-calls-<PID>-*`` namespace whose owner is dead, killing the processes still in it
+(:func:`remove_stale_namespaces`).
+
 Needs root (CAP_SYS_ADMIN) and ``ip`` from iproute2.
 """
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import ctypes.util
+import logging
 import os
+import re
 import secrets
 import selectors
 import shutil
+import signal
 import socket
 import subprocess
 import threading
 from collections.abc import Callable
 from typing import TypeVar
 
-__all__ = ["CALLER_IP", "SERVER_IP", "NetNamespace", "NetnsError"]
+__all__ = ["CALLER_IP", "SERVER_IP", "NetNamespace", "NetnsError", "remove_stale_namespaces"]
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 SUBNET = "198.18.0"
@@ -46,23 +55,79 @@ CALLER_IP = f"{SUBNET}.2"
 SERVER_DEV = "lksp-srv"
 CALLER_DEV = "lksp-caller"
 CLONE_NEWNET = 0x40000000
+PREFIX = "lksp-calls-"
+_OWNED = re.compile(rf"^{PREFIX}(\d+)-[0-9a-f]+$")
 
 
 class NetnsError(RuntimeError):
     pass
 
 
-def _ip(*args: str) -> None:
+def _ip(*args: str) -> str:
     done = subprocess.run(["ip", *args], capture_output=True, text=True)
     if done.returncode != 0:
         raise NetnsError(f"`ip {' '.join(args)}` failed: {done.stderr.strip()}")
+    return done.stdout
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _delete(name: str) -> bool:
+    """Kill every process still in namespace ``name`` and delete it; a failure is logged."""
+    try:
+        pids = [int(p) for p in _ip("netns", "pids", name).split() if p.isdigit()]
+    except NetnsError as exc:
+        log.warning("could not list the processes of network namespace %s: %s", name, exc)
+        pids = []
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        except OSError as exc:
+            log.warning("could not kill process %d in network namespace %s: %s", pid, name, exc)
+    try:
+        _ip("netns", "del", name)
+    except NetnsError as exc:
+        log.warning("network namespace %s not removed (remove it with `ip netns del %s`): %s",
+                    name, name, exc)
+        return False
+    return True
+
+
+def remove_stale_namespaces() -> list[str]:
+    """Remove the ``lksp-calls-<PID>-*`` namespaces whose owner process is dead (a run killed
+    with SIGKILL), and the processes still in them; returns the names removed."""
+    try:
+        listed = _ip("netns", "list")
+    except NetnsError as exc:
+        log.warning("could not list network namespaces: %s", exc)
+        return []
+    removed: list[str] = []
+    for line in listed.splitlines():
+        name = line.split(" ", 1)[0]
+        match = _OWNED.match(name)
+        if match and int(match.group(1)) != os.getpid() and not _alive(int(match.group(1))):
+            log.warning("removing network namespace %s: its owner (PID %s) is gone",
+                        name, match.group(1))
+            if _delete(name):
+                removed.append(name)
+    return removed
 
 
 class NetNamespace:
     """A named network namespace created by :meth:`create` and deleted by :meth:`remove`."""
 
     def __init__(self, name: str | None = None) -> None:
-        self.name = name or f"lksp-calls-{secrets.token_hex(3)}"
+        self.name = name or f"{PREFIX}{os.getpid()}-{secrets.token_hex(3)}"
         self.path = f"/var/run/netns/{self.name}"
         self.created = False
         self.commands: list[str] = []
@@ -80,6 +145,7 @@ class NetNamespace:
         if os.geteuid() != 0:
             raise NetnsError("the call tests create a network namespace (`ip netns add`): run "
                              "them as root (CI containers are), or with CAP_SYS_ADMIN")
+        remove_stale_namespaces()
         self._run_ip("netns", "add", self.name)
         self.created = True
         try:
@@ -111,8 +177,7 @@ class NetNamespace:
             forwarder.stop()
         self._forwarders.clear()
         if self.created:
-            with contextlib.suppress(NetnsError):
-                _ip("netns", "del", self.name)
+            _delete(self.name)
             self.created = False
 
     def run(self, fn: Callable[[], T]) -> T:

@@ -26,23 +26,29 @@ from pathlib import Path
 
 import pytest
 
-from .services import Replica, ReplicaError
+from .services import Replica, ReplicaError, sigterm_as_exit
 from .suite import CallCheck, apply_program, load_expectations, run_expectations
 
 __all__ = ["sip_replica", "telephony_calls"]
 
 
+def _end_session() -> None:
+    pytest.exit("SIGTERM: stopping the local replica and ending the session", returncode=143)
+
+
 @pytest.fixture
 def sip_replica(tmp_path: Path) -> Iterator[Replica]:
-    """Redis, livekit-server and LiveKit's SIP bridge in a private network namespace."""
-    try:
-        replica = Replica.start(tmp_path / "replica")
-    except ReplicaError as exc:
-        pytest.fail(f"the local replica could not start: {exc}", pytrace=False)
-    try:
-        yield replica
-    finally:
-        replica.stop()
+    """Redis, livekit-server and LiveKit's SIP bridge in a private network namespace.
+    A SIGTERM to pytest ends the session (``pytest.exit``) and stops the replica on the way."""
+    with sigterm_as_exit(_end_session):
+        try:
+            replica = Replica.start(tmp_path / "replica")
+        except ReplicaError as exc:
+            pytest.fail(f"the local replica could not start: {exc}", pytrace=False)
+        try:
+            yield replica
+        finally:
+            replica.stop()
 
 
 RunCalls = Callable[..., list[CallCheck]]

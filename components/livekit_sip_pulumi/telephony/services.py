@@ -21,16 +21,25 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .netns import SERVER_IP, NetNamespace, NetnsError
 
-__all__ = ["Replica", "ReplicaError", "Worker", "find_binary", "toolchain_bin"]
+__all__ = [
+    "Replica",
+    "ReplicaError",
+    "Worker",
+    "find_binary",
+    "service_env",
+    "sigterm_as_exit",
+    "toolchain_bin",
+]
 
 API_PORT = 7880
 REDIS_PORT = 6379
@@ -40,10 +49,55 @@ API_KEY = "replica-key"
 
 
 _PROXY_VARS = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+# Variables of the user's environment that would reconfigure a process of the replica:
+# livekit-server reads LIVEKIT_CONFIG/LIVEKIT_KEYS/... over --config, the bridge SIP_CONFIG_*,
+# the SDKs LIVEKIT_URL/...; a proxy would take the API traffic out of the namespace.
+_SERVICE_PREFIXES = ("LIVEKIT_", "SIP_CONFIG_")
+
+
+def service_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of every process the replica starts (Redis, livekit-server, the bridge,
+    agent workers): the user's, without the variables that would reconfigure it (LiveKit's,
+    the bridge's config, proxies), plus ``extra``."""
+    env = {
+        k: v for k, v in os.environ.items()
+        if not k.upper().startswith(_SERVICE_PREFIXES) and k.lower() not in _PROXY_VARS
+    }
+    env.update(extra or {})
+    return env
 
 
 class ReplicaError(RuntimeError):
     pass
+
+
+def _exit_143() -> None:
+    raise SystemExit(128 + signal.SIGTERM)
+
+
+@contextlib.contextmanager
+def sigterm_as_exit(on_term: Callable[[], object] = _exit_143) -> Iterator[None]:
+    """Within the block, SIGTERM calls ``on_term`` (default: raise ``SystemExit(143)``) in the
+    main thread, so that ``finally`` blocks and fixture finalizers stop the replica's processes
+    (each runs in a session of its own: the runner's SIGTERM never reaches them) and remove its
+    namespace. A second SIGTERM during that cleanup is ignored. Elsewhere than in the main
+    thread, a no-op (Python delivers signals there only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    fired = False
+
+    def handler(signum: int, frame: object) -> None:
+        nonlocal fired
+        if not fired:
+            fired = True
+            on_term()
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 
 
 def toolchain_bin() -> Path:
@@ -78,6 +132,62 @@ def _stop_process(proc: subprocess.Popen[Any], grace: float = 5.0) -> None:
         proc.wait(timeout=5)
 
 
+class LogFollower:
+    """A growing log read from a saved offset: :meth:`new_lines` returns the complete lines
+    written since the previous call (a log is never read twice)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.offset = 0
+
+    def new_lines(self) -> list[str]:
+        try:
+            with open(self.path, "rb") as f:
+                f.seek(self.offset)
+                data = f.read()
+        except OSError:
+            return []
+        end = data.rfind(b"\n") + 1  # a line being written is read next time
+        self.offset += end
+        return data[:end].decode("utf-8", "replace").splitlines()
+
+
+class ServerLog:
+    """What livekit-server's log says of agents, followed incrementally: the agent_names
+    registered now and, by room, why no agent job was sent."""
+
+    def __init__(self, path: Path) -> None:
+        self._follower = LogFollower(path)
+        self._live: list[str] = []
+        self._failures: dict[str, list[str]] = {}
+
+    def update(self) -> ServerLog:
+        for line in self._follower.new_lines():
+            for event, name in _REGISTERED.findall(line):
+                if event == "worker registered":
+                    if name not in self._live:
+                        self._live.append(name)
+                elif name in self._live:
+                    self._live.remove(name)
+            match = _NO_WORKER.search(line)
+            room = _ROOM.search(line)
+            if match and room:
+                agent = re.search(r'"agentName": "([^"]*)"', line)
+                error = re.search(r'"error": "([^"]*)"', line)
+                text = f"{match.group(1)} for agent_name '{agent.group(1) if agent else ''}'"
+                text += f" ({error.group(1)})" if error else ""
+                found = self._failures.setdefault(room.group(1), [])
+                if text not in found:
+                    found.append(text)
+        return self
+
+    def live_agent_names(self) -> list[str]:
+        return list(self.update()._live)
+
+    def dispatch_failures(self, room: str) -> list[str]:
+        return list(self.update()._failures.get(room, []))
+
+
 @dataclass
 class Worker:
     """An agent worker process started in the namespace."""
@@ -87,6 +197,16 @@ class Worker:
     log_path: Path
     agent_names: list[str] = field(default_factory=list)
     registered_after: float = 0.0
+    _follower: LogFollower | None = field(default=None, repr=False)
+    _full: bool = False
+
+    def at_full_capacity(self) -> bool:
+        """Whether the worker logged 'worker is at full capacity' (read from a saved offset)."""
+        if self._follower is None:
+            self._follower = LogFollower(self.log_path)
+        self._full = self._full or any("worker is at full capacity" in line
+                                       for line in self._follower.new_lines())
+        return self._full
 
     def log_tail(self, lines: int = 30) -> str:
         with contextlib.suppress(OSError):
@@ -109,28 +229,38 @@ class Replica:
     processes: dict[str, subprocess.Popen[Any]] = field(default_factory=dict)
     workers: list[Worker] = field(default_factory=list)
     started_in: float = 0.0
+    #: False when :meth:`start` made ``run_dir`` (no folder given): :meth:`stop` removes it,
+    #: with the logs and the throwaway stack's state in it.
+    keep_run_dir: bool = True
+    server_log: ServerLog = field(init=False, repr=False)
 
     ns_url = f"ws://127.0.0.1:{API_PORT}"
     sip_address = (SERVER_IP, SIP_PORT)
+
+    def __post_init__(self) -> None:
+        self.server_log = ServerLog(self.run_dir / "livekit.log")
 
     # -- start ----------------------------------------------------------------------------------
 
     @classmethod
     def start(cls, run_dir: Path | None = None, *, log_level: str = "info") -> Replica:
         t0 = time.monotonic()
-        run = Path(run_dir or tempfile.mkdtemp(prefix="lksp-replica-"))
-        run.mkdir(parents=True, exist_ok=True)
         hint = "run `make toolchain` in a checkout of livekit-sip-pulumi"
         binaries = {
             "redis": find_binary("redis-server", "apt-get install -y redis-server"),
             "livekit": find_binary("livekit-server", hint + " (scripts/build-toolchain.sh)"),
             "bridge": find_binary("livekit-sip", hint + " (scripts/build-sip-bridge.sh)"),
         }
+        keep = run_dir is not None
+        run = Path(run_dir or tempfile.mkdtemp(prefix="lksp-replica-"))
+        run.mkdir(parents=True, exist_ok=True)
         try:
             ns = NetNamespace().create()
         except NetnsError as exc:
+            if not keep:
+                shutil.rmtree(run, ignore_errors=True)
             raise ReplicaError(str(exc)) from None
-        replica = cls(ns, run, API_KEY, secrets.token_hex(24), "")
+        replica = cls(ns, run, API_KEY, secrets.token_hex(24), "", keep_run_dir=keep)
         try:
             replica._start_services(binaries, log_level)
             replica.url = f"http://127.0.0.1:{ns.forward_tcp(API_PORT)}"
@@ -146,7 +276,7 @@ class Replica:
         with open(log_path, "ab") as out:
             proc = subprocess.Popen(
                 self.ns.argv(argv), stdout=out, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, env=dict(env or os.environ), start_new_session=True,
+                stdin=subprocess.DEVNULL, env=service_env(env), start_new_session=True,
                 cwd=self.run_dir,
             )
         self.processes[f"{name}:{proc.pid}"] = proc
@@ -214,9 +344,7 @@ class Replica:
             "max_cpu_utilization": 1.0,
             "logging": {"level": log_level},
         }, indent=1))
-        env = {k: v for k, v in os.environ.items() if not k.startswith("LIVEKIT_")}
-        bridge = self._spawn("bridge", [binaries["bridge"], "--config", str(run / "sip.yaml")],
-                             env=env)
+        bridge = self._spawn("bridge", [binaries["bridge"], "--config", str(run / "sip.yaml")])
         self._wait("livekit-sip (the SIP bridge)", bridge,
                    lambda: _http_ok(f"http://127.0.0.1:{BRIDGE_HEALTH_PORT}/"), 30,
                    run / "bridge.log")
@@ -226,11 +354,7 @@ class Replica:
     def worker_env(self) -> dict[str, str]:
         """The environment of an agent worker: LiveKit's variables pointing at the replica,
         and every outside service of livekit-agents disabled."""
-        env = {
-            k: v for k, v in os.environ.items()
-            if not k.startswith("LIVEKIT_") and k.lower() not in _PROXY_VARS
-        }
-        env.update({
+        return service_env({
             "LIVEKIT_URL": self.ns_url,
             "LIVEKIT_API_KEY": self.api_key,
             "LIVEKIT_API_SECRET": self.api_secret,
@@ -243,7 +367,6 @@ class Replica:
             # CPU load, see examples/telephony-ci/agent.py).
             "LKSP_TELEPHONY_TEST": "1",
         })
-        return env
 
     def start_worker(self, command: str | Sequence[str], *, cwd: Path | None = None,
                      timeout: float = 60.0, env: Mapping[str, str] | None = None) -> Worker:
@@ -286,24 +409,11 @@ class Replica:
 
     def dispatch_failures(self, room: str) -> list[str]:
         """Why livekit-server sent no agent job for ``room`` (its log lines, deduplicated)."""
-        found: list[str] = []
-        with contextlib.suppress(OSError):
-            for line in (self.run_dir / "livekit.log").read_text(errors="replace").splitlines():
-                if f'"room": "{room}"' not in line:
-                    continue
-                match = _NO_WORKER.search(line)
-                if match:
-                    agent = re.search(r'"agentName": "([^"]*)"', line)
-                    error = re.search(r'"error": "([^"]*)"', line)
-                    text = f"{match.group(1)} for agent_name '{agent.group(1) if agent else ''}'"
-                    text += f" ({error.group(1)})" if error else ""
-                    if text not in found:
-                        found.append(text)
-        return found
+        return self.server_log.dispatch_failures(room)
 
     def registered_agent_names(self) -> list[str]:
         """agent_name of every worker registered now (from livekit-server's log)."""
-        return registered_agent_names(self.run_dir / "livekit.log", 0, live=True)
+        return self.server_log.live_agent_names()
 
     # -- stop -----------------------------------------------------------------------------------
 
@@ -316,6 +426,8 @@ class Replica:
                 _stop_process(self.processes[name])
         self.processes.clear()
         self.ns.remove()
+        if not self.keep_run_dir:
+            shutil.rmtree(self.run_dir, ignore_errors=True)
 
     def __enter__(self) -> Replica:
         return self
@@ -332,6 +444,7 @@ _REGISTERED = re.compile(r'(worker registered|last worker deregistered).*?"agent
 
 # (JT_PARTICIPANT / JT_PUBLISHER jobs are logged as "not dispatching" for every room: noise.)
 _NO_WORKER = re.compile(r"(no worker available to handle job)")
+_ROOM = re.compile(r'"room": "([^"]*)"')
 
 
 def registered_agent_names(server_log: Path, offset: int = 0, live: bool = False) -> list[str]:

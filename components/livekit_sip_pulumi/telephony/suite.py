@@ -18,14 +18,13 @@ timeout: the check names the rule's agent_name and the workers' agent_names.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import json
 import os
 import runpy
+import secrets
 import shutil
 import sys
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +34,7 @@ from livekit_sip_core.links import AGENT_DISPATCH_DOC
 from livekit_sip_policies import routing
 from livekit_sip_policies.expectations import Expectation, parse_expectations
 from livekit_sip_policies.routing import Route
+from pydantic import SecretStr
 
 from .netns import CALLER_IP
 from .services import Replica, ReplicaError, toolchain_bin
@@ -57,7 +57,7 @@ IN_ROOM = ("answered", "ringing")
 
 @dataclass
 class AppliedStack:
-    names: dict[str, list[str]]  # LiveKit ID -> [resource name, LiveKit name]
+    names: dict[str, list[str]]  # LiveKit ID -> [Pulumi resource name]
     outputs: dict[str, Any]
     state_dir: Path
 
@@ -97,7 +97,10 @@ def apply_program(replica: Replica, program_dir: Path, *, config: Mapping[str, s
     if not main.exists():
         raise ReplicaError(f"{main} not found: --program names the folder of a Python Pulumi "
                            "program (its Pulumi.yaml and __main__.py)")
-    state = Path(state_dir or tempfile.mkdtemp(prefix="lksp-replica-stack-"))
+    # In the replica's folder: removed with it when the replica stops (unless its logs are
+    # kept); the stack's secrets are encrypted with a passphrase of this run only, never
+    # written anywhere, so a kept state holds no secret in a readable form.
+    state = Path(state_dir or replica.run_dir / "stack")
     state.mkdir(parents=True, exist_ok=True)
     (state / "work").mkdir(exist_ok=True)
     bin_dir = toolchain_bin()
@@ -111,7 +114,7 @@ def apply_program(replica: Replica, program_dir: Path, *, config: Mapping[str, s
 
     env = {
         "PULUMI_BACKEND_URL": f"file://{state}",
-        "PULUMI_CONFIG_PASSPHRASE": "local-replica",
+        "PULUMI_CONFIG_PASSPHRASE": secrets.token_urlsafe(32),
         "PULUMI_HOME": str(state / ".pulumi-home"),
         "PULUMI_SKIP_UPDATE_CHECK": "true",
         "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
@@ -152,29 +155,23 @@ def apply_program(replica: Replica, program_dir: Path, *, config: Mapping[str, s
         outputs = resource.get("outputs") or {}
         rid = outputs.get("sip_trunk_id") or outputs.get("sip_dispatch_rule_id")
         if isinstance(rid, str) and rid:
-            urn_name = str(resource.get("urn", "")).rsplit("::", 1)[-1]
-            lk_name = outputs.get("name")
-            names[rid] = [urn_name] + ([lk_name] if isinstance(lk_name, str) and lk_name else [])
+            # The LiveKit name is added by run_expectations from the replica's listing.
+            names[rid] = [str(resource.get("urn", "")).rsplit("::", 1)[-1]]
     return AppliedStack(names, {k: v.value for k, v in result.outputs.items()}, state)
 
 
-def replica_objects(replica: Replica) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The replica's inbound trunks and dispatch rules, as the routing simulator reads them."""
-    from google.protobuf import json_format
-    from livekit import api
+def replica_objects(replica: Replica) -> tuple[list[Mapping[str, Any]], list[Mapping[str, Any]]]:
+    """The replica's inbound trunks and dispatch rules, as the routing simulator reads them
+    (``livekit-sip``'s listing of a project: every page, the components' shape)."""
+    from ..cli.live import CannotRun, Credentials, fetch_project
 
-    async def read() -> tuple[list[Any], list[Any]]:
-        async with api.LiveKitAPI(replica.url, replica.api_key, replica.api_secret) as lk:
-            trunks = await lk.sip.list_inbound_trunk(api.ListSIPInboundTrunkRequest())
-            rules = await lk.sip.list_dispatch_rule(api.ListSIPDispatchRuleRequest())
-            return list(trunks.items), list(rules.items)
-
-    trunks, rules = asyncio.run(read())
-
-    def as_dict(message: Any) -> dict[str, Any]:
-        return json_format.MessageToDict(message, preserving_proto_field_name=True)
-
-    return [as_dict(t) for t in trunks], [as_dict(r) for r in rules]
+    try:
+        project = fetch_project(Credentials(replica.url, replica.api_key,
+                                            SecretStr(replica.api_secret)))
+    except CannotRun as exc:
+        raise ReplicaError(f"the local replica's trunks and rules could not be listed: {exc}"
+                           ) from None
+    return project.routing_inputs()
 
 
 # --- expectations -------------------------------------------------------------------------------
@@ -369,12 +366,14 @@ def run_expectations(replica: Replica, expectations: Sequence[Expectation], *,
                      log: Callable[[str], None] | None = None) -> list[CallCheck]:
     """One real call per expectation; each checked and cross-checked with the simulator."""
     trunks, rules = replica_objects(replica)
-    all_names: dict[str, list[str]] = {}
+    # One map for the run: LiveKit ID -> the names an expectation may use (``names``' first,
+    # e.g. the Pulumi resource name, then the object's LiveKit name).
+    all_names: dict[str, list[str]] = {oid: list(given) for oid, given in (names or {}).items()}
     for obj in [*trunks, *rules]:
-        oid = str(obj.get("sip_trunk_id") or obj.get("sip_dispatch_rule_id") or "")
-        all_names[oid] = [str(obj["name"])] if obj.get("name") else []
-    for oid, given in (names or {}).items():
-        all_names[oid] = [*given, *(n for n in all_names.get(oid, []) if n not in given)]
+        known = all_names.setdefault(
+            str(obj.get("sip_trunk_id") or obj.get("sip_dispatch_rule_id") or ""), [])
+        if obj.get("name") and str(obj["name"]) not in known:
+            known.append(str(obj["name"]))
     checks: list[CallCheck] = []
     for expectation in expectations:
         # The simulator sees the call as it reaches the bridge: from the caller's address.
@@ -384,7 +383,7 @@ def run_expectations(replica: Replica, expectations: Sequence[Expectation], *,
         spec = _spec(expectation, route, auth_password, ring_timeout)
         report = place_call(replica, spec)
         workers = replica.registered_agent_names()
-        busy = any("worker is at full capacity" in w.log_tail(200) for w in replica.workers)
+        busy = any(w.at_full_capacity() for w in replica.workers)
         server_says = replica.dispatch_failures(report.room) if report.room else []
         check = CallCheck(expectation, route, report,
                           check_call(expectation, report, route, all_names, workers, busy,

@@ -26,7 +26,7 @@ import contextlib
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -154,20 +154,22 @@ class _RoomWatcher:
                 await asyncio.sleep(0.25)
 
     async def _once(self, lk: Any) -> None:
+        """One poll: the room's participants are listed once (and reused)."""
         from livekit import api
 
+        parts: list[Any] = []
         if not self.room:
             rooms = await lk.room.list_rooms(api.ListRoomsRequest())
             for room in rooms.rooms:
-                found = await self._sip_participant(lk, room.name)
-                if found:
-                    self.room = room.name
+                listed = await self._participants(lk, room.name)
+                if self._take_sip_participant(listed):
+                    self.room, parts = room.name, listed
                     break
             if not self.room:
                 return
         else:
-            await self._sip_participant(lk, self.room)
-        parts = await lk.room.list_participants(api.ListParticipantsRequest(room=self.room))
+            parts = await self._participants(lk, self.room)
+            self._take_sip_participant(parts)
         dispatches = await lk.agent_dispatch.list_dispatch(self.room)
         by_identity = self.by_identity
         names: list[str] = []
@@ -180,7 +182,7 @@ class _RoomWatcher:
                                        dispatch.agent_name)
         if names:
             self.dispatched = names
-        for p in parts.participants:
+        for p in parts:
             if p.kind != api.ParticipantInfo.Kind.AGENT:
                 continue
             if p.identity not in self.agent_identities:
@@ -193,11 +195,18 @@ class _RoomWatcher:
     def agents(self) -> list[AgentSeen]:
         return [AgentSeen(i, self.by_identity.get(i, "")) for i in self.agent_identities]
 
-    async def _sip_participant(self, lk: Any, room: str) -> bool:
+    @staticmethod
+    async def _participants(lk: Any, room: str) -> list[Any]:
         from livekit import api
 
-        parts = await lk.room.list_participants(api.ListParticipantsRequest(room=room))
-        for p in parts.participants:
+        listed = await lk.room.list_participants(api.ListParticipantsRequest(room=room))
+        return list(listed.participants)
+
+    def _take_sip_participant(self, parts: Sequence[Any]) -> bool:
+        """Note the call's SIP participant among ``parts``; whether it is there."""
+        from livekit import api
+
+        for p in parts:
             attrs = dict(p.attributes)
             sip = p.kind == api.ParticipantInfo.Kind.SIP
             if sip and attrs.get("sip.callIDFull") == self.call_id:

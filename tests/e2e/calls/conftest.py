@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from livekit_sip_pulumi.telephony.pytest_plugin import sip_replica, telephony_calls
-from livekit_sip_pulumi.telephony.services import Replica, ReplicaError
+from livekit_sip_pulumi.telephony.services import Replica, ReplicaError, sigterm_as_exit
 from livekit_sip_pulumi.telephony.suite import AppliedStack, apply_program
 
 __all__ = ["sip_replica", "telephony_calls"]
@@ -19,11 +19,12 @@ __all__ = ["sip_replica", "telephony_calls"]
 ROOT = Path(__file__).resolve().parents[3]
 DEMO = ROOT / "examples" / "routing-expectations"
 DEMO_AGENTS = ["support-agent", "vip-agent", "staff-agent"]
+# A test-only worker (needs the dev extra's livekit-agents): run by path in the namespace.
+PROBE_AGENT = Path(__file__).resolve().parent / "probe_agent.py"
 
 
 def probe_worker(name: str) -> list[str]:
-    return [sys.executable, "-m", "livekit_sip_pulumi.telephony.probe_agent", "start",
-            "--agent-name", name]
+    return [sys.executable, str(PROBE_AGENT), "start", "--agent-name", name]
 
 
 def report(request: pytest.FixtureRequest, text: str) -> None:
@@ -45,6 +46,16 @@ class Demo:
 @pytest.fixture(scope="module")
 def demo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
          toolchain: Path) -> Iterator[Demo]:
+    with sigterm_as_exit(_end_session):
+        yield from _demo(request, tmp_path_factory)
+
+
+def _end_session() -> None:
+    pytest.exit("SIGTERM: stopping the local replica and ending the session", returncode=143)
+
+
+def _demo(request: pytest.FixtureRequest,
+          tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     t0 = time.monotonic()
     try:
         replica = Replica.start(tmp_path_factory.mktemp("demo-replica"))

@@ -9,8 +9,10 @@ a drop is dropped.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -21,7 +23,7 @@ import pytest
 from livekit import api
 from livekit_sip_policies import routing
 from livekit_sip_policies.expectations import parse_expectations
-from livekit_sip_pulumi.telephony.netns import CALLER_IP, SERVER_IP
+from livekit_sip_pulumi.telephony.netns import CALLER_IP, SERVER_IP, remove_stale_namespaces
 from livekit_sip_pulumi.telephony.services import Replica
 from livekit_sip_pulumi.telephony.suite import (
     CallCheck,
@@ -185,6 +187,119 @@ def test_namespace_holds_the_media_path_and_is_removed(sip_replica: Replica) -> 
         assert not Path(f"/proc/{pid}").exists(), f"process {pid} still runs"
 
 
+def _namespaces() -> list[str]:
+    listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+    return [line.split(" ", 1)[0] for line in listed.splitlines()]
+
+
+_KILLED_RUN = """
+import time
+from livekit_sip_pulumi.telephony.cli import _replica
+with _replica(None) as replica:
+    print("READY", replica.ns.name, *(p.pid for p in replica.processes.values()), flush=True)
+    time.sleep(600)
+"""
+
+
+def test_sigterm_to_a_run_leaves_no_namespace_and_no_process() -> None:
+    """The CLI's replica context in a process of its own gets SIGTERM (its services run in
+    sessions of their own, so the signal reaches only it): it exits 143 after stopping every
+    process and removing the namespace."""
+    run = subprocess.Popen([sys.executable, "-c", _KILLED_RUN], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        assert run.stdout is not None
+        ready = ""
+        for line in run.stdout:
+            if line.startswith("READY"):
+                ready = line
+                break
+        assert ready, run.stderr.read() if run.stderr else ""
+        name, *pids = ready.split()[1:]
+        assert name in _namespaces() and len(pids) == 3
+        assert all(Path(f"/proc/{pid}").exists() for pid in pids)
+        run.send_signal(signal.SIGTERM)
+        assert run.wait(timeout=60) == 143
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+            run.wait()
+    assert name not in _namespaces()
+    for pid in pids:
+        assert not Path(f"/proc/{pid}").exists(), f"process {pid} still runs"
+
+
+_KILLED_TEST = """
+import time
+
+
+def test_waits(sip_replica):
+    pids = [p.pid for p in sip_replica.processes.values()]
+    print("READY", sip_replica.ns.name, *pids, flush=True)
+    time.sleep(600)
+"""
+
+
+def test_sigterm_to_pytest_stops_the_plugins_replica(tmp_path: Path) -> None:
+    """A pytest run with the plugin's sip_replica gets SIGTERM in the middle of a test: the
+    session ends (exit 143) and the fixture's finalizer stops the replica."""
+    (tmp_path / "conftest.py").write_text(
+        'pytest_plugins = ["livekit_sip_pulumi.telephony.pytest_plugin"]\n')
+    (tmp_path / "test_killed.py").write_text(_KILLED_TEST)
+    run = subprocess.Popen(
+        [sys.executable, "-m", "pytest", "-s", "-q", "-p", "no:cacheprovider", "test_killed.py"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True)
+    try:
+        assert run.stdout is not None
+        ready = next((line for line in run.stdout if "READY" in line), "")
+        assert ready, "the test never reached its replica"
+        name, *pids = ready.split("READY", 1)[1].split()
+        assert name in _namespaces() and len(pids) == 3
+        run.send_signal(signal.SIGTERM)
+        rest = run.stdout.read()
+        assert run.wait(timeout=60) == 143, rest
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+            run.wait()
+    assert "SIGTERM" in rest
+    assert name not in _namespaces()
+    for pid in pids:
+        assert not Path(f"/proc/{pid}").exists(), f"process {pid} still runs"
+
+
+def test_a_stale_namespace_whose_owner_died_is_removed() -> None:
+    """A run killed with SIGKILL leaves lksp-calls-<PID>-*: the next run removes it and kills
+    what still runs in it; a namespace whose owner lives is left alone."""
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    owner = subprocess.Popen(["sleep", "600"], start_new_session=True)
+    stale, owned = f"lksp-calls-{dead.pid}-0dead0", f"lksp-calls-{owner.pid}-0a11ce"
+    inside: subprocess.Popen[bytes] | None = None
+    try:
+        for name in (stale, owned):
+            subprocess.run(["ip", "netns", "add", name], check=True)
+        inside = subprocess.Popen(["ip", "netns", "exec", stale, "sleep", "600"],
+                                  start_new_session=True)
+        end = time.monotonic() + 10
+        while str(inside.pid) not in subprocess.run(
+                ["ip", "netns", "pids", stale], capture_output=True, text=True).stdout:
+            assert time.monotonic() < end, "the process never entered the namespace"
+            time.sleep(0.05)
+        removed = remove_stale_namespaces()
+        assert stale in removed and owned not in removed
+        assert inside.wait(timeout=10) == -signal.SIGKILL
+        assert stale not in _namespaces() and owned in _namespaces()
+    finally:
+        for proc in (inside, owner):
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        for name in (stale, owned):
+            subprocess.run(["ip", "netns", "del", name], capture_output=True)
+
+
 def test_plugin_runs_the_example_with_its_agent(telephony_calls: Any,
                                                 request: pytest.FixtureRequest) -> None:
     """examples/telephony-ci as its README runs it, through the pytest plugin: the user's own
@@ -213,13 +328,15 @@ def test_cli_fails_when_the_worker_has_another_agent_name(tmp_path: Path,
     report(request, f"\n[calls] CLI test-calls with a worker named 'sales-agent': exit "
                     f"{done.returncode} in {time.monotonic() - t0:.1f} s")
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "registered agent_name ['sales-agent']" in done.stdout
+    # Progress on stderr, the report on stdout (as the other livekit-sip commands).
+    assert "registered agent_name ['sales-agent']" in done.stderr
+    assert "==>" not in done.stdout.split("==> 1 of 3")[0]
     assert "The dispatch rule dispatches agent_name 'support-agent'; the running worker(s) " \
            "registered agent_name 'sales-agent'." in done.stdout
     assert "1 of 3 calls as expected" in done.stdout
     assert "FAILED: a customer" in done.stdout
-    namespace = re.search(r"network namespace (lksp-calls-\w+)", done.stdout)
-    assert namespace is not None, done.stdout
+    namespace = re.search(r"network namespace (lksp-calls-[\w-]+)", done.stderr)
+    assert namespace is not None, done.stderr
     listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
     assert namespace.group(1) not in listed
 
@@ -262,20 +379,32 @@ def test_digest_authentication(sip_replica: Replica) -> None:
 
 def test_cli_call_reports_a_drop(tmp_path: Path) -> None:
     """`call --expect dropped`: a call from outside the provider's addresses, on the example's
-    stack; no worker needed. The report names the outcome and the SIP answers."""
+    stack; no worker needed. The report names the outcome and the SIP answers. A secret stack
+    config given in LKSP_SECRET_CONFIG is in no output, and not readable in the kept logs and
+    stack state (--logs); without --logs the replica's folder is removed."""
+    secret = "s3cret-" + os.urandom(8).hex()
+    env = {**os.environ, "LKSP_SECRET_CONFIG": json.dumps({"token": secret})}
+    logs = tmp_path / "logs"
     done = subprocess.run(
         [LIVEKIT_SIP, "call", "--program", "infra",
          "--to", "+15105550100", "--from", "+14155550001", "--source-ip", "198.51.100.9",
-         "--expect", "dropped", "--logs", str(tmp_path / "logs")],
-        cwd=EXAMPLE, capture_output=True, text=True, timeout=300,
+         "--expect", "dropped", "--logs", str(logs)],
+        cwd=EXAMPLE, capture_output=True, text=True, timeout=300, env=env,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "call from +14155550001 at 198.51.100.9 to +15105550100" in done.stdout
     assert "outcome: DROPPED, SIP answers: 100 180" in done.stdout
+    assert secret not in done.stdout + done.stderr
+    kept = [p for p in logs.rglob("*") if p.is_file()]
+    assert any(p.parent.name == "stack" or "stack" in p.parts for p in kept), kept
+    assert not [p for p in kept if secret.encode() in p.read_bytes()]
     again = subprocess.run(
         [LIVEKIT_SIP, "call", "--program", "infra",
          "--to", "+15105550100", "--from", "+14155550001", "--source-ip", "198.51.100.9",
          "--expect", "answered"],
-        cwd=EXAMPLE, capture_output=True, text=True, timeout=300,
+        cwd=EXAMPLE, capture_output=True, text=True, timeout=300, env=env,
     )
     assert again.returncode == 1 and "expected ANSWERED, got DROPPED" in again.stdout
+    removed = re.search(r"its folder (\S+) removed", again.stderr)
+    assert removed is not None, again.stderr
+    assert not Path(removed.group(1)).exists()

@@ -1,7 +1,7 @@
 """A minimal LiveKit agent worker for call tests: it joins the room it is dispatched to and
 publishes a 440 Hz tone, which is what makes LiveKit's SIP bridge answer a ringing call.
 
-    python -m livekit_sip_pulumi.telephony.probe_agent start --agent-name support-agent
+    python tests/e2e/calls/probe_agent.py start --agent-name support-agent
 
 Needs ``livekit-agents`` (the ``dev`` extra). Uses nothing outside the LiveKit server it is
 given (LIVEKIT_URL / LIVEKIT_API_KEY / LIVEKIT_API_SECRET): no plugin, no inference.
