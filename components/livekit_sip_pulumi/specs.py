@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from enum import Enum
 from typing import Annotated, Any, ClassVar
 
 from google.protobuf.message import Message
@@ -22,11 +21,15 @@ from livekit.protocol import room as room_pb
 from livekit.protocol import sip as sip_pb
 from livekit_sip_core import (
     DISPATCH_RULE_ID_PREFIX,
+    DISPATCH_RULE_KINDS,
     MAX_DURATION,
     MAX_MEDIA_TIMEOUT,
     TRUNK_ID_PREFIX,
     ErrorType,
     Invalid,
+    SipHeaderOptions,
+    SipMediaEncryption,
+    SipTransport,
     attributes_to_headers_problems,
     canonical_e164,
     codec_name_problem,
@@ -220,25 +223,6 @@ AttributesToHeaders = Annotated[dict[Text, Text], Strict(), AfterValidator(_attr
 TextMap = Annotated[dict[Text, Text], Strict()]
 Seconds = Annotated[float, BeforeValidator(_seconds(MAX_DURATION))]
 UInt32 = Annotated[int, BeforeValidator(_whole_number)]
-
-
-class SipMediaEncryption(str, Enum):
-    SIP_MEDIA_ENCRYPT_DISABLE = "SIP_MEDIA_ENCRYPT_DISABLE"
-    SIP_MEDIA_ENCRYPT_ALLOW = "SIP_MEDIA_ENCRYPT_ALLOW"
-    SIP_MEDIA_ENCRYPT_REQUIRE = "SIP_MEDIA_ENCRYPT_REQUIRE"
-
-
-class SipTransport(str, Enum):
-    SIP_TRANSPORT_AUTO = "SIP_TRANSPORT_AUTO"
-    SIP_TRANSPORT_UDP = "SIP_TRANSPORT_UDP"
-    SIP_TRANSPORT_TCP = "SIP_TRANSPORT_TCP"
-    SIP_TRANSPORT_TLS = "SIP_TRANSPORT_TLS"
-
-
-class SipHeaderOptions(str, Enum):
-    SIP_NO_HEADERS = "SIP_NO_HEADERS"
-    SIP_X_HEADERS = "SIP_X_HEADERS"
-    SIP_ALL_HEADERS = "SIP_ALL_HEADERS"
 
 
 # --- media ------------------------------------------------------------------------------------
@@ -502,7 +486,7 @@ class SipDispatchRuleCalleeSpec(_NestedSpec):
     randomize: StrictBool = False
 
 
-_RULE_KINDS = ("dispatch_rule_direct", "dispatch_rule_individual", "dispatch_rule_callee")
+_RULE_KINDS = DISPATCH_RULE_KINDS
 
 
 class SipDispatchRuleKindSpec(_NestedSpec):

@@ -6,7 +6,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from livekit_sip_core import (
+    DISPATCH_RULE_KINDS,
     MEDIA_ENCRYPTIONS,
+    RULE_CALLEE,
+    RULE_DIRECT,
+    RULE_INDIVIDUAL,
     pin_problem,
     room_name_problem,
     text_problem,
@@ -30,10 +34,8 @@ from .values import flag, string
 
 __all__ = ["RULE_KINDS", "known_rule_kind", "rule_kind"]
 
-DIRECT = "dispatch_rule_direct"
-INDIVIDUAL = "dispatch_rule_individual"
-CALLEE = "dispatch_rule_callee"
-RULE_KINDS = (DIRECT, INDIVIDUAL, CALLEE)
+DIRECT, INDIVIDUAL, CALLEE = RULE_DIRECT, RULE_INDIVIDUAL, RULE_CALLEE
+RULE_KINDS = DISPATCH_RULE_KINDS
 
 
 def _kinds(props: Mapping[str, Any]) -> Any:
