@@ -68,6 +68,7 @@ from .pins import pin_problem
 from .problems import ErrorType, Invalid, quote
 from .providers import (
     DIGEST_PROVIDERS,
+    LIVEKIT_CLOUD_SIP_DOMAIN,
     PLIVO,
     PROVIDERS,
     TELNYX,
@@ -100,6 +101,7 @@ __all__ = [
     "FORBIDDEN_HEADERS",
     "HEADER_OPTIONS",
     "INBOUND_TRUNK_TYPE",
+    "LIVEKIT_CLOUD_SIP_DOMAIN",
     "MAX_DURATION",
     "MAX_HEADER_VALUE_BYTES",
     "MAX_MEDIA_TIMEOUT",

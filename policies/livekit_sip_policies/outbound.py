@@ -14,9 +14,9 @@ from livekit_sip_core import (
     TRANSPORTS,
     country_fix,
     country_problem,
-    host_of,
     normalize_number,
     provider_of,
+    quote,
     sip_host_problem,
 )
 from livekit_sip_core.links import OUTBOUND_TRUNK_DOC, REGION_PINNING_DOC, TROUBLESHOOTING
@@ -100,12 +100,9 @@ class OutboundProviderAddressShape(ResourceRule):
         provider = provider_of(address)
         if provider is None:
             return
-        if not provider.serves(host_of(address)):
-            yield Finding(
-                f"'{address}' is not a {provider.name} SIP host; {provider.name} expects "
-                f"{provider.expected}",
-                "address",
-            )
+        problem = provider.host_problem(address)
+        if problem:
+            yield Finding(f"{quote(address)} {problem}", "address")
 
 
 @register

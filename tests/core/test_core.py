@@ -116,7 +116,7 @@ def test_enums_and_rule_kinds_are_defined_once() -> None:
     assert specs.SipMediaEncryption is core.SipMediaEncryption
     assert specs.SipTransport is core.SipTransport
     assert specs.SipHeaderOptions is core.SipHeaderOptions
-    assert core.TRANSPORTS == tuple(core.SipTransport.__members__)
+    assert tuple(core.SipTransport.__members__) == core.TRANSPORTS
     # The dispatch rule's kinds: the components, the pack and the simulator read one tuple.
     from livekit_sip_policies import dispatch, routing
     from livekit_sip_pulumi import resources

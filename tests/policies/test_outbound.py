@@ -163,7 +163,24 @@ CASES = [
         "LKSOUT002",
         "telnyx_subdomain",
         trunk(address="acme.sip.telnyx.com"),
-        Finding(f"'acme.sip.telnyx.com' is not a Telnyx SIP host; {TELNYX_SHAPE}", "address"),
+        # the presets' reason now reaches the pack too (one Provider.host_problem)
+        Finding(
+            f"'acme.sip.telnyx.com' is not a Telnyx SIP host; {TELNYX_SHAPE} (Telnyx answers "
+            "503 to a subdomain; the credentials select the connection)",
+            "address",
+        ),
+    ),
+    fail(
+        "LKSOUT002",
+        "twilio_programmable_voice_domain",
+        trunk(address="acme.sip.twilio.com"),
+        Finding(
+            "'acme.sip.twilio.com' is not a Twilio SIP host; Twilio expects "
+            "'<trunk>.pstn.twilio.com' or '<trunk>.pstn.<edge>.twilio.com' "
+            "('<name>.sip.twilio.com' is a Programmable Voice SIP domain, not an Elastic SIP "
+            "trunk: use the trunk's Termination SIP URI)",
+            "address",
+        ),
     ),
     fail(
         "LKSOUT002",
