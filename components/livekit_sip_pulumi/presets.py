@@ -22,6 +22,7 @@ import pulumi
 from livekit_sip_core import (
     COMPONENT_PACKAGE,
     LIVEKIT_CLOUD_SIP_DOMAIN,
+    PASSWORD_FIELD,
     PLIVO,
     REQUIRED_REGION_PINS,
     TELNYX,
@@ -175,7 +176,7 @@ class OutboundPreset(ABC):
             )
         if self.auth_password is None or _known(self.auth_password) == "":
             self._fail(
-                "auth_password",
+                PASSWORD_FIELD,
                 f"{self.provider} needs the SIP password of your credentials for outbound calls",
             )
 
@@ -319,7 +320,7 @@ class PlivoOutbound(OutboundPreset):
         ):
             # Never echo the password itself.
             self._fail(
-                "auth_password",
+                PASSWORD_FIELD,
                 "Plivo passwords are 5-20 characters with at least one special character",
             )
 

@@ -18,7 +18,13 @@ from enum import Enum
 from typing import Any, ClassVar
 
 import pulumi
-from livekit_sip_core import DYNAMIC_MODULE, RULE_CALLEE, RULE_DIRECT, RULE_INDIVIDUAL
+from livekit_sip_core import (
+    DYNAMIC_MODULE,
+    PASSWORD_FIELD,
+    RULE_CALLEE,
+    RULE_DIRECT,
+    RULE_INDIVIDUAL,
+)
 from pulumi import Input, Output, ResourceOptions, dynamic
 
 from .inputs import check_arguments, check_values, declare_unique, resource_label
@@ -58,7 +64,7 @@ __all__ = [
     "SipOutboundTrunkArgs",
 ]
 
-_SECRET_INPUTS = ("auth_password",)
+_SECRET_INPUTS = (PASSWORD_FIELD,)
 
 
 def to_plain(value: Any) -> Any:

@@ -24,6 +24,7 @@ from livekit_sip_core import (
     DISPATCH_RULE_KINDS,
     MAX_DURATION,
     MAX_MEDIA_TIMEOUT,
+    PASSWORD_FIELD,
     TRUNK_ID_PREFIX,
     ErrorType,
     Invalid,
@@ -278,7 +279,7 @@ def _fold_media_encryption(message: Any) -> Any:
 
 # --- fields shared by the specs -------------------------------------------------------------------
 
-_AUTH_FIELDS = frozenset({"auth_username", "auth_password"})
+_AUTH_FIELDS = frozenset({"auth_username", PASSWORD_FIELD})
 
 
 def _check_auth_pair(username: str, password: SecretStr, unknown: frozenset[str]) -> None:
@@ -288,7 +289,7 @@ def _check_auth_pair(username: str, password: SecretStr, unknown: frozenset[str]
     has_user = bool(username)
     has_password = bool(password.get_secret_value())
     if has_user != has_password:
-        missing = "auth_password" if has_user else "auth_username"
+        missing = PASSWORD_FIELD if has_user else "auth_username"
         raise _error(
             ErrorType.AUTH_PAIR,
             f"auth_username and auth_password go together: set {missing} too, or "

@@ -87,7 +87,7 @@ from .regions import (
     country_problem,
     region_pin_of,
 )
-from .text import secret_text_problem, text_problem
+from .text import PASSWORD_FIELD, secret_text_problem, text_problem
 
 __all__ = [
     "COMPONENT_PACKAGE",
@@ -108,6 +108,7 @@ __all__ = [
     "MAX_UINT32",
     "MEDIA_ENCRYPTIONS",
     "OUTBOUND_TRUNK_TYPE",
+    "PASSWORD_FIELD",
     "PLIVO",
     "PROVIDERS",
     "REQUIRED_REGION_PINS",

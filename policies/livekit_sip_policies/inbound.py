@@ -9,6 +9,7 @@ from typing import Any
 from livekit_sip_core import (
     HEADER_OPTIONS,
     MEDIA_ENCRYPTIONS,
+    PASSWORD_FIELD,
     is_ip_or_cidr,
     server_drops_address,
 )
@@ -72,7 +73,7 @@ class InboundNotOpen(ResourceRule):
 
     def check(self, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[Finding]:
         username = text(props, "auth_username")
-        password = text(props, "auth_password")
+        password = text(props, PASSWORD_FIELD)
         addresses = strings(props, "allowed_addresses")
         numbers = strings(props, "numbers")
         if any(is_unknown(v) for v in (username, password, addresses, numbers)):

@@ -9,6 +9,7 @@ from livekit_sip_core import (
     DIGEST_PROVIDERS,
     HEADER_OPTIONS,
     MEDIA_ENCRYPTIONS,
+    PASSWORD_FIELD,
     REQUIRED_REGION_PINS,
     SUPPORTED_COUNTRIES,
     TRANSPORTS,
@@ -177,7 +178,7 @@ class OutboundDigestProviderAuth(ResourceRule):
     def check(self, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[Finding]:
         address = text(props, "address")
         username = text(props, "auth_username")
-        password = text(props, "auth_password")
+        password = text(props, PASSWORD_FIELD)
         if any(is_unknown(v) for v in (address, username, password)) or not address:
             return
         provider = provider_of(address)

@@ -17,6 +17,7 @@ from livekit_sip_core import (
     MAX_DURATION,
     MAX_MEDIA_TIMEOUT,
     MEDIA_ENCRYPTIONS,
+    PASSWORD_FIELD,
     Invalid,
     choice_problem,
     codec_name_problem,
@@ -31,7 +32,7 @@ from .rule import Finding, ResourceRule, is_unknown
 __all__ = ["SECRET_FIELDS", "ServerValuesRule", "media_findings", "text_findings"]
 
 #: Fields whose value is a secret: a finding never quotes it.
-SECRET_FIELDS = frozenset({"auth_password"})
+SECRET_FIELDS = frozenset({PASSWORD_FIELD})
 
 
 _INDEX = re.compile(r"\[\d+\]")

@@ -129,3 +129,11 @@ def test_enums_and_rule_kinds_are_defined_once() -> None:
         resources.SipDispatchRuleIndividualArgs.rule_key,
         resources.SipDispatchRuleCalleeArgs.rule_key,
     ] == list(core.DISPATCH_RULE_KINDS)
+
+
+def test_the_password_field_is_named_once() -> None:
+    from livekit_sip_policies import server_values
+
+    assert core.PASSWORD_FIELD in specs.SipInboundTrunkSpec.model_fields
+    assert core.PASSWORD_FIELD in specs.SipOutboundTrunkSpec.model_fields
+    assert frozenset({core.PASSWORD_FIELD}) == server_values.SECRET_FIELDS
