@@ -161,7 +161,16 @@ def _e164(value: str) -> str:
 
 
 def _ip_or_cidr(value: str) -> str:
-    _raise(ip_or_cidr_problem(value))
+    problem = ip_or_cidr_problem(value)
+    if problem:
+        _raise(
+            Invalid(
+                problem.code,
+                f"{problem.message}: write an IP address ('203.0.113.10') or a CIDR range "
+                "('203.0.113.0/24'); a trunk whose entries are all ignored accepts calls from "
+                "any address",
+            )
+        )
     return value
 
 

@@ -10,7 +10,7 @@ from livekit_sip_core import (
     HEADER_OPTIONS,
     MEDIA_ENCRYPTIONS,
     PASSWORD_FIELD,
-    is_ip_or_cidr,
+    ip_or_cidr_problem,
     server_drops_address,
 )
 from livekit_sip_core.links import INBOUND_TRUNK_DOC, TROUBLESHOOTING
@@ -88,11 +88,8 @@ class InboundNotOpen(ResourceRule):
 
 def address_problem(entry: str) -> str | None:
     """Why an allowed_addresses entry matches nothing, or None for an IP address or CIDR."""
-    if is_ip_or_cidr(entry):
-        return None
-    if server_drops_address(entry):
-        return f"'{entry}' is not an IP address or CIDR range; the server ignores it at call time"
-    return f"'{entry}' is not an IP address or CIDR range; it never matches a caller's address"
+    problem = ip_or_cidr_problem(entry)
+    return problem.message if problem else None
 
 
 @register
