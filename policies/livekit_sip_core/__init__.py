@@ -16,6 +16,7 @@ from .addresses import (
 )
 from .headers import (
     FORBIDDEN_HEADERS,
+    MAX_HEADER_NAME_LENGTH,
     MAX_HEADER_VALUE_BYTES,
     attribute_name_problem,
     attributes_to_headers_problems,
@@ -103,6 +104,7 @@ __all__ = [
     "INBOUND_TRUNK_TYPE",
     "LIVEKIT_CLOUD_SIP_DOMAIN",
     "MAX_DURATION",
+    "MAX_HEADER_NAME_LENGTH",
     "MAX_HEADER_VALUE_BYTES",
     "MAX_MEDIA_TIMEOUT",
     "MAX_UINT32",

@@ -8,6 +8,8 @@ from typing import Any
 
 from livekit_sip_core import (
     HEADER_OPTIONS,
+    MAX_DURATION,
+    MAX_MEDIA_TIMEOUT,
     MEDIA_ENCRYPTIONS,
     PASSWORD_FIELD,
     ip_or_cidr_problem,
@@ -203,9 +205,11 @@ class InboundServerValues(ServerValuesRule):
     description = (
         "Every string is text the protocol can carry (no NUL character, no lone surrogate); "
         "media_encryption, media.encryption and include_headers are names of the protocol's "
-        "enums; ringing_timeout and max_call_duration are finite seconds from 0 to 7 days; media "
+        "enums; ringing_timeout and max_call_duration are finite seconds from 0 to "
+        f"{MAX_DURATION / 86400:g} days; media "
         "codecs have a name without whitespace or '/' and a whole, non-negative rate; "
-        "media.media_timeout is at most 600 seconds. The server rejects the trunk otherwise "
+        f"media.media_timeout is at most {MAX_MEDIA_TIMEOUT:g} seconds. The server rejects the "
+        "trunk otherwise "
         "(or the call fails when it is used); the components refuse the same values."
     )
     severity = Severity.HIGH

@@ -8,6 +8,7 @@ from typing import Any
 from livekit_sip_core import (
     DIGEST_PROVIDERS,
     HEADER_OPTIONS,
+    MAX_MEDIA_TIMEOUT,
     MEDIA_ENCRYPTIONS,
     PASSWORD_FIELD,
     REQUIRED_REGION_PINS,
@@ -304,7 +305,8 @@ class OutboundServerValues(ServerValuesRule):
         "Every string is text the protocol can carry (no NUL character, no lone surrogate); "
         "transport, media_encryption, media.encryption and include_headers are names of the "
         "protocol's enums; media codecs have a name without whitespace or '/' and a whole, "
-        "non-negative rate; media.media_timeout is at most 600 seconds. The server rejects the "
+        f"non-negative rate; media.media_timeout is at most {MAX_MEDIA_TIMEOUT:g} seconds. The "
+        "server rejects the "
         "trunk otherwise (or the call fails when it is used); the components refuse the same "
         "values."
     )
