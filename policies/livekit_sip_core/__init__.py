@@ -59,7 +59,6 @@ from .limits import (
 )
 from .numbers import (
     WILDCARD_NUMBER,
-    ascii_digits_hint,
     canonical_e164,
     e164_or_wildcard_problem,
     e164_problem,
@@ -132,7 +131,6 @@ __all__ = [
     "SipHeaderOptions",
     "SipMediaEncryption",
     "SipTransport",
-    "ascii_digits_hint",
     "attribute_name_problem",
     "attributes_to_headers_problems",
     "canonical_e164",
