@@ -233,8 +233,8 @@ class TelnyxOutbound(OutboundPreset):
         if self.region not in self.HOSTS:
             self._fail(
                 "region",
-                f"{quote(self.region)} is not a Telnyx SIP region: use 'us' "
-                "(sip.telnyx.com) or 'eu' (sip-eu.telnyx.com)",
+                f"{quote(self.region)} is not a Telnyx SIP region: use "
+                + " or ".join(f"'{region}' ({host})" for region, host in self.HOSTS.items()),
             )
         if self.host is not None:
             host = _strip_scheme(self.host).lower().split(":")[0]
@@ -308,8 +308,7 @@ class PlivoOutbound(OutboundPreset):
             self._fail(
                 "trunk_domain",
                 f"{quote(self.trunk_domain)} is not a Plivo Zentrunk domain: "
-                "write the bare host '<trunk_id>.zt.plivo.com' from the "
-                "Plivo console",
+                f"write the bare host {PLIVO.expected} from the Plivo console",
             )
         user = _known(self.auth_username)
         if user is not None and not _PLIVO_USER.fullmatch(user):
@@ -345,11 +344,11 @@ class WavixOutbound(OutboundPreset):
     def __post_init__(self) -> None:
         self._require_strings("country")
         self._require_auth()
-        if not WAVIX.serves(f"{self.country}.wavix.net"):
+        if not WAVIX.serves(f"{self.country}.{WAVIX.domain}"):
             self._fail(
                 "country",
                 f"{quote(self.country)} is not a Wavix gateway: use a two-letter "
-                "lowercase code such as 'us' (us.wavix.net)",
+                f"lowercase code such as 'us' (us.{WAVIX.domain})",
             )
         user = _known(self.auth_username)
         if user is not None and not re.fullmatch(r"[0-9]{5}", user):
@@ -361,7 +360,7 @@ class WavixOutbound(OutboundPreset):
 
     @property
     def address(self) -> str:
-        return f"{self.country}.wavix.net"
+        return f"{self.country}.{WAVIX.domain}"
 
 
 class ProviderOutboundTrunk(pulumi.ComponentResource):
