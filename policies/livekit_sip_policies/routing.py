@@ -47,6 +47,7 @@ from livekit_sip_core import (
     RULE_CALLEE,
     RULE_DIRECT,
     RULE_INDIVIDUAL,
+    SipMediaEncryption,
     normalize_number,
 )
 
@@ -93,7 +94,7 @@ RANDOM_SIZE = 12
 DIRECT, INDIVIDUAL, CALLEE = RULE_DIRECT, RULE_INDIVIDUAL, RULE_CALLEE
 _KINDS = DISPATCH_RULE_KINDS
 
-ENCRYPT_DISABLE = "SIP_MEDIA_ENCRYPT_DISABLE"
+ENCRYPT_DISABLE = SipMediaEncryption.SIP_MEDIA_ENCRYPT_DISABLE.value
 
 
 @dataclass(frozen=True)
