@@ -21,6 +21,8 @@ from typing import Any, ClassVar
 import pulumi
 from livekit_sip_core import (
     COMPONENT_PACKAGE,
+    LIVEKIT_CLOUD_SIP_DOMAIN,
+    PASSWORD_FIELD,
     PLIVO,
     REQUIRED_REGION_PINS,
     TELNYX,
@@ -110,16 +112,12 @@ def inbound_sip_host(sip_subdomain: str, region: str | None = None) -> str:
                     "sip_subdomain",
                     f"{quote(sip_subdomain)} is not a SIP subdomain: give only the first "
                     "label of your project's SIP URI (the part before "
-                    "'.sip.livekit.cloud', shown in the LiveKit console). See "
+                    f"'.{LIVEKIT_CLOUD_SIP_DOMAIN}', shown in the LiveKit console). See "
                     f"{DOCS_INBOUND}",
                 )
             ],
         )
-    return (
-        f"{sip_subdomain}.{region}.sip.livekit.cloud"
-        if region
-        else (f"{sip_subdomain}.sip.livekit.cloud")
-    )
+    return ".".join([sip_subdomain, *([region] if region else []), LIVEKIT_CLOUD_SIP_DOMAIN])
 
 
 # --- provider presets ----------------------------------------------------------------------------
@@ -178,7 +176,7 @@ class OutboundPreset(ABC):
             )
         if self.auth_password is None or _known(self.auth_password) == "":
             self._fail(
-                "auth_password",
+                PASSWORD_FIELD,
                 f"{self.provider} needs the SIP password of your credentials for outbound calls",
             )
 
@@ -218,7 +216,7 @@ class TelnyxOutbound(OutboundPreset):
     REFER on the connection if the agent transfers calls (otherwise transfers end in 408).
     """
 
-    provider: ClassVar[str] = "Telnyx"
+    provider: ClassVar[str] = TELNYX.name
     docs_url: ClassVar[str] = TELNYX.docs_url
     HOSTS: ClassVar[dict[str, str]] = TELNYX_HOSTS
 
@@ -235,26 +233,16 @@ class TelnyxOutbound(OutboundPreset):
         if self.region not in self.HOSTS:
             self._fail(
                 "region",
-                f"{quote(self.region)} is not a Telnyx SIP region: use 'us' "
-                "(sip.telnyx.com) or 'eu' (sip-eu.telnyx.com)",
+                f"{quote(self.region)} is not a Telnyx SIP region: use "
+                + " or ".join(f"'{region}' ({host})" for region, host in self.HOSTS.items()),
             )
         if self.host is not None:
             host = _strip_scheme(self.host).lower().split(":")[0]
             if host != self.host.lower().split(":")[0]:
                 self._fail("host", f"{quote(self.host)} is a SIP URI: write the bare host '{host}'")
-            if host.endswith(".sip.telnyx.com") or host.endswith(".sip-eu.telnyx.com"):
-                self._fail(
-                    "host",
-                    f"{quote(self.host)} is a subdomain; Telnyx answers 503 to it. Use "
-                    "'sip.telnyx.com' (or region='eu' for 'sip-eu.telnyx.com'); "
-                    "the credentials select your connection",
-                )
-            if host not in self.HOSTS.values():
-                self._fail(
-                    "host",
-                    f"{quote(self.host)} is not a Telnyx SIP host: use "
-                    "'sip.telnyx.com' or 'sip-eu.telnyx.com'",
-                )
+            problem = TELNYX.host_problem(host)
+            if problem:
+                self._fail("host", f"{quote(self.host)} {problem}")
 
     @property
     def address(self) -> str:
@@ -270,7 +258,7 @@ class TwilioOutbound(OutboundPreset):
     ``<name>.pstn.twilio.com`` (or localized ``<name>.pstn.<edge>.twilio.com``); the user name
     and password are those of the credential list attached to the trunk."""
 
-    provider: ClassVar[str] = "Twilio"
+    provider: ClassVar[str] = TWILIO.name
     docs_url: ClassVar[str] = TWILIO.docs_url
 
     termination_uri: str
@@ -287,19 +275,9 @@ class TwilioOutbound(OutboundPreset):
                 "termination_uri",
                 f"{quote(self.termination_uri)} is a SIP URI: write the bare host '{host}'",
             )
-        if host.endswith(".sip.twilio.com"):
-            self._fail(
-                "termination_uri",
-                f"{quote(self.termination_uri)} is a Programmable Voice SIP "
-                "domain, not an Elastic SIP trunk: use the trunk's "
-                "Termination SIP URI, '<name>.pstn.twilio.com'",
-            )
-        if not TWILIO.serves(host):
-            self._fail(
-                "termination_uri",
-                f"{quote(self.termination_uri)} is not a Twilio termination "
-                "URI: it looks like '<name>.pstn.twilio.com'",
-            )
+        problem = TWILIO.host_problem(host)
+        if problem:
+            self._fail("termination_uri", f"{quote(self.termination_uri)} {problem}")
 
     @property
     def address(self) -> str:
@@ -314,7 +292,7 @@ class PlivoOutbound(OutboundPreset):
     """Plivo Zentrunk: ``trunk_domain`` is ``<trunk_id>.zt.plivo.com``; the user name is 5-20
     letters or digits, the password 5-20 characters with at least one special character."""
 
-    provider: ClassVar[str] = "Plivo"
+    provider: ClassVar[str] = PLIVO.name
     docs_url: ClassVar[str] = PLIVO.docs_url
 
     trunk_domain: str
@@ -330,8 +308,7 @@ class PlivoOutbound(OutboundPreset):
             self._fail(
                 "trunk_domain",
                 f"{quote(self.trunk_domain)} is not a Plivo Zentrunk domain: "
-                "write the bare host '<trunk_id>.zt.plivo.com' from the "
-                "Plivo console",
+                f"write the bare host {PLIVO.expected} from the Plivo console",
             )
         user = _known(self.auth_username)
         if user is not None and not _PLIVO_USER.fullmatch(user):
@@ -342,7 +319,7 @@ class PlivoOutbound(OutboundPreset):
         ):
             # Never echo the password itself.
             self._fail(
-                "auth_password",
+                PASSWORD_FIELD,
                 "Plivo passwords are 5-20 characters with at least one special character",
             )
 
@@ -356,7 +333,7 @@ class WavixOutbound(OutboundPreset):
     """Wavix: ``country`` picks the regional host ``<cc>.wavix.net`` (e.g. ``us``); the user
     name is the 5-digit SIP trunk ID and the password that trunk's password."""
 
-    provider: ClassVar[str] = "Wavix"
+    provider: ClassVar[str] = WAVIX.name
     docs_url: ClassVar[str] = WAVIX.docs_url
 
     auth_username: Input[str]
@@ -367,11 +344,11 @@ class WavixOutbound(OutboundPreset):
     def __post_init__(self) -> None:
         self._require_strings("country")
         self._require_auth()
-        if not WAVIX.serves(f"{self.country}.wavix.net"):
+        if not WAVIX.serves(f"{self.country}.{WAVIX.domain}"):
             self._fail(
                 "country",
                 f"{quote(self.country)} is not a Wavix gateway: use a two-letter "
-                "lowercase code such as 'us' (us.wavix.net)",
+                f"lowercase code such as 'us' (us.{WAVIX.domain})",
             )
         user = _known(self.auth_username)
         if user is not None and not re.fullmatch(r"[0-9]{5}", user):
@@ -383,7 +360,7 @@ class WavixOutbound(OutboundPreset):
 
     @property
     def address(self) -> str:
-        return f"{self.country}.wavix.net"
+        return f"{self.country}.{WAVIX.domain}"
 
 
 class ProviderOutboundTrunk(pulumi.ComponentResource):

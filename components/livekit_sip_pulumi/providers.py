@@ -41,6 +41,7 @@ from typing import Any, ClassVar
 
 from livekit import api
 from livekit.api.twirp_client import ServerErrorCode
+from livekit_sip_core import PASSWORD_FIELD
 from pulumi import dynamic
 from pulumi.output import contains_unknowns
 
@@ -76,7 +77,7 @@ log = logging.getLogger(__name__)
 #: not given. Kept in the checked inputs only while the resource is being created.
 AUTONAME = "__autoname"
 
-_PASSWORD = "auth_password"
+_PASSWORD = PASSWORD_FIELD
 _DIGEST_SCHEME = "pbkdf2_sha256"
 _DIGEST_ROUNDS = 20_000
 
@@ -702,7 +703,7 @@ def _reportable_field(field: str, news: Mapping[str, Any]) -> str:
     value (a list of 10,000 numbers) or one with control characters names none; the reason
     still starts with the field, and quotes only the bad entry, escaped."""
     top = field.split(".")[0].split("[")[0]
-    if top in ("auth_password", "(resource)") or top not in news:
+    if top in (PASSWORD_FIELD, "(resource)") or top not in news:
         return ""
     return "" if _large(news[top]) or _has_control_characters(news[top]) else top
 

@@ -18,6 +18,13 @@ from enum import Enum
 from typing import Any, ClassVar
 
 import pulumi
+from livekit_sip_core import (
+    DYNAMIC_MODULE,
+    PASSWORD_FIELD,
+    RULE_CALLEE,
+    RULE_DIRECT,
+    RULE_INDIVIDUAL,
+)
 from pulumi import Input, Output, ResourceOptions, dynamic
 
 from .inputs import check_arguments, check_values, declare_unique, resource_label
@@ -57,7 +64,7 @@ __all__ = [
     "SipOutboundTrunkArgs",
 ]
 
-_SECRET_INPUTS = ("auth_password",)
+_SECRET_INPUTS = (PASSWORD_FIELD,)
 
 
 def to_plain(value: Any) -> Any:
@@ -274,7 +281,7 @@ class SipInboundTrunkArgs:
     instead of changing them."""
 
 
-class SipInboundTrunk(_SipObject, module="livekit", name="SipInboundTrunk"):
+class SipInboundTrunk(_SipObject, module=DYNAMIC_MODULE, name="SipInboundTrunk"):
     """A LiveKit SIP inbound trunk: which calls from a phone provider LiveKit accepts.
 
     Example::
@@ -379,7 +386,7 @@ class SipOutboundTrunkArgs:
     instead of changing them."""
 
 
-class SipOutboundTrunk(_SipObject, module="livekit", name="SipOutboundTrunk"):
+class SipOutboundTrunk(_SipObject, module=DYNAMIC_MODULE, name="SipOutboundTrunk"):
     """A LiveKit SIP outbound trunk: how LiveKit places calls through a phone provider.
 
     Example::
@@ -442,7 +449,7 @@ class SipDispatchRuleDirectArgs(_RuleKindArgs):
     """``SIPDispatchRuleDirect``: every caller joins ``room_name`` (give a ``pin`` so strangers
     do not share a room with your callers). An agent is dispatched only for the first caller."""
 
-    rule_key: ClassVar[str] = "dispatch_rule_direct"
+    rule_key: ClassVar[str] = RULE_DIRECT
 
     room_name: Input[str] | None = None
     """The room every caller joins."""
@@ -455,7 +462,7 @@ class SipDispatchRuleIndividualArgs(_RuleKindArgs):
     """``SIPDispatchRuleIndividual``: each call gets its own new room named from
     ``room_prefix`` (and the caller's number, unless the rule hides it)."""
 
-    rule_key: ClassVar[str] = "dispatch_rule_individual"
+    rule_key: ClassVar[str] = RULE_INDIVIDUAL
 
     room_prefix: Input[str] | None = None
     """Start of each new room's name."""
@@ -470,7 +477,7 @@ class SipDispatchRuleCalleeArgs(_RuleKindArgs):
     """``SIPDispatchRuleCallee``: the room is named after the called number; set
     ``randomize`` to give each call its own room."""
 
-    rule_key: ClassVar[str] = "dispatch_rule_callee"
+    rule_key: ClassVar[str] = RULE_CALLEE
 
     room_prefix: Input[str] | None = None
     """Start of the room's name; the called number follows."""
@@ -578,7 +585,7 @@ class SipDispatchRuleArgs:
     instead of changing them."""
 
 
-class SipDispatchRule(_SipObject, module="livekit", name="SipDispatchRule"):
+class SipDispatchRule(_SipObject, module=DYNAMIC_MODULE, name="SipDispatchRule"):
     """A LiveKit SIP dispatch rule: which room an accepted call joins, and which agent answers.
 
     Example::

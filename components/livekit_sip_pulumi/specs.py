@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from enum import Enum
 from typing import Annotated, Any, ClassVar
 
 from google.protobuf.message import Message
@@ -22,11 +21,16 @@ from livekit.protocol import room as room_pb
 from livekit.protocol import sip as sip_pb
 from livekit_sip_core import (
     DISPATCH_RULE_ID_PREFIX,
+    DISPATCH_RULE_KINDS,
     MAX_DURATION,
     MAX_MEDIA_TIMEOUT,
+    PASSWORD_FIELD,
     TRUNK_ID_PREFIX,
     ErrorType,
     Invalid,
+    SipHeaderOptions,
+    SipMediaEncryption,
+    SipTransport,
     attributes_to_headers_problems,
     canonical_e164,
     codec_name_problem,
@@ -157,7 +161,16 @@ def _e164(value: str) -> str:
 
 
 def _ip_or_cidr(value: str) -> str:
-    _raise(ip_or_cidr_problem(value))
+    problem = ip_or_cidr_problem(value)
+    if problem:
+        _raise(
+            Invalid(
+                problem.code,
+                f"{problem.message}: write an IP address ('203.0.113.10') or a CIDR range "
+                "('203.0.113.0/24'); a trunk whose entries are all ignored accepts calls from "
+                "any address",
+            )
+        )
     return value
 
 
@@ -222,25 +235,6 @@ Seconds = Annotated[float, BeforeValidator(_seconds(MAX_DURATION))]
 UInt32 = Annotated[int, BeforeValidator(_whole_number)]
 
 
-class SipMediaEncryption(str, Enum):
-    SIP_MEDIA_ENCRYPT_DISABLE = "SIP_MEDIA_ENCRYPT_DISABLE"
-    SIP_MEDIA_ENCRYPT_ALLOW = "SIP_MEDIA_ENCRYPT_ALLOW"
-    SIP_MEDIA_ENCRYPT_REQUIRE = "SIP_MEDIA_ENCRYPT_REQUIRE"
-
-
-class SipTransport(str, Enum):
-    SIP_TRANSPORT_AUTO = "SIP_TRANSPORT_AUTO"
-    SIP_TRANSPORT_UDP = "SIP_TRANSPORT_UDP"
-    SIP_TRANSPORT_TCP = "SIP_TRANSPORT_TCP"
-    SIP_TRANSPORT_TLS = "SIP_TRANSPORT_TLS"
-
-
-class SipHeaderOptions(str, Enum):
-    SIP_NO_HEADERS = "SIP_NO_HEADERS"
-    SIP_X_HEADERS = "SIP_X_HEADERS"
-    SIP_ALL_HEADERS = "SIP_ALL_HEADERS"
-
-
 # --- media ------------------------------------------------------------------------------------
 
 class _NestedSpec(MessageSpec):
@@ -294,7 +288,7 @@ def _fold_media_encryption(message: Any) -> Any:
 
 # --- fields shared by the specs -------------------------------------------------------------------
 
-_AUTH_FIELDS = frozenset({"auth_username", "auth_password"})
+_AUTH_FIELDS = frozenset({"auth_username", PASSWORD_FIELD})
 
 
 def _check_auth_pair(username: str, password: SecretStr, unknown: frozenset[str]) -> None:
@@ -304,7 +298,7 @@ def _check_auth_pair(username: str, password: SecretStr, unknown: frozenset[str]
     has_user = bool(username)
     has_password = bool(password.get_secret_value())
     if has_user != has_password:
-        missing = "auth_password" if has_user else "auth_username"
+        missing = PASSWORD_FIELD if has_user else "auth_username"
         raise _error(
             ErrorType.AUTH_PAIR,
             f"auth_username and auth_password go together: set {missing} too, or "
@@ -502,7 +496,7 @@ class SipDispatchRuleCalleeSpec(_NestedSpec):
     randomize: StrictBool = False
 
 
-_RULE_KINDS = ("dispatch_rule_direct", "dispatch_rule_individual", "dispatch_rule_callee")
+_RULE_KINDS = DISPATCH_RULE_KINDS
 
 
 class SipDispatchRuleKindSpec(_NestedSpec):

@@ -16,6 +16,7 @@ from .addresses import (
 )
 from .headers import (
     FORBIDDEN_HEADERS,
+    MAX_HEADER_NAME_LENGTH,
     MAX_HEADER_VALUE_BYTES,
     attribute_name_problem,
     attributes_to_headers_problems,
@@ -28,10 +29,14 @@ from .ids import (
     COMPONENT_PACKAGE,
     COMPONENT_TYPE_PREFIX,
     DISPATCH_RULE_ID_PREFIX,
+    DISPATCH_RULE_KINDS,
     DISPATCH_RULE_TYPE,
     DYNAMIC_MODULE,
     INBOUND_TRUNK_TYPE,
     OUTBOUND_TRUNK_TYPE,
+    RULE_CALLEE,
+    RULE_DIRECT,
+    RULE_INDIVIDUAL,
     TRUNK_ID_PREFIX,
     is_livekit_id,
     trunk_id_problem,
@@ -43,6 +48,9 @@ from .limits import (
     MAX_UINT32,
     MEDIA_ENCRYPTIONS,
     TRANSPORTS,
+    SipHeaderOptions,
+    SipMediaEncryption,
+    SipTransport,
     choice_problem,
     codec_name_problem,
     room_name_problem,
@@ -51,7 +59,6 @@ from .limits import (
 )
 from .numbers import (
     WILDCARD_NUMBER,
-    ascii_digits_hint,
     canonical_e164,
     e164_or_wildcard_problem,
     e164_problem,
@@ -61,6 +68,7 @@ from .pins import pin_problem
 from .problems import ErrorType, Invalid, quote
 from .providers import (
     DIGEST_PROVIDERS,
+    LIVEKIT_CLOUD_SIP_DOMAIN,
     PLIVO,
     PROVIDERS,
     TELNYX,
@@ -79,7 +87,7 @@ from .regions import (
     country_problem,
     region_pin_of,
 )
-from .text import secret_text_problem, text_problem
+from .text import PASSWORD_FIELD, secret_text_problem, text_problem
 
 __all__ = [
     "COMPONENT_PACKAGE",
@@ -87,20 +95,27 @@ __all__ = [
     "COUNTRY_ALIASES",
     "DIGEST_PROVIDERS",
     "DISPATCH_RULE_ID_PREFIX",
+    "DISPATCH_RULE_KINDS",
     "DISPATCH_RULE_TYPE",
     "DYNAMIC_MODULE",
     "FORBIDDEN_HEADERS",
     "HEADER_OPTIONS",
     "INBOUND_TRUNK_TYPE",
+    "LIVEKIT_CLOUD_SIP_DOMAIN",
     "MAX_DURATION",
+    "MAX_HEADER_NAME_LENGTH",
     "MAX_HEADER_VALUE_BYTES",
     "MAX_MEDIA_TIMEOUT",
     "MAX_UINT32",
     "MEDIA_ENCRYPTIONS",
     "OUTBOUND_TRUNK_TYPE",
+    "PASSWORD_FIELD",
     "PLIVO",
     "PROVIDERS",
     "REQUIRED_REGION_PINS",
+    "RULE_CALLEE",
+    "RULE_DIRECT",
+    "RULE_INDIVIDUAL",
     "SUPPORTED_COUNTRIES",
     "TELNYX",
     "TELNYX_HOSTS",
@@ -113,7 +128,9 @@ __all__ = [
     "Invalid",
     "Provider",
     "RegionPin",
-    "ascii_digits_hint",
+    "SipHeaderOptions",
+    "SipMediaEncryption",
+    "SipTransport",
     "attribute_name_problem",
     "attributes_to_headers_problems",
     "canonical_e164",

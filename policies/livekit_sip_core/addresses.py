@@ -134,14 +134,17 @@ def is_ip_or_cidr(value: str) -> bool:
 
 
 def ip_or_cidr_problem(value: str) -> Invalid | None:
-    """Why an inbound trunk's ``allowed_addresses`` entry is not an IP or CIDR, or None."""
+    """Why an inbound trunk's ``allowed_addresses`` entry is not an IP or CIDR, or None: the
+    server drops some such entries when it loads the trunk, the others never match a caller."""
     if is_ip_or_cidr(value):
         return None
+    fate = (
+        "the server ignores it at call time"
+        if server_drops_address(value)
+        else "it never matches a caller's address"
+    )
     return Invalid(
-        ErrorType.IP_OR_CIDR,
-        f"{quote(value)} is not an IP address or CIDR block (e.g. '203.0.113.10' or "
-        "'203.0.113.0/24'); LiveKit silently ignores such entries, and a trunk whose entries "
-        "are all ignored accepts calls from any address",
+        ErrorType.IP_OR_CIDR, f"{quote(value)} is not an IP address or CIDR range; {fate}"
     )
 
 

@@ -10,6 +10,7 @@ from .text import text_problem
 
 __all__ = [
     "FORBIDDEN_HEADERS",
+    "MAX_HEADER_NAME_LENGTH",
     "MAX_HEADER_VALUE_BYTES",
     "attribute_name_problem",
     "attributes_to_headers_problems",
@@ -38,7 +39,9 @@ __all__ = [
 # sip.go applies ValidateHeaderName(name, true) + ValidateHeaderValueResult to `headers`,
 # ValidateHeaderName(name, false) to the keys of `headers_to_attributes` and the values of
 # `attributes_to_headers`.
-_HEADER_TOKEN = re.compile(r"[A-Za-z0-9\-.!%*_+`'~]{1,255}")
+#: The longest header name the server takes (characters; names are ASCII).
+MAX_HEADER_NAME_LENGTH = 255
+_HEADER_TOKEN = re.compile(rf"[A-Za-z0-9\-.!%*_+`'~]{{1,{MAX_HEADER_NAME_LENGTH}}}")
 FORBIDDEN_HEADERS = frozenset(
     {
         # ForbiddenSipHeaderNames (sip_validation.go)
@@ -59,7 +62,8 @@ def header_name_problem(name: str, *, restricted: bool) -> Invalid | None:
     if not _HEADER_TOKEN.fullmatch(name):
         return Invalid(
             ErrorType.HEADER_NAME,
-            f"header name {quote(name)} is not a SIP token: 1 to 255 ASCII letters, digits and "
+            f"header name {quote(name)} is not a SIP token: 1 to {MAX_HEADER_NAME_LENGTH} ASCII "
+            "letters, digits and "
             "-.!%*_+`'~ (no spaces, ':' or line breaks)",
         )
     if restricted and name.lower() in FORBIDDEN_HEADERS:

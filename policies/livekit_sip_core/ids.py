@@ -11,10 +11,14 @@ __all__ = [
     "COMPONENT_PACKAGE",
     "COMPONENT_TYPE_PREFIX",
     "DISPATCH_RULE_ID_PREFIX",
+    "DISPATCH_RULE_KINDS",
     "DISPATCH_RULE_TYPE",
     "DYNAMIC_MODULE",
     "INBOUND_TRUNK_TYPE",
     "OUTBOUND_TRUNK_TYPE",
+    "RULE_CALLEE",
+    "RULE_DIRECT",
+    "RULE_INDIVIDUAL",
     "TRUNK_ID_PREFIX",
     "is_livekit_id",
     "trunk_id_problem",
@@ -22,6 +26,12 @@ __all__ = [
 
 TRUNK_ID_PREFIX = "ST_"
 DISPATCH_RULE_ID_PREFIX = "SDR_"
+
+#: The ``rule`` oneof of ``SIPDispatchRule``: the kinds of dispatch rule, in the protocol's order.
+RULE_DIRECT = "dispatch_rule_direct"
+RULE_INDIVIDUAL = "dispatch_rule_individual"
+RULE_CALLEE = "dispatch_rule_callee"
+DISPATCH_RULE_KINDS = (RULE_DIRECT, RULE_INDIVIDUAL, RULE_CALLEE)
 # livekit-server's IDs are the prefix and a base-57 random part (utils.NewGuid); '_' is let
 # through for placeholders such as 'ST_replace_me'. No spaces, dashes or line breaks.
 _ID_BODY = re.compile(r"[A-Za-z0-9_]+")

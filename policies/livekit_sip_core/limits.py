@@ -9,6 +9,7 @@ the components and the policy pack refuse exactly the same values.
 from __future__ import annotations
 
 import math
+from enum import Enum
 from typing import Any
 
 from .problems import ErrorType, Invalid, quote
@@ -20,6 +21,9 @@ __all__ = [
     "MAX_UINT32",
     "MEDIA_ENCRYPTIONS",
     "TRANSPORTS",
+    "SipHeaderOptions",
+    "SipMediaEncryption",
+    "SipTransport",
     "choice_problem",
     "codec_name_problem",
     "room_name_problem",
@@ -37,16 +41,36 @@ MAX_DURATION = 7 * 86400.0
 MAX_UINT32 = 2**32 - 1
 
 
-#: The names of the protocol's enums that users set (``SIPMediaEncryption``, ``SIPTransport``,
-#: ``SIPHeaderOptions``), in the protocol's order; the components' enums are checked against
-#: these and against the protocol's descriptors.
-MEDIA_ENCRYPTIONS = (
-    "SIP_MEDIA_ENCRYPT_DISABLE",
-    "SIP_MEDIA_ENCRYPT_ALLOW",
-    "SIP_MEDIA_ENCRYPT_REQUIRE",
-)
-TRANSPORTS = ("SIP_TRANSPORT_AUTO", "SIP_TRANSPORT_UDP", "SIP_TRANSPORT_TCP", "SIP_TRANSPORT_TLS")
-HEADER_OPTIONS = ("SIP_NO_HEADERS", "SIP_X_HEADERS", "SIP_ALL_HEADERS")
+class SipMediaEncryption(str, Enum):
+    """``SIPMediaEncryption``, in the protocol's order."""
+
+    SIP_MEDIA_ENCRYPT_DISABLE = "SIP_MEDIA_ENCRYPT_DISABLE"
+    SIP_MEDIA_ENCRYPT_ALLOW = "SIP_MEDIA_ENCRYPT_ALLOW"
+    SIP_MEDIA_ENCRYPT_REQUIRE = "SIP_MEDIA_ENCRYPT_REQUIRE"
+
+
+class SipTransport(str, Enum):
+    """``SIPTransport``, in the protocol's order."""
+
+    SIP_TRANSPORT_AUTO = "SIP_TRANSPORT_AUTO"
+    SIP_TRANSPORT_UDP = "SIP_TRANSPORT_UDP"
+    SIP_TRANSPORT_TCP = "SIP_TRANSPORT_TCP"
+    SIP_TRANSPORT_TLS = "SIP_TRANSPORT_TLS"
+
+
+class SipHeaderOptions(str, Enum):
+    """``SIPHeaderOptions``, in the protocol's order."""
+
+    SIP_NO_HEADERS = "SIP_NO_HEADERS"
+    SIP_X_HEADERS = "SIP_X_HEADERS"
+    SIP_ALL_HEADERS = "SIP_ALL_HEADERS"
+
+
+#: The names of the protocol's enums that users set, in the protocol's order, derived from the
+#: enums above (which the components use); both are checked against the protocol's descriptors.
+MEDIA_ENCRYPTIONS: tuple[str, ...] = tuple(m.value for m in SipMediaEncryption)
+TRANSPORTS: tuple[str, ...] = tuple(m.value for m in SipTransport)
+HEADER_OPTIONS: tuple[str, ...] = tuple(m.value for m in SipHeaderOptions)
 
 
 def choice_problem(value: Any, choices: tuple[str, ...]) -> Invalid | None:

@@ -16,7 +16,6 @@ from .problems import ErrorType, Invalid, quote
 
 __all__ = [
     "WILDCARD_NUMBER",
-    "ascii_digits_hint",
     "canonical_e164",
     "e164_or_wildcard_problem",
     "e164_problem",
@@ -62,7 +61,7 @@ def canonical_e164(value: str) -> str | None:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
-def ascii_digits_hint(value: str) -> str:
+def _ascii_digits_hint(value: str) -> str:
     """The digits of ``value`` in ASCII, for a "did you mean" hint only: NFKC folds full-width
     characters, and every other decimal digit (Arabic-Indic U+0661...) maps to its value."""
     normalized = unicodedata.normalize("NFKC", value)
@@ -73,7 +72,7 @@ def e164_problem(value: str) -> Invalid | None:
     """Why ``value`` is not a strict E.164 number (as LiveKit compares numbers: as strings),
     or None when it is one."""
     if not value.startswith("+"):
-        digits = ascii_digits_hint(value)
+        digits = _ascii_digits_hint(value)
         hint = f" (did you mean '+{digits}'?)" if 6 <= len(digits) <= 15 else ""
         return Invalid(
             ErrorType.E164_PLUS,

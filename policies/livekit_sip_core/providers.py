@@ -17,6 +17,7 @@ from .links import PLIVO_DOC, TELNYX_DOC, TWILIO_DOC, WAVIX_DOC
 
 __all__ = [
     "DIGEST_PROVIDERS",
+    "LIVEKIT_CLOUD_SIP_DOMAIN",
     "PLIVO",
     "PROVIDERS",
     "TELNYX",
@@ -40,11 +41,30 @@ class Provider:
     docs_url: str
     #: Outbound calls need digest credentials on the trunk (403 without).
     digest_auth: bool
+    #: Hosts on the provider's domain that users mistake for its SIP hosts: (shape matched in
+    #: full against the lowercased host, what that host is instead).
+    mistakes: tuple[tuple[re.Pattern[str], str], ...] = ()
 
     def serves(self, host: str) -> bool:
         """Whether ``host`` (lowercased, no port) is one of this provider's SIP hosts."""
         return self.shape.fullmatch(host) is not None
 
+    def host_problem(self, address: str) -> str | None:
+        """What is wrong with ``address`` (a bare host, optionally with a port) as this
+        provider's SIP host, worded to follow the quoted address; None if it serves it."""
+        host = host_of(address)
+        if self.serves(host):
+            return None
+        problem = f"is not a {self.name} SIP host; {self.name} expects {self.expected}"
+        for shape, instead in self.mistakes:
+            if shape.fullmatch(host):
+                return f"{problem} ({instead})"
+        return problem
+
+
+#: LiveKit Cloud's SIP domain: a project's SIP URI is ``<subdomain>.sip.livekit.cloud`` (or
+#: ``<subdomain>.<region>.sip.livekit.cloud`` when pinned to a region).
+LIVEKIT_CLOUD_SIP_DOMAIN = "sip.livekit.cloud"
 
 #: Telnyx's SIP hosts by region.
 TELNYX_HOSTS = {"us": "sip.telnyx.com", "eu": "sip-eu.telnyx.com"}
@@ -56,6 +76,12 @@ TELNYX = Provider(
     "'sip.telnyx.com' (US) or 'sip-eu.telnyx.com' (EU), never a subdomain",
     TELNYX_DOC,
     digest_auth=True,
+    mistakes=(
+        (
+            re.compile(r".+\.sip(-eu)?\.telnyx\.com"),
+            "Telnyx answers 503 to a subdomain; the credentials select the connection",
+        ),
+    ),
 )
 TWILIO = Provider(
     "Twilio",
@@ -64,6 +90,13 @@ TWILIO = Provider(
     "'<trunk>.pstn.twilio.com' or '<trunk>.pstn.<edge>.twilio.com'",
     TWILIO_DOC,
     digest_auth=False,
+    mistakes=(
+        (
+            re.compile(r".+\.sip\.twilio\.com"),
+            "'<name>.sip.twilio.com' is a Programmable Voice SIP domain, not an Elastic SIP "
+            "trunk: use the trunk's Termination SIP URI",
+        ),
+    ),
 )
 PLIVO = Provider(
     "Plivo",

@@ -67,7 +67,10 @@ class RegionPin:
 
     inbound_region: str
     destination_country: str
-    reason: str
+    #: The country in words ('India').
+    country_name: str
+    #: How unpinned calls fail ("403 Domestic Anchored Terms Not Met").
+    failure: str
 
     @property
     def calling_code(self) -> str:
@@ -75,14 +78,22 @@ class RegionPin:
         region = self.destination_country.upper()
         return f"+{phonenumbers.country_code_for_region(region)}"
 
+    @property
+    def reason(self) -> str:
+        """Why the numbers need the pin, in words."""
+        return (
+            f"{self.calling_code} numbers must be served from {self.country_name}; unpinned "
+            f"calls fail with '{self.failure}'"
+        )
+
 
 #: Countries whose numbers only work when calls are pinned to a region (ISO code -> pin).
 REQUIRED_REGION_PINS: dict[str, RegionPin] = {
     "IN": RegionPin(
         inbound_region="india",
         destination_country="in",
-        reason="Indian (+91) numbers must be served from India; unpinned calls fail with "
-        "'403 Domestic Anchored Terms Not Met'",
+        country_name="India",
+        failure="403 Domestic Anchored Terms Not Met",
     ),
 }
 

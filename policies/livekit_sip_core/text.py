@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from .problems import ErrorType, Invalid, quote
 
-__all__ = ["secret_text_problem", "text_problem"]
+__all__ = ["PASSWORD_FIELD", "secret_text_problem", "text_problem"]
+
+#: The one secret field of the SIP objects (the trunks' digest password): kept out of state in
+#: plain text, out of messages, logs and exported programs.
+PASSWORD_FIELD = "auth_password"
 
 
 def _unencodable(value: str) -> bool:

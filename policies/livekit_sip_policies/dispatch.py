@@ -6,7 +6,14 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from livekit_sip_core import (
+    DISPATCH_RULE_KINDS,
+    MAX_MEDIA_TIMEOUT,
+    MAX_UINT32,
     MEDIA_ENCRYPTIONS,
+    RULE_CALLEE,
+    RULE_DIRECT,
+    RULE_INDIVIDUAL,
+    TRUNK_ID_PREFIX,
     pin_problem,
     room_name_problem,
     text_problem,
@@ -30,10 +37,8 @@ from .values import flag, string
 
 __all__ = ["RULE_KINDS", "known_rule_kind", "rule_kind"]
 
-DIRECT = "dispatch_rule_direct"
-INDIVIDUAL = "dispatch_rule_individual"
-CALLEE = "dispatch_rule_callee"
-RULE_KINDS = (DIRECT, INDIVIDUAL, CALLEE)
+DIRECT, INDIVIDUAL, CALLEE = RULE_DIRECT, RULE_INDIVIDUAL, RULE_CALLEE
+RULE_KINDS = DISPATCH_RULE_KINDS
 
 
 def _kinds(props: Mapping[str, Any]) -> Any:
@@ -315,12 +320,13 @@ class DispatchRuleServerValues(ServerValuesRule):
     title = "Dispatch rule values are ones the server takes"
     description = (
         "A direct rule names its room (not empty, not only whitespace); trunk_ids are LiveKit "
-        "trunk IDs ('ST_' and letters or digits, not a provider's trunk SID); every string is "
-        "text the protocol can carry (no NUL character, no lone surrogate); media_encryption "
-        "and media.encryption are names of the protocol's enum; room_config's timeouts, "
-        "participant limit and playout delays are whole numbers from 0 to 2^32-1; media "
-        "codecs have a name without whitespace or '/' and a whole, non-negative rate; "
-        "media.media_timeout is at most 600 seconds. The server rejects the rule otherwise "
+        f"trunk IDs ('{TRUNK_ID_PREFIX}' and letters or digits, not a provider's trunk SID); "
+        "every string is text the protocol can carry (no NUL character, no lone surrogate); "
+        "media_encryption and media.encryption are names of the protocol's enum; "
+        "room_config's timeouts, participant limit and playout delays are whole numbers from 0 "
+        f"to 2^{MAX_UINT32.bit_length()}-1; media codecs have a name without whitespace or '/' "
+        "and a whole, non-negative rate; media.media_timeout is at most "
+        f"{MAX_MEDIA_TIMEOUT:g} seconds. The server rejects the rule otherwise "
         "(or the call has nowhere to go); the components refuse the same values."
     )
     severity = Severity.HIGH

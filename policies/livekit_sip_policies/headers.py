@@ -6,6 +6,8 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar
 
 from livekit_sip_core import (
+    MAX_HEADER_NAME_LENGTH,
+    MAX_HEADER_VALUE_BYTES,
     Invalid,
     attributes_to_headers_problems,
     header_map_problems,
@@ -35,15 +37,18 @@ class TrunkHeadersRule(ResourceRule):
     ``attributes_to_headers`` hold only what the server accepts: one finding per bad entry."""
 
     DESCRIPTION: ClassVar[str] = (
-        "headers (header name -> value) sets only SIP tokens (1 to 255 ASCII letters, digits "
+        "headers (header name -> value) sets only SIP tokens (1 to "
+        f"{MAX_HEADER_NAME_LENGTH} ASCII letters, digits "
         "and -.!%*_+`'~) that LiveKit does not manage itself (From, To, Via, Contact, Call-ID, "
-        "...), with one-line values of at most 1024 bytes; headers_to_attributes and "
+        f"...), with one-line values of at most {MAX_HEADER_VALUE_BYTES} bytes; "
+        "headers_to_attributes and "
         "attributes_to_headers map SIP token header names to non-empty attribute names. The "
         "server rejects the trunk otherwise (CR/LF in a value would start a new header)."
     )
     REMEDIATION: ClassVar[str] = (
         "Name custom headers with ASCII tokens such as 'X-Customer-Id', keep each value on one "
-        "line (at most 1024 bytes), and leave the headers LiveKit writes (From, To, Via, ...) "
+        f"line (at most {MAX_HEADER_VALUE_BYTES} bytes), and leave the headers LiveKit writes "
+        "(From, To, Via, ...) "
         "to it."
     )
 

@@ -8,8 +8,11 @@ from typing import Any
 
 from livekit_sip_core import (
     HEADER_OPTIONS,
+    MAX_DURATION,
+    MAX_MEDIA_TIMEOUT,
     MEDIA_ENCRYPTIONS,
-    is_ip_or_cidr,
+    PASSWORD_FIELD,
+    ip_or_cidr_problem,
     server_drops_address,
 )
 from livekit_sip_core.links import INBOUND_TRUNK_DOC, TROUBLESHOOTING
@@ -72,7 +75,7 @@ class InboundNotOpen(ResourceRule):
 
     def check(self, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[Finding]:
         username = text(props, "auth_username")
-        password = text(props, "auth_password")
+        password = text(props, PASSWORD_FIELD)
         addresses = strings(props, "allowed_addresses")
         numbers = strings(props, "numbers")
         if any(is_unknown(v) for v in (username, password, addresses, numbers)):
@@ -87,11 +90,8 @@ class InboundNotOpen(ResourceRule):
 
 def address_problem(entry: str) -> str | None:
     """Why an allowed_addresses entry matches nothing, or None for an IP address or CIDR."""
-    if is_ip_or_cidr(entry):
-        return None
-    if server_drops_address(entry):
-        return f"'{entry}' is not an IP address or CIDR range; the server ignores it at call time"
-    return f"'{entry}' is not an IP address or CIDR range; it never matches a caller's address"
+    problem = ip_or_cidr_problem(entry)
+    return problem.message if problem else None
 
 
 @register
@@ -205,9 +205,11 @@ class InboundServerValues(ServerValuesRule):
     description = (
         "Every string is text the protocol can carry (no NUL character, no lone surrogate); "
         "media_encryption, media.encryption and include_headers are names of the protocol's "
-        "enums; ringing_timeout and max_call_duration are finite seconds from 0 to 7 days; media "
+        "enums; ringing_timeout and max_call_duration are finite seconds from 0 to "
+        f"{MAX_DURATION / 86400:g} days; media "
         "codecs have a name without whitespace or '/' and a whole, non-negative rate; "
-        "media.media_timeout is at most 600 seconds. The server rejects the trunk otherwise "
+        f"media.media_timeout is at most {MAX_MEDIA_TIMEOUT:g} seconds. The server rejects the "
+        "trunk otherwise "
         "(or the call fails when it is used); the components refuse the same values."
     )
     severity = Severity.HIGH

@@ -8,15 +8,18 @@ from typing import Any
 from livekit_sip_core import (
     DIGEST_PROVIDERS,
     HEADER_OPTIONS,
+    MAX_MEDIA_TIMEOUT,
     MEDIA_ENCRYPTIONS,
+    PASSWORD_FIELD,
     REQUIRED_REGION_PINS,
     SUPPORTED_COUNTRIES,
     TRANSPORTS,
     country_fix,
     country_problem,
-    host_of,
     normalize_number,
     provider_of,
+    quote,
+    region_pin_of,
     sip_host_problem,
 )
 from livekit_sip_core.links import OUTBOUND_TRUNK_DOC, REGION_PINNING_DOC, TROUBLESHOOTING
@@ -100,12 +103,9 @@ class OutboundProviderAddressShape(ResourceRule):
         provider = provider_of(address)
         if provider is None:
             return
-        if not provider.serves(host_of(address)):
-            yield Finding(
-                f"'{address}' is not a {provider.name} SIP host; {provider.name} expects "
-                f"{provider.expected}",
-                "address",
-            )
+        problem = provider.host_problem(address)
+        if problem:
+            yield Finding(f"{quote(address)} {problem}", "address")
 
 
 @register
@@ -180,7 +180,7 @@ class OutboundDigestProviderAuth(ResourceRule):
     def check(self, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[Finding]:
         address = text(props, "address")
         username = text(props, "auth_username")
-        password = text(props, "auth_password")
+        password = text(props, PASSWORD_FIELD)
         if any(is_unknown(v) for v in (address, username, password)) or not address:
             return
         provider = provider_of(address)
@@ -232,39 +232,55 @@ class OutboundDestinationCountry(ResourceRule):
         return {**props, "destination_country": fix}
 
 
-_INDIA = REQUIRED_REGION_PINS["IN"]
+_PINS = REQUIRED_REGION_PINS.values()
 
 
 @register
 class OutboundIndiaPinning(ResourceRule):
     id = "LKSOUT007"
-    title = "India (+91) numbers are pinned to 'in'"
-    description = (
-        "Calls with Indian (+91) numbers must stay in India: a trunk with a +91 number needs "
-        "destination_country 'in', otherwise calls fail with '403 Domestic Anchored Terms Not "
-        "Met'."
+    title = " and ".join(
+        f"{pin.country_name} ({pin.calling_code}) numbers are pinned to "
+        f"'{pin.destination_country}'"
+        for pin in _PINS
+    )
+    description = " ".join(
+        f"Calls with {pin.country_name}'s ({pin.calling_code}) numbers must stay in "
+        f"{pin.country_name}: a trunk with a {pin.calling_code} number needs destination_country "
+        f"'{pin.destination_country}', otherwise calls fail with '{pin.failure}'."
+        for pin in _PINS
     )
     severity = Severity.HIGH
     enforcement = Enforcement.MANDATORY
-    remediation = "Set destination_country to 'in' on trunks that call from +91 numbers."
+    remediation = " ".join(
+        f"Set destination_country to '{pin.destination_country}' on trunks that call from "
+        f"{pin.calling_code} numbers."
+        for pin in _PINS
+    )
     url = REGION_PINNING_DOC
     resource_types = (OUTBOUND_TRUNK,)
 
     def check(self, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[Finding]:
         numbers = strings(props, "numbers")
         country = text(props, "destination_country")
-        if is_unknown(country) or country.strip().lower() == _INDIA.destination_country:
+        if is_unknown(country):
             return
         if is_unknown(numbers):
-            # Known +91 entries are enough to tell, even if others are unknown.
+            # Known pinned numbers are enough to tell, even if others are unknown.
             raw = props.get("numbers")
             numbers = [v for v in raw if isinstance(v, str)] if isinstance(raw, list) else []
-        indian = [n for n in numbers if normalize_number(n).startswith(_INDIA.calling_code)]
-        if indian:
-            current = f"'{country}'" if country else "not set"
+        current = quote(country) if country else "not set"
+        reported: set[str] = set()
+        for number in numbers:
+            pin = region_pin_of(normalize_number(number))
+            if pin is None or pin.destination_country in reported:
+                continue
+            if country.strip().lower() == pin.destination_country:
+                continue
+            reported.add(pin.destination_country)
             yield Finding(
-                f"is {current} but the trunk calls from +91 number '{indian[0]}'; India "
-                "requires 'in' (403 Domestic Anchored Terms Not Met)",
+                f"is {current} but the trunk calls from {pin.calling_code} number "
+                f"{quote(number)}; {pin.country_name} requires '{pin.destination_country}' "
+                f"({pin.failure})",
                 "destination_country",
             )
 
@@ -289,7 +305,8 @@ class OutboundServerValues(ServerValuesRule):
         "Every string is text the protocol can carry (no NUL character, no lone surrogate); "
         "transport, media_encryption, media.encryption and include_headers are names of the "
         "protocol's enums; media codecs have a name without whitespace or '/' and a whole, "
-        "non-negative rate; media.media_timeout is at most 600 seconds. The server rejects the "
+        f"non-negative rate; media.media_timeout is at most {MAX_MEDIA_TIMEOUT:g} seconds. The "
+        "server rejects the "
         "trunk otherwise (or the call fails when it is used); the components refuse the same "
         "values."
     )

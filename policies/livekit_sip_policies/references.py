@@ -138,55 +138,52 @@ class TrunkIndex:
                 by_id.setdefault(trunk_id, trunk)
         return cls(by_urn={r.urn: r for r in trunks}, by_id=by_id)
 
+    def refs_of(self, rule: StackResource) -> TrunkRefs:
+        """Resolve ``rule``'s trunk_ids to the trunks of this index, through IDs and
+        dependencies."""
+        props = rule.props if isinstance(rule.props, Mapping) else {}
+        raw = props.get("trunk_ids") if not is_unknown(rule.props) else rule.props
+        by_urn = self.by_urn
+        dep_trunks = [
+            by_urn[urn] for urn in rule.property_dependencies.get("trunk_ids", ()) if urn in by_urn
+        ]
+        if raw is None or (isinstance(raw, list) and not raw):
+            return TrunkRefs(wildcard=True, refs=(), resolved=True)
+        if not isinstance(raw, list):
+            # The whole list is unknown: it references whatever trunks it is computed from.
+            refs = tuple(TrunkRef("trunk_ids", resource=r, via=OUTPUT) for r in dep_trunks)
+            return TrunkRefs(wildcard=False, refs=refs, resolved=bool(dep_trunks))
+        refs_list: list[TrunkRef] = []
+        matched: set[str] = set()
+        unknown_count = 0
+        literals: list[tuple[int, str]] = []
+        for position, value in enumerate(raw):
+            if is_unknown(value):
+                unknown_count += 1
+                continue
+            value = str(value)
+            owner = self.by_id.get(value)
+            if owner is not None:
+                refs_list.append(TrunkRef(f"trunk_ids[{position}]", resource=owner, via=STACK_ID))
+                matched.add(owner.urn)
+            else:
+                literals.append((position, value))
+        remaining = [t for t in dep_trunks if t.urn not in matched]
+        if literals and not unknown_count and remaining:
+            # The IDs come from trunks of the stack whose props do not show them (e.g. replaced).
+            unknown_count, literals = len(literals), []
+        refs_list.extend(TrunkRef(f"trunk_ids[{i}]", trunk_id=v) for i, v in literals)
+        if unknown_count:
+            refs_list.extend(TrunkRef("trunk_ids", resource=t, via=OUTPUT) for t in remaining)
+        resolved = not unknown_count or bool(remaining)
+        return TrunkRefs(wildcard=False, refs=tuple(refs_list), resolved=resolved)
 
-def trunk_refs(
-    rule: StackResource,
-    resources: Sequence[StackResource],
-    index: TrunkIndex | None = None,
-) -> TrunkRefs:
-    """Resolve ``rule``'s trunk_ids to trunks of the stack, through IDs and dependencies.
 
-    ``index``: the trunks of ``resources`` (``TrunkIndex.of(resources)``), when the caller
-    resolves many rules of the same stack (:class:`StackReferences` does).
-    """
-    props = rule.props if isinstance(rule.props, Mapping) else {}
-    raw = props.get("trunk_ids") if not is_unknown(rule.props) else rule.props
-    if index is None:
-        index = TrunkIndex.of(resources)
-    by_urn = index.by_urn
-    dep_trunks = [
-        by_urn[urn] for urn in rule.property_dependencies.get("trunk_ids", ()) if urn in by_urn
-    ]
-    if raw is None or (isinstance(raw, list) and not raw):
-        return TrunkRefs(wildcard=True, refs=(), resolved=True)
-    if not isinstance(raw, list):
-        # The whole list is unknown: it references whatever trunks it is computed from.
-        refs = tuple(TrunkRef("trunk_ids", resource=r, via=OUTPUT) for r in dep_trunks)
-        return TrunkRefs(wildcard=False, refs=refs, resolved=bool(dep_trunks))
-    refs_list: list[TrunkRef] = []
-    matched: set[str] = set()
-    unknown_count = 0
-    literals: list[tuple[int, str]] = []
-    for position, value in enumerate(raw):
-        if is_unknown(value):
-            unknown_count += 1
-            continue
-        value = str(value)
-        owner = index.by_id.get(value)
-        if owner is not None:
-            refs_list.append(TrunkRef(f"trunk_ids[{position}]", resource=owner, via=STACK_ID))
-            matched.add(owner.urn)
-        else:
-            literals.append((position, value))
-    remaining = [t for t in dep_trunks if t.urn not in matched]
-    if literals and not unknown_count and remaining:
-        # The IDs come from trunks of the stack whose props do not show them (e.g. replaced).
-        unknown_count, literals = len(literals), []
-    refs_list.extend(TrunkRef(f"trunk_ids[{i}]", trunk_id=v) for i, v in literals)
-    if unknown_count:
-        refs_list.extend(TrunkRef("trunk_ids", resource=t, via=OUTPUT) for t in remaining)
-    resolved = not unknown_count or bool(remaining)
-    return TrunkRefs(wildcard=False, refs=tuple(refs_list), resolved=resolved)
+def trunk_refs(rule: StackResource, resources: Sequence[StackResource]) -> TrunkRefs:
+    """Resolve ``rule``'s trunk_ids to trunks of ``resources``, through IDs and dependencies
+    (to resolve many rules of one stack, build the :class:`TrunkIndex` once and call
+    :meth:`TrunkIndex.refs_of`, as :class:`StackReferences` does)."""
+    return TrunkIndex.of(resources).refs_of(rule)
 
 
 class StackReferences:
@@ -199,7 +196,7 @@ class StackReferences:
     def __init__(self, resources: Sequence[StackResource]) -> None:
         index = TrunkIndex.of(resources)
         self.rules: list[tuple[StackResource, TrunkRefs]] = [
-            (r, trunk_refs(r, resources, index)) for r in resources if r.type == DISPATCH_RULE
+            (r, index.refs_of(r)) for r in resources if r.type == DISPATCH_RULE
         ]
         #: Every dispatch rule is resolved: what no rule names is known.
         self.resolved: bool = all(refs.resolved for _, refs in self.rules)

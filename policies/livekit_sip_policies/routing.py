@@ -42,7 +42,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from livekit_sip_core import normalize_number
+from livekit_sip_core import (
+    DISPATCH_RULE_KINDS,
+    RULE_CALLEE,
+    RULE_DIRECT,
+    RULE_INDIVIDUAL,
+    SipMediaEncryption,
+    normalize_number,
+)
 
 from .conflicts import DispatchRuleKeys, dispatch_rule_conflicts
 
@@ -84,12 +91,10 @@ RANDOM = "{random}"
 RANDOM_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 RANDOM_SIZE = 12
 
-DIRECT = "dispatch_rule_direct"
-INDIVIDUAL = "dispatch_rule_individual"
-CALLEE = "dispatch_rule_callee"
-_KINDS = (DIRECT, INDIVIDUAL, CALLEE)
+DIRECT, INDIVIDUAL, CALLEE = RULE_DIRECT, RULE_INDIVIDUAL, RULE_CALLEE
+_KINDS = DISPATCH_RULE_KINDS
 
-ENCRYPT_DISABLE = "SIP_MEDIA_ENCRYPT_DISABLE"
+ENCRYPT_DISABLE = SipMediaEncryption.SIP_MEDIA_ENCRYPT_DISABLE.value
 
 
 @dataclass(frozen=True)

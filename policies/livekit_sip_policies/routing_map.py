@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from livekit_sip_core import normalize_number
+from livekit_sip_core import PASSWORD_FIELD, normalize_number
 
 from .routing import (
     CALLEE,
@@ -298,7 +298,7 @@ def objects_from_stack_export(
         plain = {
             k: v
             for k, v in outputs.items()
-            if not (isinstance(v, Mapping) and "ciphertext" in v) and k != "auth_password"
+            if not (isinstance(v, Mapping) and "ciphertext" in v) and k != PASSWORD_FIELD
         }
         plain.setdefault("name", name)
         if resource.get("type") == INBOUND_TRUNK:

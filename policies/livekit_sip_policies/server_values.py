@@ -17,6 +17,7 @@ from livekit_sip_core import (
     MAX_DURATION,
     MAX_MEDIA_TIMEOUT,
     MEDIA_ENCRYPTIONS,
+    PASSWORD_FIELD,
     Invalid,
     choice_problem,
     codec_name_problem,
@@ -28,10 +29,10 @@ from livekit_sip_core import (
 
 from .rule import Finding, ResourceRule, is_unknown
 
-__all__ = ["SECRET_FIELDS", "ServerValuesRule", "media_findings", "text_findings"]
+__all__ = ["SECRET_FIELDS", "ServerValuesRule"]
 
 #: Fields whose value is a secret: a finding never quotes it.
-SECRET_FIELDS = frozenset({"auth_password"})
+SECRET_FIELDS = frozenset({PASSWORD_FIELD})
 
 
 _INDEX = re.compile(r"\[\d+\]")
@@ -58,7 +59,7 @@ def _text_at(value: Any, where: str, skip: frozenset[str]) -> Iterator[Finding]:
             yield from _text_at(inner, f"{where}[{index}]", skip)
 
 
-def text_findings(props: Mapping[str, Any], skip: frozenset[str]) -> Iterator[Finding]:
+def _text_findings(props: Mapping[str, Any], skip: frozenset[str]) -> Iterator[Finding]:
     """A finding per string (value or map key) that cannot travel as protocol text (NUL, lone
     surrogate), except under the fields in ``skip`` (dotted paths without list indices:
     ``room_config.agents.agent_name``)."""
@@ -70,7 +71,7 @@ def _finding(problem: Invalid | None, where: str) -> Iterator[Finding]:
         yield Finding(problem.message, where)
 
 
-def media_findings(props: Mapping[str, Any]) -> Iterator[Finding]:
+def _media_findings(props: Mapping[str, Any]) -> Iterator[Finding]:
     """``media``: its encryption one of the protocol's, each codec named without whitespace or
     '/', its rate a uint32, and the RTP timeout within the server's maximum."""
     media = props.get("media")
@@ -120,7 +121,7 @@ class ServerValuesRule(ResourceRule):
     TEXT_CHECKED_ELSEWHERE: ClassVar[frozenset[str]] = frozenset()
 
     def check(self, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterator[Finding]:
-        yield from text_findings(props, self.TEXT_CHECKED_ELSEWHERE)
+        yield from _text_findings(props, self.TEXT_CHECKED_ELSEWHERE)
         for field in self.DURATIONS:
             value = props.get(field)
             if not is_unknown(value):
@@ -133,7 +134,7 @@ class ServerValuesRule(ResourceRule):
             value = _at(props, path)
             if value is not None and not is_unknown(value):
                 yield from _finding(uint32_problem(value), path)
-        yield from media_findings(props)
+        yield from _media_findings(props)
         yield from self.more_findings(props)
 
     def more_findings(self, props: Mapping[str, Any]) -> Iterator[Finding]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from livekit_sip_core import TRUNK_ID_PREFIX, provider_of
+from livekit_sip_core import TELNYX, TRUNK_ID_PREFIX, provider_of
 from livekit_sip_core.links import TELNYX_DOC, TROUBLESHOOTING
 
 from .references import StackReferences
@@ -135,8 +135,7 @@ class TelnyxReferAttested(StackRule):
             address = text(trunk.props, "address")
             if is_unknown(address) or not address:
                 continue
-            provider = provider_of(address)
-            if provider is not None and provider.name == "Telnyx":
+            if provider_of(address) is TELNYX:
                 yield Finding(
                     f"is a Telnyx host: transfers fail with 408 unless SIP REFER is enabled "
                     f"on the connection (attest it with {REFER_KEY}: true)",

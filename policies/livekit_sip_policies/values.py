@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from livekit_sip_core import PASSWORD_FIELD
+
 from .rule import UNKNOWN, Finding, is_unknown
 
 __all__ = ["contains_unknown", "credential_pair_findings", "flag", "string", "strings", "text"]
@@ -63,10 +65,10 @@ def flag(props: Mapping[str, Any], key: str) -> Any:
 def credential_pair_findings(props: Mapping[str, Any]) -> Iterator[Finding]:
     """A finding when only one of auth_username and auth_password is set (on the empty one)."""
     username = text(props, "auth_username")
-    password = text(props, "auth_password")
+    password = text(props, PASSWORD_FIELD)
     if is_unknown(username) or is_unknown(password):
         return
     if username and not password:
-        yield Finding("is empty while auth_username is set", "auth_password")
+        yield Finding("is empty while auth_username is set", PASSWORD_FIELD)
     elif password and not username:
         yield Finding("is empty while auth_password is set", "auth_username")

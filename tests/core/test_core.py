@@ -109,3 +109,31 @@ def test_region_pin_prefix() -> None:
     assert core.REQUIRED_REGION_PINS["IN"].calling_code == "+91"
     assert core.region_pin_of("+919876543210") is core.REQUIRED_REGION_PINS["IN"]
     assert core.region_pin_of("919876543210") is None
+
+
+def test_enums_and_rule_kinds_are_defined_once() -> None:
+    # The components' enums are the core's; the names the pack checks are derived from them.
+    assert specs.SipMediaEncryption is core.SipMediaEncryption
+    assert specs.SipTransport is core.SipTransport
+    assert specs.SipHeaderOptions is core.SipHeaderOptions
+    assert tuple(core.SipTransport.__members__) == core.TRANSPORTS
+    # The dispatch rule's kinds: the components, the pack and the simulator read one tuple.
+    from livekit_sip_policies import dispatch, routing
+    from livekit_sip_pulumi import resources
+
+    assert dispatch.RULE_KINDS is core.DISPATCH_RULE_KINDS
+    assert routing._KINDS is core.DISPATCH_RULE_KINDS
+    assert specs._RULE_KINDS is core.DISPATCH_RULE_KINDS
+    assert [
+        resources.SipDispatchRuleDirectArgs.rule_key,
+        resources.SipDispatchRuleIndividualArgs.rule_key,
+        resources.SipDispatchRuleCalleeArgs.rule_key,
+    ] == list(core.DISPATCH_RULE_KINDS)
+
+
+def test_the_password_field_is_named_once() -> None:
+    from livekit_sip_policies import server_values
+
+    assert core.PASSWORD_FIELD in specs.SipInboundTrunkSpec.model_fields
+    assert core.PASSWORD_FIELD in specs.SipOutboundTrunkSpec.model_fields
+    assert frozenset({core.PASSWORD_FIELD}) == server_values.SECRET_FIELDS

@@ -135,6 +135,21 @@ CASES = [
             "allowed_addresses[1]",
         ),
     ),
+    fail(
+        "LKSIN003",
+        "control_character_is_quoted",
+        trunk(allowed_addresses=["10.0.0.1\r\nX-Evil: 1"]),
+        Finding(
+            "'10.0.0.1\\r\\nX-Evil: 1' is not an IP address or CIDR range; the server ignores "
+            "it at call time",
+            "allowed_addresses[0]",
+        ),
+        Finding(
+            "every entry is ignored at call time, so the trunk accepts calls from any source "
+            "address",
+            "allowed_addresses",
+        ),
+    ),
     # LKSIN004 not the whole internet
     ok("LKSIN004", "baseline", INBOUND),
     ok("LKSIN004", "slash_2", trunk(allowed_addresses=["0.0.0.0/2"])),

@@ -163,7 +163,24 @@ CASES = [
         "LKSOUT002",
         "telnyx_subdomain",
         trunk(address="acme.sip.telnyx.com"),
-        Finding(f"'acme.sip.telnyx.com' is not a Telnyx SIP host; {TELNYX_SHAPE}", "address"),
+        # the presets' reason now reaches the pack too (one Provider.host_problem)
+        Finding(
+            f"'acme.sip.telnyx.com' is not a Telnyx SIP host; {TELNYX_SHAPE} (Telnyx answers "
+            "503 to a subdomain; the credentials select the connection)",
+            "address",
+        ),
+    ),
+    fail(
+        "LKSOUT002",
+        "twilio_programmable_voice_domain",
+        trunk(address="acme.sip.twilio.com"),
+        Finding(
+            "'acme.sip.twilio.com' is not a Twilio SIP host; Twilio expects "
+            "'<trunk>.pstn.twilio.com' or '<trunk>.pstn.<edge>.twilio.com' "
+            "('<name>.sip.twilio.com' is a Programmable Voice SIP domain, not an Elastic SIP "
+            "trunk: use the trunk's Termination SIP URI)",
+            "address",
+        ),
     ),
     fail(
         "LKSOUT002",
@@ -453,3 +470,29 @@ def test_numbers_remediation() -> None:
     fixed = rule.remediate(trunk(numbers=["+1 510 555 0100", "*", "5105550100"]), {})
     assert fixed is not None and fixed["numbers"] == ["+15105550100", "*", "5105550100"]
     assert rule.remediate(OUTBOUND, {}) is None
+
+
+def test_region_pinning_follows_the_cores_pins(monkeypatch: pytest.MonkeyPatch) -> None:
+    # LKSOUT007 iterates the core's required pins: one more pin is one more check, worded from
+    # the pin (no India special case in the rule).
+    import livekit_sip_core
+    from livekit_sip_core import RegionPin
+
+    monkeypatch.setitem(
+        livekit_sip_core.REQUIRED_REGION_PINS,
+        "AE",
+        RegionPin("dubai", "ae", "the UAE", "403 Forbidden by regulation"),
+    )
+    found = list(REGISTRY.get("LKSOUT007").check(trunk(numbers=["+971501234567", INDIA]), {}))
+    assert found == [
+        Finding(
+            "is 'us' but the trunk calls from +971 number '+971501234567'; the UAE requires "
+            "'ae' (403 Forbidden by regulation)",
+            "destination_country",
+        ),
+        Finding(
+            f"is 'us' but the trunk calls from +91 number '{INDIA}'; India requires 'in' (403 "
+            "Domestic Anchored Terms Not Met)",
+            "destination_country",
+        ),
+    ]
