@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from livekit_sip_core import PASSWORD_FIELD
 
 from ..errors import SpecError
 from ..specs import validate_spec
@@ -33,7 +34,6 @@ from .live import DISPATCH, INBOUND, OUTBOUND, LiveObject, LiveProject
 
 __all__ = ["ExportedObject", "export", "plan_export", "write_program"]
 
-_PASSWORD = "auth_password"
 
 
 @dataclass
@@ -115,14 +115,14 @@ def plan_export(project: LiveProject) -> list[ExportedObject]:
             kwargs = {
                 k: v
                 for k, v in values.items()
-                if v != defaults.get(k) and k not in (_PASSWORD, kind.id_field)
+                if v != defaults.get(k) and k not in (PASSWORD_FIELD, kind.id_field)
             }
             entry = ExportedObject(obj, resource_name, _variable(resource_name, variables), kwargs)
-            if values.get(_PASSWORD):
+            if values.get(PASSWORD_FIELD):
                 entry.password_key = f"{_camel(resource_name)}AuthPassword"
             checked = dict(kwargs)
             if entry.password_key:
-                checked[_PASSWORD] = "set-from-config"
+                checked[PASSWORD_FIELD] = "set-from-config"
             try:
                 validate_spec(kind.spec_class, checked)
             except SpecError as exc:
@@ -186,7 +186,7 @@ def render_program(project: LiveProject, planned: list[ExportedObject]) -> str:
             else:
                 lines.append(f"    {key}={_literal(value, 4)},")
         if entry.password_key:
-            lines.append(f"    auth_password=config.require_secret({entry.password_key!r}),")
+            lines.append(f"    {PASSWORD_FIELD}=config.require_secret({entry.password_key!r}),")
         lines.append(f"    adopt_id={obj.id!r},")
         lines.append("    opts=keep,")
         lines.append(")")

@@ -18,6 +18,7 @@ from typing import Any
 from livekit import api
 from livekit.api.twirp_client import ServerErrorCode
 from livekit.protocol import models
+from livekit_sip_core import PASSWORD_FIELD
 from livekit_sip_policies.rule import DISPATCH_RULE, INBOUND_TRUNK, OUTBOUND_TRUNK, StackResource
 from pydantic import SecretStr
 
@@ -189,8 +190,8 @@ class LiveObject:
 def props_of(kind: Kind, message: Any) -> dict[str, Any]:
     """The object as the pack sees a deployed resource of the components."""
     props = kind.spec_class.outputs_from_proto(message)
-    if props.get("auth_password"):
-        props["auth_password"] = REDACTED
+    if props.get(PASSWORD_FIELD):
+        props[PASSWORD_FIELD] = REDACTED
     props[kind.id_field] = getattr(message, kind.id_field)
     return props
 
