@@ -25,6 +25,8 @@ from livekit_sip_core import (
     MAX_DURATION,
     MAX_MEDIA_TIMEOUT,
     PASSWORD_FIELD,
+    RULE_DIRECT,
+    RULE_INDIVIDUAL,
     TRUNK_ID_PREFIX,
     ErrorType,
     Invalid,
@@ -630,11 +632,9 @@ def _field_path(loc: tuple[Any, ...]) -> str:
 
 # Fields users commonly put one level too high; the hint says where they belong.
 _MISPLACED = {
-    "dispatch_rule_direct": "rule.dispatch_rule_direct",
-    "dispatch_rule_individual": "rule.dispatch_rule_individual",
-    "dispatch_rule_callee": "rule.dispatch_rule_callee",
-    "room_name": "rule.dispatch_rule_direct.room_name",
-    "room_prefix": "rule.dispatch_rule_individual.room_prefix",
+    **{kind: f"rule.{kind}" for kind in DISPATCH_RULE_KINDS},
+    "room_name": f"rule.{RULE_DIRECT}.room_name",
+    "room_prefix": f"rule.{RULE_INDIVIDUAL}.room_prefix",
     "pin": "rule.<kind>.pin",
     "agents": "room_config.agents",
     "agent_name": "room_config.agents[].agent_name",
