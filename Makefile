@@ -2,11 +2,16 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test bench toolchain venv lint docs clean
+.PHONY: demo demo-toolchain test bench toolchain venv lint docs clean
 
 ## demo: policy-checked preview, up, read-back, refresh and destroy of the demo stack
-demo: venv toolchain
+demo: venv demo-toolchain
 	scripts/with-services.sh $(PY) scripts/demo.py
+
+# What the demo runs, and nothing more: pulumi, its Python language host, livekit-server, Redis.
+demo-toolchain:
+	scripts/build-toolchain.sh pulumi language-host livekit
+	scripts/ensure-system-packages.sh demo
 
 ## test: the whole suite against the real pulumi engine and a real livekit-server
 test: venv toolchain
