@@ -56,6 +56,8 @@ PASSWORD_KEYS = [
     "linePassword",
     "twilioPassword",
 ]
+LIBRARY = ("components", "policies", "pyproject.toml")
+"""What a release's code is: the library and the pack."""
 ADOPTED_TRUNK = {"name": "legacy-line", "numbers": ["+15105550140"], "metadata": "made by hand"}
 
 
@@ -115,7 +117,7 @@ def record(folder: Path, allow_dirty: bool) -> None:
 
     if not (folder / PROGRAM).exists():
         raise SystemExit(f"{folder / PROGRAM} not found: the folder holds the program to record")
-    dirty = _run("git", "status", "--porcelain", "--", "components", "policies", "pyproject.toml")
+    dirty = _run("git", "status", "--porcelain", "--", *LIBRARY)
     if dirty and not allow_dirty:
         raise SystemExit(
             "the library has uncommitted changes: record with a release's code as committed\n"
@@ -173,6 +175,7 @@ def record(folder: Path, allow_dirty: bool) -> None:
             manifest = {
                 "version": version,
                 "commit": _run("git", "rev-parse", "HEAD"),
+                "library_commit": _run("git", "log", "-1", "--format=%H", "--", *LIBRARY),
                 "pulumi": _run(str(toolchain_bin() / "pulumi"), "version")
                 if (toolchain_bin() / "pulumi").exists()
                 else _run("pulumi", "version"),

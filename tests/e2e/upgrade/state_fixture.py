@@ -14,7 +14,8 @@ A recorded state is a folder named after the release that wrote it (``v0.1.0/``)
 LiveKit generates object IDs, so a fresh server cannot be given the recorded ones. The objects
 are created again from ``livekit-objects.json`` through LiveKit's public API, and every
 recorded ID in the state and the config is replaced by the new object's ID before
-`pulumi stack import`. The API's messages are versioned and kept compatible by LiveKit; a copy
+`pulumi stack import`; the provider resource's recorded LiveKit settings are pointed at the new
+server (:func:`retarget`). The API's messages are versioned and kept compatible by LiveKit; a copy
 of the recording server's Redis would instead depend on how livekit-server stores objects
 internally, and would have to replace the Redis of a server other tests share.
 """
@@ -171,6 +172,34 @@ def rewrite_ids(value: Any, ids: dict[str, str]) -> Any:
     if isinstance(value, dict):
         return {key: rewrite_ids(item, ids) for key, item in value.items()}
     return value
+
+
+def retarget(state: dict[str, Any], target: LiveKitTarget) -> dict[str, Any]:
+    """``state`` with its provider resources configured for ``target``.
+
+    Since configure() (pulumi 3.139) the engine records the whole stack config in the inputs
+    and outputs of the dynamic provider's resource, and refresh and destroy use what it
+    recorded: the recording server's ``livekit:url`` and keys. The secret goes in as plaintext
+    for `pulumi stack import` to encrypt."""
+    values = {
+        "livekit:url": target.url,
+        "livekit:apiKey": target.api_key,
+        "livekit:apiSecret": {
+            SECRET_SIG_KEY: SECRET_SIG,
+            "plaintext": json.dumps(target.api_secret),
+        },
+    }
+    resources = []
+    for resource in state["deployment"]["resources"]:
+        if resource["type"].startswith("pulumi:providers:"):
+            resource = dict(resource)
+            for part in ("inputs", "outputs"):
+                if part in resource:
+                    props = dict(resource[part])
+                    props.update({k: v for k, v in values.items() if k in props})
+                    resource[part] = props
+        resources.append(resource)
+    return {**state, "deployment": {**state["deployment"], "resources": resources}}
 
 
 def is_ciphertext(value: Any) -> bool:
