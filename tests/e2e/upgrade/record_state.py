@@ -58,7 +58,8 @@ PASSWORD_KEYS = [
 ]
 LIBRARY = ("components", "policies", "pyproject.toml")
 """What a release's code is: the library and the pack."""
-ADOPTED_TRUNK = {"name": "legacy-line", "numbers": ["+15105550140"], "metadata": "made by hand"}
+ADOPTED_NUMBER = "+15105550140"
+"""The number of the inbound trunk made by hand, which the program adopts."""
 
 
 def _free_port() -> int:
@@ -135,7 +136,11 @@ def record(folder: Path, allow_dirty: bool) -> None:
                 raise SystemExit("the recording server is not empty")
             adopted = target.call(
                 lambda lk: lk.sip.create_inbound_trunk(
-                    api.CreateSIPInboundTrunkRequest(trunk=api.SIPInboundTrunkInfo(**ADOPTED_TRUNK))
+                    api.CreateSIPInboundTrunkRequest(
+                        trunk=api.SIPInboundTrunkInfo(
+                            name="legacy-line", numbers=[ADOPTED_NUMBER], metadata="made by hand"
+                        )
+                    )
                 )
             )
             stack = LocalStack(

@@ -23,6 +23,7 @@ internally, and would have to replace the Redis of a server other tests share.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -47,7 +48,6 @@ PASSWORD_REF = "$config:"
 
 T = TypeVar("T")
 
-# kind -> (List response field of its ID, the Info message, how to list, how to create)
 INBOUND, OUTBOUND, DISPATCH = "inbound_trunks", "outbound_trunks", "dispatch_rules"
 
 
@@ -115,49 +115,50 @@ def definitions(objects: dict[str, list[Any]], passwords: dict[str, str]) -> dic
     return out
 
 
+Create = Callable[[api.LiveKitAPI, Any], Awaitable[Any]]
+
+# In the order they are created: a dispatch rule names its trunks' new IDs.
+_CREATE: dict[str, tuple[type[Any], Create]] = {
+    INBOUND: (
+        api.SIPInboundTrunkInfo,
+        lambda lk, m: lk.sip.create_inbound_trunk(api.CreateSIPInboundTrunkRequest(trunk=m)),
+    ),
+    OUTBOUND: (
+        api.SIPOutboundTrunkInfo,
+        lambda lk, m: lk.sip.create_outbound_trunk(api.CreateSIPOutboundTrunkRequest(trunk=m)),
+    ),
+    DISPATCH: (
+        api.SIPDispatchRuleInfo,
+        lambda lk, m: lk.sip.create_dispatch_rule(
+            api.CreateSIPDispatchRuleRequest(dispatch_rule=m)
+        ),
+    ),
+}
+
+
+async def _send(create: Create, info: Any, lk: api.LiveKitAPI) -> Any:
+    return await create(lk, info)
+
+
 def recreate(
     target: LiveKitTarget, recorded: dict[str, Any], passwords: dict[str, str]
 ) -> dict[str, str]:
     """Create the recorded objects on ``target``: trunks first, then the dispatch rules with
     their trunk IDs mapped. Returns recorded ID -> new ID."""
     ids: dict[str, str] = {}
-
-    def message(kind: str, plain: dict[str, Any], cls: type[T]) -> T:
-        plain = dict(plain)
-        password = plain.get("auth_password", "")
-        if password.startswith(PASSWORD_REF):
-            plain["auth_password"] = passwords[password.removeprefix(PASSWORD_REF)]
-        for id_field in ("sip_trunk_id", "sip_dispatch_rule_id"):
-            plain.pop(id_field, None)
-        if kind == DISPATCH:
-            plain["trunk_ids"] = [ids[trunk] for trunk in plain.get("trunk_ids", [])]
-        # Fields a later protocol dropped are left out rather than failing the restore.
-        return json_format.ParseDict(plain, cls(), ignore_unknown_fields=True)  # type: ignore[call-arg]
-
-    for plain in recorded.get(INBOUND, []):
-        trunk = message(INBOUND, plain, api.SIPInboundTrunkInfo)
-        made = target.call(
-            lambda lk, t=trunk: lk.sip.create_inbound_trunk(
-                api.CreateSIPInboundTrunkRequest(trunk=t)
-            )
-        )
-        ids[plain["sip_trunk_id"]] = made.sip_trunk_id
-    for plain in recorded.get(OUTBOUND, []):
-        trunk = message(OUTBOUND, plain, api.SIPOutboundTrunkInfo)
-        made = target.call(
-            lambda lk, t=trunk: lk.sip.create_outbound_trunk(
-                api.CreateSIPOutboundTrunkRequest(trunk=t)
-            )
-        )
-        ids[plain["sip_trunk_id"]] = made.sip_trunk_id
-    for plain in recorded.get(DISPATCH, []):
-        rule = message(DISPATCH, plain, api.SIPDispatchRuleInfo)
-        made = target.call(
-            lambda lk, r=rule: lk.sip.create_dispatch_rule(
-                api.CreateSIPDispatchRuleRequest(dispatch_rule=r)
-            )
-        )
-        ids[plain["sip_dispatch_rule_id"]] = made.sip_dispatch_rule_id
+    for kind, (info_class, create) in _CREATE.items():
+        for plain in recorded.get(kind, []):
+            plain = dict(plain)
+            password = plain.get("auth_password", "")
+            if password.startswith(PASSWORD_REF):
+                plain["auth_password"] = passwords[password.removeprefix(PASSWORD_REF)]
+            if kind == DISPATCH:
+                plain["trunk_ids"] = [ids[trunk] for trunk in plain.get("trunk_ids", [])]
+            recorded_id = plain.pop("sip_dispatch_rule_id" if kind == DISPATCH else "sip_trunk_id")
+            # Fields a later protocol dropped are left out rather than failing the restore.
+            info = json_format.ParseDict(plain, info_class(), ignore_unknown_fields=True)
+            made = target.call(functools.partial(_send, create, info))
+            ids[recorded_id] = object_id(kind, made)
     return ids
 
 
