@@ -18,6 +18,7 @@ import warnings
 from typing import Any
 
 import typer
+from livekit_sip_core import printable
 from typer.core import TyperGroup
 
 from . import doctor, export, map, route
@@ -99,7 +100,9 @@ def main() -> None:
     try:
         app()
     except Exception:
-        traceback.print_exc()
+        # The exception's text may quote what LiveKit holds: escaped, line by line.
+        for line in traceback.format_exc().splitlines():
+            print(printable(line), file=sys.stderr)
         print(
             "error: livekit-sip failed unexpectedly (above); please report it with the command "
             "you ran",
