@@ -222,3 +222,13 @@ def test_dot_and_mermaid_show_markup_literally() -> None:
     for raw in ("<img", "`md`", '"q"', "&#"):
         assert raw not in mermaid.replace('["', "").replace('"]', ""), (raw, mermaid)
     assert "#60;img src=x#62;" in mermaid and "#35;quot;" in mermaid and "#96;md#96;" in mermaid
+
+
+def test_svg_shows_entities_and_control_characters_literally(tmp_path: Path) -> None:
+    """Graphviz decodes HTML entities in any label (``&#27;`` would put an ESC in the SVG):
+    the picture carries no control character, and shows the entity as text."""
+    trunks, rules = _hostile_objects()
+    svg = render(to_dot(build_map(trunks, rules)), tmp_path / "m.svg", "svg").read_text()
+    assert not [c for c in svg if (ord(c) < 0x20 and c != "\n") or 0x7F <= ord(c) < 0xA0], svg
+    assert "&amp;#27;[31m" in svg  # the text '&#27;[31m', as the name holds it
+    assert "\\x1b[2J" in svg

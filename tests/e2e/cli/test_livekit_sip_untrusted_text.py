@@ -20,8 +20,9 @@ pytestmark = pytest.mark.e2e
 
 #: Clears the screen, turns the text red and forges a line of its own.
 HOSTILE = "\x1b[2J\x1b[31mEVIL\nFAKE LINE: all good"
-#: Markup Rich would read in a string; a bell; a carriage return that would overwrite the line.
-MARKUP = "[bold red]RED[/bold red] :warning: \x07\rFAKE LINE: overwritten"
+#: Markup Rich would read in a string; a bell; a carriage return that would overwrite the line;
+#: an HTML entity Graphviz would decode into an ESC.
+MARKUP = "[bold red]RED[/bold red] :warning: \x07\rFAKE LINE: overwritten &#27;[31m"
 #: How the commands show HOSTILE (livekit_sip_core.printable).
 HOSTILE_SHOWN = r"\x1b[2J\x1b[31mEVIL\nFAKE LINE: all good"
 
@@ -119,6 +120,16 @@ def test_map_labels_carry_no_control_character(livekit, hostile, fmt):
     assert result.returncode == 0, result
     assert_clean(result)
     assert "EVIL" in result.stdout and "x1b[2J" in result.stdout, result
+
+
+def test_map_picture_carries_no_control_character(livekit, hostile, tmp_path):
+    svg = tmp_path / "map.svg"
+    result = run("map", "-o", str(svg), env=credentials(livekit))
+    assert result.returncode == 0, result
+    assert_clean(result)
+    text = svg.read_text()
+    assert not CONTROL.findall(text.replace("\t", " ")), CONTROL.findall(text)
+    assert "x1b[2J" in text and "FAKE LINE" in text
 
 
 def test_export_messages_are_escaped(livekit, hostile, tmp_path):
