@@ -297,3 +297,19 @@ def test_export_leaves_out_a_name_objects_of_a_kind_share() -> None:
     compile(source, "__main__.py", "exec")
     assert source.count("# name not declared: LiveKit holds the name 'dup' on this inbound") == 2
     assert "name='dup'" in source.split("SipDispatchRule(")[1]  # the rule: one of its kind
+
+
+def test_an_unexpected_failure_prints_its_text_escaped(monkeypatch, capsys) -> None:
+    """A traceback may quote what LiveKit holds: its lines are escaped too (exit code 2)."""
+    from livekit_sip_pulumi import cli
+
+    def failing() -> None:
+        raise RuntimeError("\x1b[2J\x1b[31mEVIL\nFAKE LINE: all good")
+
+    monkeypatch.setattr(cli, "app", failing)
+    with pytest.raises(SystemExit) as exited:
+        cli.main()
+    assert exited.value.code == 2
+    stderr = capsys.readouterr().err
+    assert "\x1b" not in stderr and "\nFAKE LINE" not in stderr, stderr
+    assert r"RuntimeError: \x1b[2J\x1b[31mEVIL\nFAKE LINE: all good" in stderr
