@@ -65,7 +65,7 @@ from .numbers import (
     normalize_number,
 )
 from .pins import pin_problem
-from .problems import ErrorType, Invalid, quote
+from .problems import ErrorType, Invalid, printable, quote
 from .providers import (
     DIGEST_PROVIDERS,
     LIVEKIT_CLOUD_SIP_DOMAIN,
@@ -150,6 +150,7 @@ __all__ = [
     "is_livekit_id",
     "normalize_number",
     "pin_problem",
+    "printable",
     "provider_of",
     "quote",
     "region_pin_of",

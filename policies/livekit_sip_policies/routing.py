@@ -49,6 +49,7 @@ from livekit_sip_core import (
     RULE_INDIVIDUAL,
     SipMediaEncryption,
     normalize_number,
+    printable,
 )
 
 from .conflicts import DispatchRuleKeys, dispatch_rule_conflicts
@@ -779,7 +780,9 @@ class Route:
             lines.append("DROP: the call is hung up ('No SIP Dispatch Rules matched')")
         else:
             lines.append(f"{self.result.upper()}: {self.error}")
-        return "\n  ".join(lines)
+        # The names, rooms and messages in a line are what LiveKit holds: escaped, so that a
+        # line break or an escape sequence in one cannot start a line or recolour the terminal.
+        return "\n  ".join(printable(line) for line in lines)
 
 
 def _encryption(obj: Mapping[str, Any] | None) -> str | None:

@@ -137,3 +137,19 @@ def test_the_password_field_is_named_once() -> None:
     assert core.PASSWORD_FIELD in specs.SipInboundTrunkSpec.model_fields
     assert core.PASSWORD_FIELD in specs.SipOutboundTrunkSpec.model_fields
     assert frozenset({core.PASSWORD_FIELD}) == server_values.SECRET_FIELDS
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("support-line", "support-line"),
+        ("\x1b[2J\x1b[31mEVIL\nFAKE LINE", r"\x1b[2J\x1b[31mEVIL\nFAKE LINE"),
+        ("bell\x07 cr\r tab\t del\x7f", r"bell\x07 cr\r tab\t del\x7f"),
+        ("a\u2028b\u202ec\x85", r"a\u2028b\u202ec\x85"),
+        ("lone \ud800", r"lone \ud800"),
+        ("[bold red]markup[/bold red] 'quoted' café", "[bold red]markup[/bold red] 'quoted' café"),
+    ],
+)
+def test_printable_escapes_what_a_terminal_would_obey(text: str, shown: str) -> None:
+    assert core.printable(text) == shown
+    assert core.quote(text, limit=200) == f"'{shown}'"  # one escaping for both
