@@ -286,8 +286,9 @@ class _LiveNames:
 
     One full list per kind and process (the engine starts a provider process per operation),
     not one per create: the creates of an `up` stay a create and one filtered list each. An
-    object left behind existed before this process started; one made while it runs by a
-    lingering process of the killed `up` is still found by the create's filtered list."""
+    object left behind existed before this process started; one made meanwhile by a lingering
+    process of the killed `up` is found by the create's own filtered list (by numbers, or
+    trunk IDs for a rule) when it still holds what the declaration holds."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -315,7 +316,9 @@ class SipProviderBase(dynamic.ResourceProvider):
     object_api: ClassVar[SipObjectApi]
 
     _settings: LiveKitSettings | None = None
+    # Made in configure(), in the provider process; never pickled (see __getstate__).
     _live_names: _LiveNames
+    _live_names_lock: ClassVar[threading.Lock] = threading.Lock()
 
     # The pickled provider is a class reference with no state (see __getstate__): nothing in it
     # is secret, so it is stored in plain text. Encrypting it on every resource made the state
@@ -333,10 +336,9 @@ class SipProviderBase(dynamic.ResourceProvider):
         self._settings = settings_from_config(req.config.get)
         self._live_names = _LiveNames()
 
-    _live_names_lock: ClassVar[threading.Lock] = threading.Lock()
-
     @property
     def live_names(self) -> _LiveNames:
+        """The names index; a provider used without configure() (tests) gets one too."""
         with self._live_names_lock:
             if "_live_names" not in self.__dict__:
                 self._live_names = _LiveNames()
