@@ -45,7 +45,7 @@ from livekit_sip_core import PASSWORD_FIELD
 from pulumi import dynamic
 from pulumi.output import contains_unknowns
 
-from .client import LiveKitSettings, RetryPolicy, call_livekit, settings_from_config
+from .client import Attempts, LiveKitSettings, RetryPolicy, call_livekit, settings_from_config
 from .errors import LiveKitApiError, LiveKitSipError, Problem, SpecError
 from .inputs import ADOPT_ID, ADOPT_ONLY_IF_MATCHING
 from .specs import (
@@ -596,6 +596,7 @@ class SipProviderBase(dynamic.ResourceProvider):
         # Re-sending stops with the deadline of one call (livekit:timeoutSeconds).
         give_up = time.monotonic() + self.settings.deadline()
         last: LiveKitApiError | None = None
+        sent = Attempts()  # every send counted in the final message
         for attempt in range(policy.attempts):
             try:
                 return call_livekit(
@@ -603,9 +604,12 @@ class SipProviderBase(dynamic.ResourceProvider):
                     self._what("create"),
                     lambda lk: self.object_api.create(lk, info),
                     idempotent=False,
+                    attempts=sent,
                 )
             except LiveKitApiError as exc:
-                if not exc.transient:
+                # A 429 was not carried out, and was already sent again as often and as late
+                # as its Retry-After and the deadline allow: nothing to look for or re-send.
+                if not exc.transient or exc.rate_limited:
                     raise
                 last = exc
             mine = [
