@@ -36,6 +36,7 @@ from livekit import api
 from livekit.api.twirp_client import ServerErrorCode
 from livekit_sip_core import DISPATCH_RULE_ID_PREFIX, TRUNK_ID_PREFIX
 from livekit_sip_core.links import TROUBLESHOOTING as TROUBLESHOOTING_URL
+from livekit_sip_core.problems import quote
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -281,10 +282,10 @@ def _map_error(
     if isinstance(exc, _NotLiveKit):
         return LiveKitApiError(
             f"{what}: {settings.url} answered HTTP 200 with a body that is not LiveKit's "
-            f"(Content-Type '{exc.content_type or 'none'}'): the URL does not answer like a "
-            "LiveKit server. Check livekit:url (or LIVEKIT_URL): it must be the LiveKit "
-            "project's URL (https://<project>.livekit.cloud, or your server's), not a web "
-            "page or a proxy that answers for it.",
+            f"(Content-Type {quote(exc.content_type) if exc.content_type else 'none'}): the "
+            "URL does not answer like a LiveKit server. Check livekit:url (or LIVEKIT_URL): it "
+            "must be the LiveKit project's URL (https://<project>.livekit.cloud, or your "
+            "server's), not a web page or a proxy that answers for it.",
             code=ServerErrorCode.BAD_ROUTE,
             status=200,
             attempts=count,

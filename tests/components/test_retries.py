@@ -224,8 +224,10 @@ CREATE = "CreateSIPOutboundTrunk"
         # An empty body decodes as an empty protobuf message: the Content-Type gives it away.
         (b"", "text/plain"),
         (b'{"items": []}', "application/json"),
+        # What the server says is quoted with its control characters escaped.
+        (b"<html>", "text/html\x1b[2J"),
     ],
-    ids=["html", "empty", "json"],
+    ids=["html", "empty", "json", "escape-sequence"],
 )
 def test_an_answer_that_is_not_livekits_is_named_as_such(
     proxy, clean_livekit, body, content_type
@@ -239,7 +241,7 @@ def test_an_answer_that_is_not_livekits_is_named_as_such(
                               "body that is not LiveKit's"), message
     assert "the URL does not answer like a LiveKit server" in message
     assert "livekit:url" in message
-    assert "DecodeError" not in message
+    assert "DecodeError" not in message and "\x1b" not in message
     assert info.value.code == ServerErrorCode.BAD_ROUTE and not info.value.transient
     # Not retried: such a URL answers the same every time.
     assert [what for _, what in proxy.events("/twirp/")] == ["answered 200, not LiveKit"]
