@@ -17,7 +17,8 @@ Twirp method. Peak RSS per kind of process is sampled from /proc, the state file
 down by key. Then: `pulumi preview` with no pack, a do-nothing pack and ours; `pulumi up` at
 several --parallel settings; one create in an empty LiveKit project vs one holding 5,000
 trunks; `livekit-sip doctor` over a project of 5,000 inbound trunks and 5,000 dispatch rules
-(seeded with livekit-api, 10 calls in flight): listing and pure-analysis time.
+(seeded with livekit-api, 10 calls in flight): listing and pure-analysis time. Last, what
+comparing trunk passwords costs diff per resource, keyed vs legacy digests (bench/digest.py).
 
 Environment knobs (defaults in brackets):
   BENCH_SIZES [100,500,1000]       BENCH_REPEAT [3 for N<=100, else 1; "2" or "3,1,1"]
@@ -26,7 +27,8 @@ Environment knobs (defaults in brackets):
   BENCH_PARALLEL [4,10,32]         BENCH_PARALLEL_SIZE [500]
   BENCH_CROWD [5000]               trunks in the crowded project
   BENCH_DOCTOR [5000]              inbound trunks (and as many dispatch rules) for doctor
-  BENCH_SECTIONS [up,preview,parallel,crowd,doctor]
+  BENCH_SECTIONS [up,preview,parallel,crowd,doctor,digest]
+  BENCH_DIGEST_SIZES [500]         trunks diffed in the digest section
   BENCH_WARMUP [1]                 0: no warm-up run first
   BENCH_NOOP_DESTROY_MAX [500]     (b)'s CLI destroy is timed up to this size
 
@@ -52,7 +54,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import direct
+from bench import digest, direct
 from bench.harness import (
     BENCH,
     ROOT,
@@ -353,11 +355,22 @@ def section_doctor(lk: LiveKit, count: int) -> list[str]:
     ]
 
 
+def section_digest(sizes: list[int]) -> list[str]:
+    say("== diff of N unchanged outbound trunks with passwords, in-process (bench/digest.py):")
+    say("   the keyed digest recorded now, the pbkdf2 digest of earlier versions, no password")
+    rows = digest.table(sizes)
+    for row in rows[1:]:
+        say(f"   {row.strip()} (load {_load()})")
+    return rows
+
+
 def main() -> None:
     lk = LiveKit.from_env()
     sizes = _ints("BENCH_SIZES", "100,500,1000")
     repeats = _repeats(sizes)
-    sections = set(os.environ.get("BENCH_SECTIONS", "up,preview,parallel,crowd,doctor").split(","))
+    sections = set(
+        os.environ.get("BENCH_SECTIONS", "up,preview,parallel,crowd,doctor,digest").split(",")
+    )
     started = time.perf_counter()
     say(
         f"livekit-sip-pulumi benchmarks, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
@@ -404,6 +417,14 @@ def main() -> None:
                 (
                     f"livekit-sip doctor, {count} trunks + {count} rules",
                     lambda: section_doctor(lk, count),
+                )
+            )
+        if "digest" in sections:
+            digest_sizes = _ints("BENCH_DIGEST_SIZES", "500")
+            steps.append(
+                (
+                    "diff cost of trunk passwords (CPU ms per resource)",
+                    lambda: section_digest(digest_sizes),
                 )
             )
         for title, step in steps:

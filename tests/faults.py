@@ -6,7 +6,9 @@ rule matches its path (a substring such as ``"CreateSIPOutboundTrunk"``); each r
 given number of times:
 
 - ``answer(path, status, code, times, retry_after=None)``: answer without forwarding (a Twirp
-  error JSON), optionally with a ``Retry-After`` header;
+  error JSON), optionally with a ``Retry-After`` header (``"3600"``: wait an hour);
+- ``answer_not_livekit(path, times, body, content_type)``: answer HTTP 200 with a body that is
+  not LiveKit's (a web page, by default), as a URL that is not a LiveKit server does;
 - ``lose_answer(path, times, how="503"|"reset")``: forward the request (the server carries it
   out), then answer 503 or reset the connection instead of passing the answer back;
 - ``hang(path, times, seconds)``: hold the request without forwarding it for ``seconds``
@@ -33,12 +35,14 @@ from typing import Any
 @dataclass
 class Rule:
     path: str
-    action: str  # "answer", "lose-503", "lose-reset", "hang"
+    action: str  # "answer", "not-livekit", "lose-503", "lose-reset", "hang"
     times: int
     status: int = 503
     code: str = "unavailable"
     retry_after: str | None = None
     seconds: float = 0.0
+    body: bytes = b""
+    content_type: str = ""
 
 
 class FaultInjectingProxy:
@@ -64,6 +68,9 @@ class FaultInjectingProxy:
                     payload = json.dumps({"code": rule.code, "msg": "injected fault"}).encode()
                     extra = {"Retry-After": rule.retry_after} if rule.retry_after else {}
                     self._reply(rule.status, payload, "application/json", extra)
+                elif rule.action == "not-livekit":
+                    proxy._record(self.path, "answered 200, not LiveKit")
+                    self._reply(200, rule.body, rule.content_type)
                 elif rule.action == "hang":
                     proxy._record(self.path, "held")
                     proxy._closing.wait(rule.seconds)
@@ -111,6 +118,17 @@ class FaultInjectingProxy:
         self, path: str, status: int, code: str, times: int = 1, retry_after: str | None = None
     ) -> None:
         self.rules.append(Rule(path, "answer", times, status, code, retry_after))
+
+    def answer_not_livekit(
+        self,
+        path: str,
+        times: int = 1_000,
+        body: bytes = b"<!DOCTYPE html><html><body><h1>Welcome</h1></body></html>\n",
+        content_type: str = "text/html; charset=utf-8",
+    ) -> None:
+        self.rules.append(
+            Rule(path, "not-livekit", times, status=200, body=body, content_type=content_type)
+        )
 
     def lose_answer(self, path: str, times: int = 1, how: str = "503") -> None:
         assert how in ("503", "reset")

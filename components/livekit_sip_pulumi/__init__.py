@@ -1,5 +1,6 @@
 """Declarative LiveKit SIP trunks and dispatch rules for Pulumi."""
 
+from . import interrupts
 from .client import LiveKitSettings
 from .errors import CredentialsError, InputError, LiveKitApiError, LiveKitSipError, SpecError
 from .presets import (
@@ -93,3 +94,8 @@ __all__ = [
     "inbound_sip_host",
     "required_region_pin",
 ]
+
+# In a program run by `pulumi preview`/`up`: no traceback when the engine stops the program
+# after a refusal (see interrupts.py).
+if interrupts.running_in_language_host():
+    interrupts.install()

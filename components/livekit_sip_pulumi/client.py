@@ -31,10 +31,12 @@ from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 import aiohttp
+from google.protobuf.message import DecodeError
 from livekit import api
 from livekit.api.twirp_client import ServerErrorCode
 from livekit_sip_core import DISPATCH_RULE_ID_PREFIX, TRUNK_ID_PREFIX
 from livekit_sip_core.links import TROUBLESHOOTING as TROUBLESHOOTING_URL
+from livekit_sip_core.problems import quote
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -43,6 +45,7 @@ from .errors import CredentialsError, LiveKitApiError
 __all__ = [
     "CONFIG_KEYS",
     "DEFAULT_TIMEOUT_SECONDS",
+    "Attempts",
     "LiveKitSettings",
     "RetryPolicy",
     "call_livekit",
@@ -164,7 +167,8 @@ def settings_from_config(get: Callable[[str], Any]) -> LiveKitSettings:
 
 class RetryPolicy:
     """Bounded exponential backoff for transient failures (5xx, timeouts, refused connections)
-    and for 429 (honouring Retry-After, capped at ``max_retry_after``)."""
+    and for 429. A 429 is sent again no earlier than its ``Retry-After`` says; when that is
+    later than the call's deadline, the call fails at once and says so."""
 
     def __init__(
         self,
@@ -172,13 +176,11 @@ class RetryPolicy:
         base_delay: float = 0.25,
         max_delay: float = 4.0,
         attempt_timeout: float = 10.0,
-        max_retry_after: float = 20.0,
     ) -> None:
         self.attempts = attempts
         self.base_delay = base_delay
         self.max_delay = max_delay
         self.attempt_timeout = attempt_timeout
-        self.max_retry_after = max_retry_after
 
     def delay(self, attempt: int) -> float:
         backoff: float = min(self.max_delay, self.base_delay * (2**attempt))
@@ -227,25 +229,67 @@ def _retry_after(value: str | None) -> float | None:
 
 
 @dataclass
-class _Attempts:
+class Attempts:
+    """How many requests one operation sent, since when: a call's own, or shared by the calls
+    of one operation (the sends of a create) so that its final message counts them all."""
+
     count: int = 0
     started: float = 0.0
 
     def summary(self) -> str:
-        took = time.monotonic() - self.started
+        took = time.monotonic() - self.started if self.started else 0.0
         tries = "1 attempt" if self.count == 1 else f"{self.count} attempts"
         return f"{tries} over {took:.1f} s"
+
+
+@dataclass
+class _Answer:
+    """What the last HTTP answer of a call said besides its body (from aiohttp's trace)."""
+
+    status: int = 0
+    content_type: str = ""
+    retry_after: str | None = None
+
+
+class _NotLiveKit(Exception):
+    """HTTP 200 with a body that is not a LiveKit (Twirp protobuf) answer."""
+
+    def __init__(self, content_type: str) -> None:
+        super().__init__(content_type)
+        self.content_type = content_type
+
+
+def _is_protobuf(content_type: str) -> bool:
+    # livekit-server answers application/protobuf; "x-protobuf" is the older spelling.
+    return "protobuf" in content_type.lower()
 
 
 def _map_error(
     exc: BaseException,
     what: str,
     settings: LiveKitSettings,
-    attempts: _Attempts | None = None,
-    retried: bool = True,
+    attempts: Attempts | None = None,
+    *,
+    retry_after: float | None = None,
 ) -> LiveKitApiError:
-    """A LiveKitApiError with a message that says what to do. Never includes credentials."""
-    tried = f"; gave up after {attempts.summary()}" if attempts and attempts.count > 1 else ""
+    """A LiveKitApiError with a message that says what to do. Never includes credentials.
+
+    The message of a failure that is retried (429, 5xx, timeouts, refused connections) always
+    says how many attempts were made over how long. ``retry_after``: the server asked to wait
+    that long, longer than the deadline left (the call failed without waiting)."""
+    count = attempts.count if attempts else 0
+    tried = f"; gave up after {attempts.summary()}" if attempts and attempts.count else ""
+    if isinstance(exc, _NotLiveKit):
+        return LiveKitApiError(
+            f"{what}: {settings.url} answered HTTP 200 with a body that is not LiveKit's "
+            f"(Content-Type {quote(exc.content_type) if exc.content_type else 'none'}): the "
+            "URL does not answer like a LiveKit server. Check livekit:url (or LIVEKIT_URL): it "
+            "must be the LiveKit project's URL (https://<project>.livekit.cloud, or your "
+            "server's), not a web page or a proxy that answers for it.",
+            code=ServerErrorCode.BAD_ROUTE,
+            status=200,
+            attempts=count,
+        )
     if isinstance(exc, api.ServerError):
         code = exc.code or ServerErrorCode.UNKNOWN
         reason = exc.message or ""
@@ -295,6 +339,19 @@ def _map_error(
                 status=exc.status,
             )
         if _is_rate_limited(exc):
+            if retry_after is not None:
+                return LiveKitApiError(
+                    f"{what}: LiveKit is rate-limiting this API key (429 {code}) and asked to "
+                    f"wait {retry_after:.0f} s before the next request (Retry-After), longer "
+                    f"than the deadline of {settings.deadline():g} s (livekit:timeoutSeconds), "
+                    f"so it was not sent again{tried}. Retry the command after that time, and "
+                    "run fewer operations at once (`pulumi up --parallel 2`).",
+                    code=code,
+                    status=exc.status,
+                    transient=True,
+                    attempts=count,
+                    retry_after=retry_after,
+                )
             return LiveKitApiError(
                 f"{what}: LiveKit is rate-limiting this API key (429 {code}){tried}. Run fewer "
                 "operations at once (`pulumi up --parallel 2`), retry later, or raise "
@@ -302,6 +359,7 @@ def _map_error(
                 code=code,
                 status=exc.status,
                 transient=True,
+                attempts=count,
             )
         detail = f"{exc.status} {code}" + (f" ({reason})" if reason else "")
         if exc.status >= 500:
@@ -312,9 +370,10 @@ def _map_error(
                 code=code,
                 status=exc.status,
                 transient=True,
+                attempts=count,
             )
         return LiveKitApiError(
-            f"{what}: LiveKit answered {detail}", code=code, status=exc.status
+            f"{what}: LiveKit answered {detail}", code=code, status=exc.status, attempts=count
         )
     if isinstance(exc, (asyncio.TimeoutError, _AttemptTimeout)):
         return LiveKitApiError(
@@ -324,6 +383,7 @@ def _map_error(
             "<seconds>` (or LIVEKIT_TIMEOUT_SECONDS).",
             code=ServerErrorCode.DEADLINE_EXCEEDED,
             transient=True,
+            attempts=count,
         )
     if isinstance(exc, aiohttp.ClientConnectionError):
         return LiveKitApiError(
@@ -331,8 +391,11 @@ def _map_error(
             "Check livekit:url (or LIVEKIT_URL) and that the server is up.",
             code=ServerErrorCode.UNAVAILABLE,
             transient=True,
+            attempts=count,
         )
-    return LiveKitApiError(f"{what}: {type(exc).__name__}", code=ServerErrorCode.UNKNOWN)
+    return LiveKitApiError(
+        f"{what}: {type(exc).__name__}", code=ServerErrorCode.UNKNOWN, attempts=count
+    )
 
 
 def call_livekit(
@@ -342,16 +405,19 @@ def call_livekit(
     *,
     retry: RetryPolicy | None = None,
     idempotent: bool = True,
+    attempts: Attempts | None = None,
 ) -> T:
     """Run ``operation`` against LiveKit from synchronous provider code.
 
     Uses the process's client for these credentials (one event loop in a background thread,
     one aiohttp session, shared by the engine's parallel calls). Each attempt has a deadline,
-    and the
-    whole call (retries included) is bounded by ``settings.deadline()``. Transient failures
-    (5xx, resets, timeouts) are retried with bounded backoff when ``idempotent``; a call that is
-    not (a create) is retried only when the request cannot have reached the server (refused
-    connection, 429). 429 waits for Retry-After (capped). Other 4xx answers are not retried.
+    and the whole call (retries included) is bounded by ``settings.deadline()``. Transient
+    failures (5xx, resets, timeouts) are retried with bounded backoff when ``idempotent``; a
+    call that is not (a create) is retried only when the request cannot have reached the server
+    (refused connection, 429). A 429 is sent again no earlier than its Retry-After asks; when
+    that is past the deadline, the call fails at once. Other 4xx answers are not retried, nor
+    is an answer that is not LiveKit's (HTTP 200 with another body). ``attempts``, when given,
+    counts this call's requests on top of earlier calls' (the sends of one create).
     Raises :class:`LiveKitApiError` (``transient`` tells whether a later retry may succeed).
     """
     settings.require_complete()
@@ -359,39 +425,51 @@ def call_livekit(
     budget = settings.deadline()
 
     async def run() -> T:
-        retry_after: list[str | None] = [None]
-        _RETRY_AFTER.set(retry_after)  # this task's own context: calls in parallel do not mix
-        tally = _Attempts(started=time.monotonic())
-        deadline = tally.started + budget
+        answer = _Answer()
+        _LAST_ANSWER.set(answer)  # this task's own context: calls in parallel do not mix
+        now = time.monotonic()
+        tally = attempts if attempts is not None else Attempts()
+        if not tally.started:
+            tally.started = now
+        deadline = now + budget
         last: BaseException | None = None
         lk = _CLIENTS.client(settings)  # outlives the call: one per process and credentials
         for attempt in range(policy.attempts):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break
-            retry_after[0] = None
+            answer.status, answer.content_type, answer.retry_after = 0, "", None
             tally.count += 1
             try:
-                return await asyncio.wait_for(
+                result = await asyncio.wait_for(
                     operation(lk), timeout=min(policy.attempt_timeout, remaining)
                 )
             except asyncio.TimeoutError:
                 last = _AttemptTimeout()
+            except DecodeError:
+                last = _NotLiveKit(answer.content_type)
             except Exception as exc:  # mapped below, never re-raised raw
                 last = exc
+            else:
+                if answer.status == 200 and not _is_protobuf(answer.content_type):
+                    # A body that happened to decode (an empty one does) is not an answer.
+                    raise _map_error(_NotLiveKit(answer.content_type), what, settings, tally)
+                return result
             limited = _is_rate_limited(last)
             if not (limited or _is_transient(last)):
                 raise _map_error(last, what, settings, tally) from None
             if not idempotent and not _never_sent(last):
                 # The request may have been carried out: the caller decides what to do.
                 raise _map_error(last, what, settings, tally) from None
-            if attempt + 1 >= policy.attempts:
-                break
             delay = policy.delay(attempt)
             if limited:
-                asked = _retry_after(retry_after[0])
+                asked = _retry_after(answer.retry_after)
                 if asked is not None:
-                    delay = max(delay, min(asked, policy.max_retry_after))
+                    if time.monotonic() + asked >= deadline:
+                        raise _map_error(last, what, settings, tally, retry_after=asked)
+                    delay = max(delay, asked)
+            if attempt + 1 >= policy.attempts:
+                break
             if time.monotonic() + delay >= deadline:
                 break
             log.warning(
@@ -410,15 +488,19 @@ def call_livekit(
     return _CLIENTS.run(run, budget)
 
 
-# The Retry-After header of the last answer, per call: aiohttp's trace callbacks run in the
-# task that made the request, so a context variable set by the call's task is the call's own.
-_RETRY_AFTER: contextvars.ContextVar[list[str | None]] = contextvars.ContextVar("retry_after")
+# What the last HTTP answer of a call said besides its body, per call: aiohttp's trace
+# callbacks run in the task that made the request, so a context variable set by the call's
+# task is the call's own.
+_LAST_ANSWER: contextvars.ContextVar[_Answer] = contextvars.ContextVar("last_answer")
 
 
-async def _record_retry_after(_s: Any, _c: Any, params: aiohttp.TraceRequestEndParams) -> None:
-    holder = _RETRY_AFTER.get(None)
-    if holder is not None:
-        holder[0] = params.response.headers.get("Retry-After")
+async def _record_answer(_s: Any, _c: Any, params: aiohttp.TraceRequestEndParams) -> None:
+    answer = _LAST_ANSWER.get(None)
+    if answer is not None:
+        headers = params.response.headers
+        answer.status = params.response.status
+        answer.content_type = headers.get("Content-Type", "")
+        answer.retry_after = headers.get("Retry-After")
 
 
 class _Clients:
@@ -469,7 +551,7 @@ class _Clients:
         found = self._apis.get(key)
         if found is None:
             trace = aiohttp.TraceConfig()
-            trace.on_request_end.append(_record_retry_after)
+            trace.on_request_end.append(_record_answer)
             session = aiohttp.ClientSession(trace_configs=[trace])
             self._sessions.append(session)
             found = api.LiveKitAPI(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
+from livekit.api.twirp_client import ServerErrorCode
 from pulumi import RunError
 
 __all__ = [
@@ -94,13 +95,29 @@ class CredentialsError(LiveKitSipError):
 
 class LiveKitApiError(LiveKitSipError):
     """A LiveKit API call failed. ``code`` is the Twirp code (``ServerErrorCode.NOT_FOUND``,
-    ...); ``transient``
-    says whether the same call may succeed later (5xx, 429, timeouts, unreachable server)."""
+    ...); ``transient`` says whether the same call may succeed later (5xx, 429, timeouts,
+    unreachable server); ``attempts`` is how many requests were sent (0 when not known);
+    ``retry_after`` the seconds the server asked to wait before the next one (``Retry-After``),
+    when it asked."""
 
     def __init__(
-        self, message: str, *, code: str, status: int | None = None, transient: bool = False
+        self,
+        message: str,
+        *,
+        code: str,
+        status: int | None = None,
+        transient: bool = False,
+        attempts: int = 0,
+        retry_after: float | None = None,
     ) -> None:
         self.code = code
         self.status = status
         self.transient = transient
+        self.attempts = attempts
+        self.retry_after = retry_after
         super().__init__(message)
+
+    @property
+    def rate_limited(self) -> bool:
+        """LiveKit refused the request for its rate limit (429): it was not carried out."""
+        return self.status == 429 or self.code == ServerErrorCode.RESOURCE_EXHAUSTED

@@ -19,11 +19,14 @@ What the providers guarantee, whatever the network does:
 - **No create is blindly retried.** When the answer to a create is lost (5xx, reset, timeout),
   the objects that match the declaration and were not there before the create are looked up: the
   object found is this one; only when there is none is the create sent again.
-- **Passwords never leave the provider in plain text**: the outputs keep a salted digest of
-  ``auth_password`` (:func:`password_digest`), which diff and refresh compare against, and the
-  inputs check() returns carry a sealed reference to the password (:func:`_seal`) that only
-  this provider process can resolve: the Python dynamic provider cannot mark what it returns as
-  secret, so the engine would print a plain password in its verbose log (``-v=9``).
+- **Passwords never leave the provider in plain text**: the outputs keep a keyed, salted
+  digest of ``auth_password`` (:func:`password_digest`), which diff and refresh compare
+  against, and the inputs check() returns carry a sealed reference to the password
+  (:func:`_seal`) that only this provider process can resolve: the Python dynamic provider
+  cannot mark what it returns as secret, so the engine prints what it returns in its verbose
+  log (``-v=9``). The digest's key is derived from the LiveKit API secret, which the engine
+  does not print (secret config is masked in its logs): a log or a state export alone cannot
+  be used to check password guesses offline.
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ from livekit_sip_core import PASSWORD_FIELD
 from pulumi import dynamic
 from pulumi.output import contains_unknowns
 
-from .client import LiveKitSettings, RetryPolicy, call_livekit, settings_from_config
+from .client import Attempts, LiveKitSettings, RetryPolicy, call_livekit, settings_from_config
 from .errors import LiveKitApiError, LiveKitSipError, Problem, SpecError
 from .inputs import ADOPT_ID, ADOPT_ONLY_IF_MATCHING
 from .specs import (
@@ -70,6 +73,7 @@ __all__ = [
     "SipOutboundTrunkProvider",
     "SipProviderBase",
     "autoname",
+    "digest_key",
     "password_digest",
 ]
 
@@ -80,8 +84,12 @@ log = logging.getLogger(__name__)
 AUTONAME = "__autoname"
 
 _PASSWORD = PASSWORD_FIELD
-_DIGEST_SCHEME = "pbkdf2_sha256"
-_DIGEST_ROUNDS = 20_000
+#: ``hmac_sha256:<salt>:<hex>``: what the outputs keep instead of a password.
+_DIGEST_SCHEME = "hmac_sha256"
+_DIGEST_KEY_LABEL = b"livekit-sip-pulumi auth_password digest v1"
+#: Recorded by earlier versions: still compared against (no spurious diff), and replaced by
+#: the keyed digest at the next update or refresh. Anyone holding it could test guesses.
+_LEGACY_SCHEME = "pbkdf2_sha256"
 
 
 def autoname(
@@ -101,29 +109,48 @@ def autoname(
     return f"{resource_name}-{hashlib.sha256(seed).hexdigest()[:7]}"
 
 
-def password_digest(password: str, salt: str | None = None) -> str:
-    """``pbkdf2_sha256:<rounds>:<salt>:<hex>`` of a password ("" stays ""): what the outputs
-    keep instead of the password. ``salt`` is reused from the previous digest when given."""
+def digest_key(api_secret: str) -> bytes | None:
+    """The key of :func:`password_digest`, derived from the LiveKit API secret (None without
+    one). Whoever holds the API secret can read the trunk's password from LiveKit anyway."""
+    if not api_secret:
+        return None
+    return hmac.new(api_secret.encode(), _DIGEST_KEY_LABEL, hashlib.sha256).digest()
+
+
+def password_digest(password: str, key: bytes, salt: str | None = None) -> str:
+    """``hmac_sha256:<salt>:<hex>`` of a password ("" stays ""): what the outputs keep instead
+    of the password. Keyed (:func:`digest_key`), so it cannot be checked without the API
+    secret; salted, so that two trunks with one password do not show it. ``salt`` is reused
+    from the previous digest when given."""
     if not password:
         return ""
     salt = salt or base64.b32encode(os.urandom(10)).decode().lower()
-    derived = hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), _DIGEST_ROUNDS)
-    return f"{_DIGEST_SCHEME}:{_DIGEST_ROUNDS}:{salt}:{derived.hex()}"
+    mac = hmac.new(key, f"{salt}:{password}".encode(), hashlib.sha256).hexdigest()
+    return f"{_DIGEST_SCHEME}:{salt}:{mac}"
+
+
+def _is_current_digest(stored: Any) -> bool:
+    return isinstance(stored, str) and stored.startswith(_DIGEST_SCHEME + ":")
 
 
 def _digest_salt(stored: Any) -> str | None:
-    if isinstance(stored, str) and stored.startswith(_DIGEST_SCHEME + ":"):
-        return stored.split(":")[2]
+    if _is_current_digest(stored):
+        return str(stored).split(":")[1]
     return None
 
 
-def _password_matches(password: str, stored: Any) -> bool:
-    """Whether ``stored`` (a digest, or a plain password in state written before digests)
-    is ``password``."""
+def _password_matches(password: str, stored: Any, key: bytes | None) -> bool:
+    """Whether ``stored`` is ``password``: a keyed digest (False without the key: the change
+    cannot be ruled out), a digest of an earlier version, or a plain password in state written
+    before digests."""
     if not isinstance(stored, str) or not stored:
         return not password
     parts = stored.split(":")
-    if len(parts) == 4 and parts[0] == _DIGEST_SCHEME and parts[1].isdigit():
+    if parts[0] == _DIGEST_SCHEME and len(parts) == 3:
+        return key is not None and hmac.compare_digest(
+            password_digest(password, key, parts[1]), stored
+        )
+    if len(parts) == 4 and parts[0] == _LEGACY_SCHEME and parts[1].isdigit():
         derived = hashlib.pbkdf2_hmac(
             "sha256", password.encode(), parts[2].encode(), int(parts[1])
         )
@@ -523,11 +550,13 @@ class SipProviderBase(dynamic.ResourceProvider):
         # adopt_id only matters when the object is created: changing it later changes nothing.
         return dynamic.DiffResult(changes=bool(changed), replaces=[], delete_before_replace=False)
 
-    @staticmethod
-    def _same(field: str, recorded: Any, declared: Any) -> bool:
+    def _same(self, field: str, recorded: Any, declared: Any) -> bool:
         if field == _PASSWORD:
-            return _password_matches(declared or "", recorded)
+            return _password_matches(declared or "", recorded, self._digest_key())
         return bool(_normalize(recorded) == _normalize(declared))
+
+    def _digest_key(self) -> bytes | None:
+        return digest_key(self.settings.api_secret.get_secret_value())
 
     # -- CRUD -------------------------------------------------------------------------------------
 
@@ -538,12 +567,15 @@ class SipProviderBase(dynamic.ResourceProvider):
         outs.update(self.spec_class.outputs_from_proto(message))
         outs[self.object_api.id_field] = getattr(message, self.object_api.id_field)
         if _PASSWORD in self.spec_class.model_fields:
+            # A call just succeeded: the API secret, and so the key, is there.
+            key = self._digest_key()
+            assert key is not None
             recorded = (previous or {}).get(_PASSWORD)
             live = message.auth_password
-            if _digest_salt(recorded) and _password_matches(live, recorded):
+            if _is_current_digest(recorded) and _password_matches(live, recorded, key):
                 outs[_PASSWORD] = recorded
-            else:
-                outs[_PASSWORD] = password_digest(live, _digest_salt(recorded))
+            else:  # changed, or recorded by an earlier version: digested anew
+                outs[_PASSWORD] = password_digest(live, key, _digest_salt(recorded))
         return outs
 
     def _what(self, verb: str, object_id: str | None = None) -> str:
@@ -640,6 +672,7 @@ class SipProviderBase(dynamic.ResourceProvider):
         # Re-sending stops with the deadline of one call (livekit:timeoutSeconds).
         give_up = time.monotonic() + self.settings.deadline()
         last: LiveKitApiError | None = None
+        sent = Attempts()  # every send counted in the final message
         for attempt in range(policy.attempts):
             try:
                 return call_livekit(
@@ -647,9 +680,12 @@ class SipProviderBase(dynamic.ResourceProvider):
                     self._what("create"),
                     lambda lk: self.object_api.create(lk, info),
                     idempotent=False,
+                    attempts=sent,
                 )
             except LiveKitApiError as exc:
-                if not exc.transient:
+                # A 429 was not carried out, and was already sent again as often and as late
+                # as its Retry-After and the deadline allow: nothing to look for or re-send.
+                if not exc.transient or exc.rate_limited:
                     raise
                 last = exc
             mine = [

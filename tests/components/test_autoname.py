@@ -19,9 +19,7 @@ from livekit_sip_pulumi import (
 from livekit_sip_pulumi.providers import (
     AUTONAME,
     SipInboundTrunkProvider,
-    SipOutboundTrunkProvider,
     autoname,
-    password_digest,
 )
 from pulumi.dynamic import ConfigureRequest
 from pulumi.dynamic.config import Config
@@ -85,18 +83,6 @@ def test_adopted_object_without_name_keeps_its_own():
     result = provider().check({}, {**NEWS, "adopt_id": "ST_abc"})
     assert result.inputs.get("name") is None
 
-
-def test_password_digest_is_salted_and_verifiable():
-    first = password_digest("s3cret")
-    assert first.startswith("pbkdf2_sha256:") and "s3cret" not in first
-    assert password_digest("s3cret") != first  # random salt
-    salt = first.split(":")[2]
-    assert password_digest("s3cret", salt) == first
-    assert password_digest("") == ""
-    outbound = SipOutboundTrunkProvider()
-    assert outbound._same("auth_password", first, "s3cret")
-    assert not outbound._same("auth_password", first, "other")
-    assert outbound._same("auth_password", "s3cret", "s3cret")  # state written before digests
 
 
 # --- components: children autoname like plain resources, and take a name ---------------------

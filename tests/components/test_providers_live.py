@@ -92,8 +92,8 @@ def test_outbound_trunk_lifecycle(livekit_env: dict[str, str], tracker: Tracker)
     assert trunk_id.startswith("ST_")
     assert outs["sip_trunk_id"] == trunk_id
     assert outs["transport"] == "SIP_TRANSPORT_TLS"
-    # The outputs keep a salted digest of the password, never the password itself.
-    assert outs["auth_password"].startswith("pbkdf2_sha256:")
+    # The outputs keep a keyed, salted digest of the password, never the password itself.
+    assert outs["auth_password"].startswith("hmac_sha256:")
     assert PASSWORD not in str(outs)
     assert provider.diff(trunk_id, outs, outbound_props(auth_password="other")).changes is True
 

@@ -7,7 +7,9 @@ After the injected faults, requests are passed through to the real server.
 
 from __future__ import annotations
 
+import itertools
 import json
+import re
 import threading
 import urllib.error
 import urllib.request
@@ -18,7 +20,7 @@ from typing import Any
 import pytest
 from livekit.api.twirp_client import ServerErrorCode
 from livekit_sip_pulumi import LiveKitApiError
-from livekit_sip_pulumi.providers import SipInboundTrunkProvider
+from livekit_sip_pulumi.providers import SipInboundTrunkProvider, SipOutboundTrunkProvider
 from pulumi.dynamic import ConfigureRequest
 from pulumi.dynamic.config import Config
 
@@ -184,3 +186,110 @@ def test_parallel_calls_share_one_client(clean_livekit):
         and lk.sip.api_secret == clean_livekit.api_secret
     ]
     assert len(mine) == 1
+
+
+# -- answers that are not LiveKit's, and Retry-After (faults from tests/faults.py) ---------------
+
+
+@pytest.fixture
+def proxy(clean_livekit: Any) -> Iterator[Any]:
+    from tests.faults import FaultInjectingProxy
+
+    front = FaultInjectingProxy(clean_livekit.url)
+    yield front
+    front.close()
+
+
+def outbound_via(proxy: Any, livekit: Any, timeout: str = "") -> SipOutboundTrunkProvider:
+    provider = SipOutboundTrunkProvider()
+    config = {
+        "livekit:url": proxy.url,
+        "livekit:apiKey": livekit.api_key,
+        "livekit:apiSecret": livekit.api_secret,
+    }
+    if timeout:
+        config["livekit:timeoutSeconds"] = timeout
+    provider.configure(ConfigureRequest(Config(config, "retries")))
+    return provider
+
+
+OUTBOUND = {"name": "limited", "address": "sip.telnyx.com", "numbers": ["+15105550178"]}
+CREATE = "CreateSIPOutboundTrunk"
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b"<!DOCTYPE html><html><body>Welcome</body></html>", "text/html"),
+        # An empty body decodes as an empty protobuf message: the Content-Type gives it away.
+        (b"", "text/plain"),
+        (b'{"items": []}', "application/json"),
+        # What the server says is quoted with its control characters escaped.
+        (b"<html>", "text/html\x1b[2J"),
+    ],
+    ids=["html", "empty", "json", "escape-sequence"],
+)
+def test_an_answer_that_is_not_livekits_is_named_as_such(
+    proxy, clean_livekit, body, content_type
+):
+    proxy.answer_not_livekit("/twirp/", body=body, content_type=content_type)
+    provider = outbound_via(proxy, clean_livekit)
+    with pytest.raises(LiveKitApiError) as info:
+        provider.create(dict(OUTBOUND))
+    message = str(info.value)
+    assert message.startswith(f"list SIP outbound trunk: {proxy.url} answered HTTP 200 with a "
+                              "body that is not LiveKit's"), message
+    assert "the URL does not answer like a LiveKit server" in message
+    assert "livekit:url" in message
+    assert "DecodeError" not in message and "\x1b" not in message
+    assert info.value.code == ServerErrorCode.BAD_ROUTE and not info.value.transient
+    # Not retried: such a URL answers the same every time.
+    assert [what for _, what in proxy.events("/twirp/")] == ["answered 200, not LiveKit"]
+    assert clean_livekit.outbound_trunks() == []
+
+
+def test_retry_after_longer_than_the_deadline_fails_at_once(proxy, clean_livekit):
+    proxy.answer(CREATE, 429, ServerErrorCode.RESOURCE_EXHAUSTED, times=100, retry_after="3600")
+    provider = outbound_via(proxy, clean_livekit, timeout="5")
+    with pytest.raises(LiveKitApiError) as info:
+        provider.create(dict(OUTBOUND))
+    # Sent once: not again after a backoff, nor by the create's own re-send loop.
+    assert [what for _, what in proxy.events(CREATE)] == ["answered 429"]
+    message = str(info.value)
+    assert "LiveKit is rate-limiting this API key (429 resource_exhausted)" in message
+    assert "asked to wait 3600 s before the next request (Retry-After), longer than the " \
+        "deadline of 5 s (livekit:timeoutSeconds)" in message
+    assert re.search(r"gave up after 1 attempt over \d+\.\d s", message), message
+    assert info.value.retry_after == 3600 and info.value.attempts == 1
+    assert clean_livekit.outbound_trunks() == []
+
+
+def test_retry_after_is_waited_for_and_the_final_message_counts_the_attempts(
+    proxy, clean_livekit
+):
+    proxy.answer(CREATE, 429, ServerErrorCode.RESOURCE_EXHAUSTED, times=100, retry_after="1")
+    provider = outbound_via(proxy, clean_livekit)
+    with pytest.raises(LiveKitApiError) as info:
+        provider.create(dict(OUTBOUND))
+    sent = [t for t, _ in proxy.events(CREATE)]
+    # RetryPolicy's bound, each at least the asked second after the one before; the create's
+    # re-send loop does not send a 429 again.
+    assert len(sent) == 4
+    assert all(later - earlier >= 1.0 for earlier, later in itertools.pairwise(sent))
+    assert re.search(r"gave up after 4 attempts over \d+\.\d s", str(info.value)), info.value
+    assert clean_livekit.outbound_trunks() == []
+
+
+def test_a_create_sent_again_counts_every_send(proxy, clean_livekit):
+    """503 before the server saw it, every time: the create is sent again after each lookup,
+    and the final message counts the sends, not the last call's one."""
+    proxy.answer(CREATE, 503, ServerErrorCode.UNAVAILABLE, times=100)
+    provider = outbound_via(proxy, clean_livekit)
+    with pytest.raises(LiveKitApiError) as info:
+        provider.create(dict(OUTBOUND))
+    sends = len(proxy.events(CREATE))
+    assert sends == 4, proxy.events(CREATE)
+    assert re.search(rf"gave up after {sends} attempts over \d+\.\d s", str(info.value)), (
+        info.value
+    )
+    assert clean_livekit.outbound_trunks() == []

@@ -35,6 +35,7 @@ def run_bench(livekit: Any, sections: str) -> str:
         "BENCH_DOCTOR": "5",
         "BENCH_WARMUP": "0",
         "BENCH_NOOP_DESTROY_MAX": "0",
+        "BENCH_DIGEST_SIZES": "2",
         "BENCH_SECTIONS": sections,
     }
     done = subprocess.run(
@@ -69,7 +70,7 @@ def test_bench_up_destroy_through_the_cli_and_the_automation_api(livekit: Any) -
 
 
 def test_bench_preview_packs_and_crowded_project(livekit: Any) -> None:
-    summary = run_bench(livekit, "preview,crowd,doctor")
+    summary = run_bench(livekit, "preview,crowd,doctor,digest")
     # preview with no pack, the do-nothing pack and ours: N and 12 figures.
     assert re.search(r"^\s+2(\s+-?\d+\.\d+){12}$", summary, re.M), summary
     # one create in an empty project and in one holding 5 trunks, timed and counted (how much
@@ -79,3 +80,5 @@ def test_bench_preview_packs_and_crowded_project(livekit: Any) -> None:
     # livekit-sip doctor over 5 trunks + 5 rules: 10 objects, listed with 3 calls, one finding
     # (the seeded rule without an agent), timed.
     assert re.search(r"^\s+10\s+\d+\.\d+\s+3\s+\d+\.\d+\s+1\s+\d+\.\d+$", summary, re.M), summary
+    # The diff cost of trunk passwords at N=2: keyed, legacy and no digest, per resource.
+    assert re.search(r"^\s+2(\s+\d+\.\d+){4}$", summary, re.M), summary

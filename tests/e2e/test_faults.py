@@ -346,3 +346,44 @@ def test_verbose_engine_logs_never_show_the_password(tmp_path, clean_livekit):
         assert leaks(result.stdout + result.stderr, clean_livekit.api_secret) == []
     assert PASSWORD not in stack.export_text() + stack.state_files_text()
     assert stack.destroy().ok
+
+
+# -- a URL that is not LiveKit's, Retry-After past the deadline -----------------------------------
+
+
+def test_a_url_that_does_not_answer_like_livekit_is_named_as_such(tmp_path, clean_livekit, proxy):
+    """HTTP 200 with a web page: `up` and the `livekit-sip` listing say what the URL is not."""
+    from tests.e2e.cli.livekit_sip_cli import credentials, run
+
+    proxy.answer_not_livekit("/twirp/")
+    stack = make_stack(tmp_path, clean_livekit, outbound_program, url=proxy.url)
+    up = stack.up()
+    assert not up.ok
+    assert f"{proxy.url} answered HTTP 200 with a body that is not LiveKit's" in up.error
+    assert "the URL does not answer like a LiveKit server" in up.error
+    assert "livekit:url" in up.error
+    assert "DecodeError" not in up.error
+    assert clean_livekit.outbound_trunks() == []
+
+    doctor = run("doctor", env={**credentials(clean_livekit), "LIVEKIT_URL": proxy.url})
+    assert doctor.returncode == 2, doctor
+    assert f"{proxy.url} answered HTTP 200 with a body that is not LiveKit's" in doctor.stderr
+    assert "the URL does not answer like a LiveKit server" in doctor.stderr, doctor
+    assert "LIVEKIT_URL (or --url)" in doctor.stderr, doctor
+    assert "DecodeError" not in doctor.stderr and "Traceback" not in doctor.stderr, doctor
+
+
+def test_retry_after_past_the_deadline_fails_at_once_and_counts(tmp_path, clean_livekit, proxy):
+    method = "CreateSIPOutboundTrunk"
+    proxy.answer(method, 429, "resource_exhausted", times=100, retry_after="3600")
+    stack = make_stack(
+        tmp_path, clean_livekit, outbound_program, url=proxy.url, **{"livekit:timeoutSeconds": "5"}
+    )
+    up = stack.up()
+    assert not up.ok
+    # One create: not sent again after a backoff, nor by the create's re-send loop.
+    assert [what for _, what in proxy.events(method)] == ["answered 429"]
+    assert "asked to wait 3600 s before the next request (Retry-After), longer than the " \
+        "deadline of 5 s (livekit:timeoutSeconds)" in up.error, up.error
+    assert re.search(r"gave up after 1 attempt over \d+\.\d s", up.error), up.error
+    assert clean_livekit.outbound_trunks() == []

@@ -184,5 +184,5 @@ def test_state_holds_no_plaintext_secret(tmp_path, clean_livekit):
     assert json.loads(trunk["inputs"]["auth_password"]["plaintext"]).startswith("sealed:")
     # The output keeps a salted digest of the password (still a secret), never the password.
     digest = json.loads(trunk["outputs"]["auth_password"]["plaintext"])
-    assert digest.startswith("pbkdf2_sha256:") and TRUNK_PASSWORD not in digest
+    assert digest.startswith("hmac_sha256:") and TRUNK_PASSWORD not in digest
     assert stack.destroy().ok

@@ -238,7 +238,20 @@ def _cli_message(exc: LiveKitApiError, url: str) -> str:
             f"LiveKit at {url} did not answer in time: check {ENV_URL} (or --url); if the server "
             f"is only slow, raise {ENV_TIMEOUT}."
         )
-    return str(exc).replace("livekit:url", f"{ENV_URL} (--url)")
+    if exc.code == ServerErrorCode.BAD_ROUTE and exc.status == 200:
+        return (
+            f"{url} answered HTTP 200 with a body that is not LiveKit's: the URL does not "
+            f"answer like a LiveKit server. Check {ENV_URL} (or --url): it must be the LiveKit "
+            "project's URL (https://<project>.livekit.cloud, or your server's), not a web page "
+            "or a proxy that answers for it."
+        )
+    return (
+        str(exc)
+        .replace("livekit:url (or LIVEKIT_URL)", f"{ENV_URL} (or --url)")
+        .replace("livekit:url", f"{ENV_URL} (--url)")
+        .replace("livekit:timeoutSeconds", ENV_TIMEOUT)
+        .replace(" (`pulumi up --parallel 2`)", "")
+    )
 
 
 def _lister(kind: Kind, after_id: str) -> Callable[[api.LiveKitAPI], Awaitable[Any]]:
