@@ -212,6 +212,8 @@ def _unparsed_prefix_fix(value: str) -> str | None:
     if addr is None:
         return None
     if isinstance(addr, ipaddress.IPv6Address) and addr.scope_id:
+        if parse_prefix(f"{str(addr).split('%')[0]}/{bits}") is None:
+            return None
         bare = ipaddress.ip_network(f"{str(addr).split('%')[0]}/{bits}", strict=False)
         return (
             f"a range cannot carry a zone ('%{addr.scope_id}'), which the server's parser "
