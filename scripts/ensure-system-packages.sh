@@ -3,7 +3,8 @@
 #   redis-server  LiveKit needs Redis for its SIP API;
 #   graphviz      `dot` renders the routing map to SVG/PNG;
 #   iproute2      `ip netns`: the call tests run their media path in a private network namespace.
-# With the argument `demo`: only redis-server (all the demo runs besides the built toolchain).
+# With the argument `demo`: redis-server and graphviz (the demo draws the routing map), all the
+# demo runs besides the built toolchain.
 # With the argument `sip-bridge`: the C libraries LiveKit's SIP bridge links (libopus-dev,
 # libopusfile-dev, libsoxr-dev, pkg-config), for scripts/build-sip-bridge.sh.
 # Installs what is missing with apt-get when running as root on Debian; says what to install
@@ -18,6 +19,7 @@ if [ "${1:-}" = sip-bridge ]; then
   command -v cc >/dev/null 2>&1 || missing+=(gcc)
 elif [ "${1:-}" = demo ]; then
   command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+  command -v dot >/dev/null 2>&1 || missing+=(graphviz)
 else
   command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
   command -v dot >/dev/null 2>&1 || missing+=(graphviz)

@@ -219,9 +219,14 @@ class LocalStack:
         )
 
     def preview(
-        self, policy_packs: list[Path] | None = None, policy_config: Path | None = None
+        self,
+        policy_packs: list[Path] | None = None,
+        policy_config: Path | None = None,
+        **options: Any,
     ) -> RunResult:
-        return self._run("preview", **self._policy_args(policy_packs, policy_config))
+        """`pulumi preview`; ``options`` go to the Automation API (e.g.
+        ``expect_no_changes=True``)."""
+        return self._run("preview", **self._policy_args(policy_packs, policy_config), **options)
 
     def up(
         self,
@@ -232,8 +237,9 @@ class LocalStack:
         """`pulumi up`; ``options`` go to the Automation API (e.g. ``replace=[urn]``)."""
         return self._run("up", **self._policy_args(policy_packs, policy_config), **options)
 
-    def refresh(self) -> RunResult:
-        return self._run("refresh")
+    def refresh(self, **options: Any) -> RunResult:
+        """`pulumi refresh`; ``options`` go to the Automation API."""
+        return self._run("refresh", **options)
 
     def destroy(self) -> RunResult:
         return self._run("destroy")

@@ -367,6 +367,11 @@ class WavixOutbound(OutboundPreset):
 class ProviderOutboundTrunk(pulumi.ComponentResource):
     """An outbound trunk for one phone provider, from a preset.
 
+    ``name`` is the trunk's name in LiveKit; without it the trunk gets its autoname
+    (``<resource name>-<7 hex>``, different in every stack), so one program can be deployed as
+    several stacks of one LiveKit project. A trunk created by an earlier release, which named
+    it after the resource, keeps the name its state records: the next ``up`` changes nothing.
+
     Example::
 
         ProviderOutboundTrunk("telnyx", TelnyxOutbound(auth_username="acme",
@@ -384,6 +389,7 @@ class ProviderOutboundTrunk(pulumi.ComponentResource):
         numbers: Input[Sequence[Input[str]]],
         *,
         destination_country: Input[str] | None = None,
+        name: Input[str] | None = None,
         opts: ResourceOptions | None = None,
     ) -> None:
         label = resource_label("ProviderOutboundTrunk", resource_name)
@@ -399,7 +405,7 @@ class ProviderOutboundTrunk(pulumi.ComponentResource):
         _check_numbers(label, numbers)
         try:
             args = preset.outbound_trunk_args(
-                numbers, name=resource_name, destination_country=destination_country
+                numbers, name=name, destination_country=destination_country
             )
         except SpecError as exc:
             raise _as_input_error(label, exc) from None
@@ -431,6 +437,9 @@ class AgentPhoneLineArgs:
       default to what the numbers require (``india`` / ``in`` for +91) and are otherwise unset.
     - ``sip_subdomain``: the project's SIP subdomain (default: stack config
       ``livekit:sipSubdomain``), used for the ``sip_uri`` output.
+    - ``name``: the name of the line's objects in LiveKit (the inbound trunk, the dispatch
+      rule and the outbound trunk all get it); unset, each gets its autoname
+      (``<line>-inbound-<7 hex>``, ...), different in every stack.
     """
 
     numbers: Sequence[Input[str]]
@@ -447,6 +456,7 @@ class AgentPhoneLineArgs:
     region: str | None = None
     destination_country: str | None = None
     sip_subdomain: Input[str] | None = None
+    name: Input[str] | None = None
 
 
 class AgentPhoneLine(pulumi.ComponentResource):
@@ -505,6 +515,7 @@ class AgentPhoneLine(pulumi.ComponentResource):
             f"{resource_name}-inbound",
             SipInboundTrunkArgs(
                 numbers=list(args.numbers),
+                name=args.name,
                 allowed_addresses=args.allowed_addresses,
                 auth_username=args.auth_username,
                 auth_password=args.auth_password,
@@ -519,6 +530,7 @@ class AgentPhoneLine(pulumi.ComponentResource):
                 if args.rule is not None
                 else SipDispatchRuleIndividualArgs(room_prefix=args.room_prefix),
                 trunk_ids=[self.inbound_trunk.sip_trunk_id],
+                name=args.name,
                 hide_phone_number=args.hide_phone_number,
                 room_config=RoomConfigurationArgs(
                     agents=[RoomAgentDispatchArgs(args.agent_name, args.agent_metadata)]
@@ -532,7 +544,9 @@ class AgentPhoneLine(pulumi.ComponentResource):
             self.outbound_trunk = SipOutboundTrunk(
                 f"{resource_name}-outbound",
                 args.outbound.outbound_trunk_args(
-                    list(args.numbers), destination_country=self.destination_country
+                    list(args.numbers),
+                    name=args.name,
+                    destination_country=self.destination_country,
                 ),
                 child,
             )

@@ -10,10 +10,12 @@ What the providers guarantee, whatever the network does:
 
 - **No object is taken from another stack or another resource.** A resource without ``name``
   gets a physical name of its own, ``<resource name>-<7 hex>`` (:func:`autoname`: a digest of
-  project, stack, type and resource name), and keeps the name its state records. After an
-  interrupted ``up``, only an object bearing this resource's autoname and every declared field
-  is taken over; an object with an explicit ``name`` is never taken, the create fails and says
-  how to adopt it.
+  project, stack, type, resource name and, for a component's child, the parent's URN: no two
+  resources of a stack, and no two stacks of a project, compute the same one), and keeps the
+  name its state records. An object bearing this resource's autoname was made by this
+  resource, whatever its fields: a create (not a replacement) after an interrupted ``up``
+  takes it over and updates it to the declaration, so the next ``destroy`` deletes it. An
+  object with an explicit ``name`` is never taken, the create fails and says how to adopt it.
 - **No create is blindly retried.** When the answer to a create is lost (5xx, reset, timeout),
   the objects that match the declaration and were not there before the create are looked up: the
   object found is this one; only when there is none is the create sent again.
@@ -82,12 +84,20 @@ _DIGEST_SCHEME = "pbkdf2_sha256"
 _DIGEST_ROUNDS = 20_000
 
 
-def autoname(project: str, stack: str, type_token: str, resource_name: str) -> str:
+def autoname(
+    project: str, stack: str, type_token: str, resource_name: str, parent_urn: str = ""
+) -> str:
     """The physical name of a resource declared without ``name``: ``<resource name>-<7 hex>``.
 
     Deterministic (a re-run after an interrupted update computes the same name) and different
-    for every stack, type and resource of a project, like Pulumi's own autonaming."""
-    seed = "\0".join((project, stack, type_token, resource_name)).encode()
+    for every stack, type and resource of a project, like Pulumi's own autonaming.
+    ``parent_urn`` is the URN of the component the resource belongs to ("" at the top of the
+    stack): Pulumi allows a component's child and a top-level resource of one type and name
+    (their URNs differ by the parent's type), and they must not share a name either. Top-level
+    resources keep the name earlier releases computed, so an object an interrupted `up` left
+    before an upgrade is still recognised."""
+    parts = (project, stack, type_token, resource_name, *((parent_urn,) if parent_urn else ()))
+    seed = "\0".join(parts).encode()
     return f"{resource_name}-{hashlib.sha256(seed).hexdigest()[:7]}"
 
 
@@ -269,6 +279,31 @@ _APIS_BY_PREFIX = {
 }
 
 
+class _LiveNames:
+    """The IDs of the objects of one kind by name, as they were when this provider process
+    first created an object of that kind: where a create finds the object an interrupted `up`
+    left with its autoname, whatever that object's fields now are.
+
+    One full list per kind and process (the engine starts a provider process per operation),
+    not one per create: the creates of an `up` stay a create and one filtered list each. An
+    object left behind existed before this process started; one made meanwhile by a lingering
+    process of the killed `up` is found by the create's own filtered list (by numbers, or
+    trunk IDs for a rule) when it still holds what the declaration holds."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ids: dict[str, list[str]] | None = None
+
+    def ids(self, name: str, load: Callable[[], Iterable[Any]], id_field: str) -> list[str]:
+        with self._lock:
+            if self._ids is None:
+                index: dict[str, list[str]] = {}
+                for item in load():
+                    index.setdefault(item.name, []).append(getattr(item, id_field))
+                self._ids = index
+            return list(self._ids.get(name, ()))
+
+
 def _spec_inputs(spec_class: type[SipSpec], props: Mapping[str, Any]) -> dict[str, Any]:
     """The spec's fields among ``props``; None means "not set" (the spec's default)."""
     return {k: v for k, v in props.items() if k in spec_class.model_fields and v is not None}
@@ -281,6 +316,9 @@ class SipProviderBase(dynamic.ResourceProvider):
     object_api: ClassVar[SipObjectApi]
 
     _settings: LiveKitSettings | None = None
+    # Made in configure(), in the provider process; never pickled (see __getstate__).
+    _live_names: _LiveNames
+    _live_names_lock: ClassVar[threading.Lock] = threading.Lock()
 
     # The pickled provider is a class reference with no state (see __getstate__): nothing in it
     # is secret, so it is stored in plain text. Encrypting it on every resource made the state
@@ -296,6 +334,15 @@ class SipProviderBase(dynamic.ResourceProvider):
 
     def configure(self, req: dynamic.ConfigureRequest) -> None:
         self._settings = settings_from_config(req.config.get)
+        self._live_names = _LiveNames()
+
+    @property
+    def live_names(self) -> _LiveNames:
+        """The names index; a provider used without configure() (tests) gets one too."""
+        with self._live_names_lock:
+            if "_live_names" not in self.__dict__:
+                self._live_names = _LiveNames()
+            return self._live_names
 
     @property
     def settings(self) -> LiveKitSettings:
@@ -556,13 +603,14 @@ class SipProviderBase(dynamic.ResourceProvider):
     def _create(self, spec: SipSpec, props: Mapping[str, Any]) -> Any:
         """Create the object, exactly once.
 
-        First, the objects that could be this one are listed. On a fresh create (not a
-        replacement), one that bears this resource's autoname and every declared field is the
-        object an interrupted `up` created but never recorded: it is taken over. With an
-        explicit name, such an object is never taken (it may belong to another stack): the
-        create fails and says how to adopt it. Then the create is sent; when its answer is lost
-        (5xx, reset, timeout), the object is looked for among those that were not there before,
-        and the create is sent again only when it is not found.
+        On a fresh create (not a replacement) of an autonamed resource, an object bearing this
+        resource's autoname is the one an interrupted `up` created but never recorded: it is
+        taken over and updated to the declaration, whatever its fields (an edited program
+        must not trip over its own object). With an explicit name, an object with that name
+        and the same settings is never taken (it may belong to another stack): the create
+        fails and says how to adopt it. Then the create is sent; when its answer is lost (5xx,
+        reset, timeout), the object is looked for among those that were not there before, and
+        the create is sent again only when it is not found.
         """
         info = spec.to_proto()
         name: str = info.name
@@ -570,18 +618,14 @@ class SipProviderBase(dynamic.ResourceProvider):
         id_field = self.object_api.id_field
         before = self._candidates(info)
         fresh = AUTONAME in props
+        autonamed = fresh and bool(name) and name == props.get(AUTONAME)
+        if autonamed:
+            left = self._left_behind(name, before)
+            if left:
+                return self._take_over(left, info, declared)
         same = [item for item in before if self._matches(item, declared)] if fresh else []
         if same:
-            found = same[0]
-            object_id = getattr(found, id_field)
-            if name and name == props.get(AUTONAME):
-                log.warning(
-                    "%s '%s': taking over %s, left by an interrupted update of this stack",
-                    self.spec_class.kind,
-                    name,
-                    object_id,
-                )
-                return found
+            object_id = getattr(same[0], id_field)
             raise LiveKitApiError(
                 f"create {self.spec_class.kind} '{name}': {object_id} already exists in "
                 f"this LiveKit project with this name and the same settings, and this stack "
@@ -611,7 +655,8 @@ class SipProviderBase(dynamic.ResourceProvider):
             mine = [
                 item
                 for item in self._candidates(info)
-                if getattr(item, id_field) not in known and self._matches(item, declared)
+                if getattr(item, id_field) not in known
+                and (item.name == name if autonamed else self._matches(item, declared))
             ]
             if mine:
                 log.warning(
@@ -628,6 +673,67 @@ class SipProviderBase(dynamic.ResourceProvider):
             time.sleep(delay)
         assert last is not None
         raise last
+
+    def _left_behind(self, name: str, candidates: Iterable[Any]) -> list[Any]:
+        """The live objects bearing ``name`` (this resource's autoname), by ID."""
+        id_field = self.object_api.id_field
+        found = {getattr(item, id_field): item for item in candidates if item.name == name}
+        elsewhere = [
+            object_id
+            for object_id in self.live_names.ids(
+                name,
+                lambda: call_livekit(
+                    self.settings,
+                    self._what("list"),
+                    lambda lk: self.object_api.list_by_ids(lk, []),
+                ),
+                id_field,
+            )
+            if object_id not in found
+        ]
+        if elsewhere:
+            # Read again: since the list, the object may have been deleted or renamed.
+            for item in call_livekit(
+                self.settings,
+                self._what("read"),
+                lambda lk: self.object_api.list_by_ids(lk, elsewhere),
+            ):
+                if getattr(item, id_field) in elsewhere and item.name == name:
+                    found[getattr(item, id_field)] = item
+        return [found[object_id] for object_id in sorted(found)]
+
+    def _take_over(self, left: list[Any], info: Any, declared: Mapping[str, Any]) -> Any:
+        """Record an object this resource made in an interrupted `up`, updated to the
+        declaration. Several (made by interrupted runs of earlier releases, which created
+        another when the fields had changed): one is kept, the others are deleted, so that
+        `destroy` leaves none behind."""
+        id_field = self.object_api.id_field
+        kept = next((item for item in left if self._matches(item, declared)), left[0])
+        object_id = getattr(kept, id_field)
+        for item in left:
+            if item is not kept:
+                log.warning(
+                    "%s '%s': deleting %s, a duplicate of %s left by an interrupted update of "
+                    "this stack",
+                    self.spec_class.kind,
+                    info.name,
+                    getattr(item, id_field),
+                    object_id,
+                )
+                self.delete(getattr(item, id_field), {})
+        log.warning(
+            "%s '%s': taking over %s, left by an interrupted update of this stack",
+            self.spec_class.kind,
+            info.name,
+            object_id,
+        )
+        if self._matches(kept, declared):
+            return kept
+        return call_livekit(
+            self.settings,
+            self._what("update", object_id),
+            lambda lk: self.object_api.update(lk, object_id, info),
+        )
 
     def read(self, id_: str, props: dict[str, Any]) -> dynamic.ReadResult:
         message = self._find(id_)

@@ -116,10 +116,8 @@ def _with_secret_outputs(opts: ResourceOptions | None) -> ResourceOptions:
 
 def _collect(
     type_token: str,
-    kind: str,
-    info_name: str,
     resource_name: str,
-    spec_class: type[SipSpec],
+    parent: pulumi.Resource | None,
     args: Any,
     kwargs: dict[str, Any],
 ) -> dict[str, Any]:
@@ -128,10 +126,24 @@ def _collect(
     values.update(kwargs)
     # No name: the provider's check() names the object (the name recorded in the state, the
     # adopted object's own name, or this autoname: unique to the project, stack and resource).
-    values[AUTONAME] = autoname(
-        pulumi.get_project(), pulumi.get_stack(), type_token, resource_name
-    )
+    values[AUTONAME] = _autoname(type_token, resource_name, parent)
     return values
+
+
+def _autoname(type_token: str, resource_name: str, parent: pulumi.Resource | None) -> Input[str]:
+    """This resource's autoname; a component's child's carries the component's URN (known at
+    preview too), which tells it apart from a top-level resource of the same type and name."""
+    project, stack = pulumi.get_project(), pulumi.get_stack()
+    if parent is None:
+        return autoname(project, stack, type_token, resource_name)
+
+    async def with_parent() -> str:
+        urn = await parent.urn.future()
+        return autoname(project, stack, type_token, resource_name, urn or "")
+
+    # Not parent.urn.apply(...): an Output of a component's URN is a dependency on every
+    # child of the component, this one included (a cycle).
+    return Output.from_input(with_parent())
 
 
 # Pulumi's serialize_provider (pulumi/dynamic/dynamic.py, 3.259) wraps
@@ -165,7 +177,10 @@ class _SipObject(dynamic.Resource):
         explicit_name = kwargs["name"] if "name" in kwargs else getattr(args, "name", None)
         values = _collect(
             f"pulumi-python:{self._resource_type_name}",
-            type(self).__name__, self._info_name, resource_name, self._spec_class, args, kwargs
+            resource_name,
+            opts.parent if opts is not None else None,
+            args,
+            kwargs,
         )
         check_values(label, self._spec_class, values)
         has_secret = any(name in self._spec_class.model_fields for name in _SECRET_INPUTS)

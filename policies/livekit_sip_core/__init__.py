@@ -74,7 +74,7 @@ from .numbers import (
     normalize_number,
 )
 from .pins import pin_problem
-from .problems import ErrorType, Invalid, quote
+from .problems import ErrorType, Invalid, printable, quote
 from .providers import (
     DIGEST_PROVIDERS,
     LIVEKIT_CLOUD_SIP_DOMAIN,
@@ -184,6 +184,7 @@ __all__ = [
     "parse_addr",
     "parse_prefix",
     "pin_problem",
+    "printable",
     "provider_of",
     "quote",
     "region_pin_of",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-__all__ = ["ErrorType", "Invalid", "quote"]
+__all__ = ["ErrorType", "Invalid", "printable", "quote"]
 
 
 class Invalid(NamedTuple):
@@ -76,11 +76,21 @@ class ErrorType:
 _QUOTE_LIMIT = 60
 
 
+def printable(text: str) -> str:
+    """``text`` on one line, safe to show: every character that is not printable written as
+    its Python escape (``\\n``, ``\\r``, ``\\x1b``, ``\\x07``, ``\\u2028``, ``\\u202e``,
+    ``\\ud800``): line breaks of any kind, ESC and BEL and the other control characters,
+    bidirectional overrides, lone surrogates.
+
+    For text LiveKit holds (names, metadata, headers, room names, and messages quoting them) on
+    its way to a terminal, a comment or a label of a picture: it cannot start a line of its
+    own, move the cursor, clear the screen or recolour what follows."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def quote(value: Any, limit: int = _QUOTE_LIMIT) -> str:
-    """``value`` for an error message: quoted, control and unencodable characters escaped
-    (``\\r``, ``\\x00``, ``\\ud800``), cut after ``limit`` characters."""
+    """``value`` for an error message: quoted, :func:`printable`, cut after ``limit``
+    characters."""
     text = value if isinstance(value, str) else repr(value)
     cut = len(text) > limit
-    text = text[:limit]
-    shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-    return f"'{shown}'" + ("... (cut)" if cut else "")
+    return f"'{printable(text[:limit])}'" + ("... (cut)" if cut else "")

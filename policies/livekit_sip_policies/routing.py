@@ -50,6 +50,7 @@ from livekit_sip_core import (
     match_addr_mask,
     normalize_number,
     parse_addr,
+    printable,
     server_drops_address,
 )
 
@@ -742,7 +743,9 @@ class Route:
             lines.append("DROP: the call is hung up ('No SIP Dispatch Rules matched')")
         else:
             lines.append(f"{self.result.upper()}: {self.error}")
-        return "\n  ".join(lines)
+        # The names, rooms and messages in a line are what LiveKit holds: escaped, so that a
+        # line break or an escape sequence in one cannot start a line or recolour the terminal.
+        return "\n  ".join(printable(line) for line in lines)
 
 
 def _encryption(obj: Mapping[str, Any] | None) -> str | None:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from livekit_sip_core import PASSWORD_FIELD, normalize_number
+from livekit_sip_core import PASSWORD_FIELD, normalize_number, printable
 
 from .routing import (
     CALLEE,
@@ -126,28 +126,44 @@ def _trunk_label(trunk: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _shown(value: Any) -> Any:
+    """``value`` with every string in it :func:`printable`: what a label shows of an object.
+    What LiveKit holds (names, numbers, rooms, agents) is untrusted: it cannot add a line to a
+    label, nor carry ESC, BEL or another control character into the text or the picture. The
+    nodes and edges are found with the values as they are."""
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, Mapping):
+        return {k: _shown(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_shown(v) for v in value]
+    return value
+
+
 def build_map(
     trunks: Sequence[Mapping[str, Any]], rules: Sequence[Mapping[str, Any]]
 ) -> RoutingMap:
-    """The routing map of these trunks and rules (the server's order: by ID)."""
+    """The routing map of these trunks and rules (the server's order: by ID); the labels
+    escape what the objects hold (:func:`_shown`)."""
     nodes: dict[str, Node] = {}
     edges: list[Edge] = []
     trunks = sorted(trunks, key=trunk_id)
     rules = sorted(rules, key=rule_id)
     for trunk in trunks:
         tkey = f"trunk:{trunk_id(trunk)}"
-        nodes[tkey] = Node(tkey, "trunk", _trunk_label(trunk))
+        nodes[tkey] = Node(tkey, "trunk", _trunk_label(_shown(trunk)))
         numbers = _strings(trunk, "numbers")
         for number in numbers or [ANY_NUMBER]:
             norm = normalize_number(number) if number != ANY_NUMBER else number
             nkey = f"number:{norm}"
-            nodes.setdefault(nkey, Node(nkey, "number", norm))
+            nodes.setdefault(nkey, Node(nkey, "number", printable(norm)))
             edges.append(Edge(nkey, tkey))
     for rule in rules:
         rkey = f"rule:{rule_id(rule)}"
-        nodes[rkey] = Node(rkey, "rule", _rule_label(rule))
-        agents = agents_of(rule)
-        room = room_pattern(rule)
+        label_of = _shown(rule)
+        nodes[rkey] = Node(rkey, "rule", _rule_label(label_of))
+        agents = agents_of(label_of)
+        room = room_pattern(label_of)
         okey = f"room:{rule_id(rule)}"
         agent_text = "agents: " + ", ".join(agents) if agents else "no agent"
         nodes[okey] = Node(okey, "room", f"room {room}\n{agent_text}")
@@ -174,7 +190,11 @@ _SHAPES = {
 
 
 def _dot_quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    """A DOT string whose text Graphviz shows as it is: its own escapes (``\\N``, ``\\l``) and
+    HTML entities (``&#27;``, which Graphviz decodes in any label) written literally, each
+    line break a DOT line break."""
+    text = text.replace("\\", "\\\\").replace('"', '\\"').replace("&", "&amp;")
+    return '"' + text.replace("\n", "\\n") + '"'
 
 
 def to_dot(routing_map: RoutingMap, title: str = "LiveKit SIP routing") -> str:
@@ -183,7 +203,7 @@ def to_dot(routing_map: RoutingMap, title: str = "LiveKit SIP routing") -> str:
     lines = [
         "digraph routing {",
         "  rankdir=LR;",
-        f"  label={_dot_quote(title)}; labelloc=t; fontname=Helvetica;",
+        f"  label={_dot_quote(printable(title))}; labelloc=t; fontname=Helvetica;",
         "  node [fontname=Helvetica, fontsize=11, style=filled];",
         "  edge [fontname=Helvetica, fontsize=9];",
     ]
@@ -205,8 +225,21 @@ def to_dot(routing_map: RoutingMap, title: str = "LiveKit SIP routing") -> str:
     return "\n".join(lines) + "\n"
 
 
+#: Characters Mermaid would read in a label (its entity codes, HTML, a Markdown string), written
+#: as its entity codes: the label shows them as they are.
+_MERMAID_ENTITIES = {
+    "#": "#35;",
+    "&": "#38;",
+    '"': "#quot;",
+    "<": "#60;",
+    ">": "#62;",
+    "`": "#96;",
+}
+
+
 def _mermaid_text(text: str) -> str:
-    return '"' + text.replace('"', "#quot;").replace("\n", "<br/>") + '"'
+    escaped = "".join(_MERMAID_ENTITIES.get(c, c) for c in text)
+    return '"' + escaped.replace("\n", "<br/>") + '"'
 
 
 def to_mermaid(routing_map: RoutingMap) -> str:

@@ -197,13 +197,14 @@ class UniqueNames(StackRule):
         "No two inbound trunks, outbound trunks or dispatch rules of the stack share a name. "
         "The LiveKit console, `lk sip ... list` and call logs show objects by name, and "
         "livekit-sip-pulumi recognizes an object left behind by an interrupted update by its "
-        "name and declared fields: two identical objects with one name cannot be told apart."
+        "name (a resource's autoname; an explicit name together with every declared field): "
+        "two objects with one name cannot be told apart."
     )
     severity = Severity.LOW
     enforcement = Enforcement.ADVISORY
     remediation = (
-        "Give each object its own name (it defaults to the Pulumi resource name; an explicit "
-        "name argument overrides it)."
+        "Give each object its own name, or leave `name` unset: the object then gets its "
+        "autoname, `<resource name>-<7 hex>`, unique to the stack and the resource."
     )
     url = TROUBLESHOOTING
 

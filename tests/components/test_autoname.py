@@ -4,8 +4,18 @@ keep the name their state records (Pulumi's autoname semantics, in the provider'
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from typing import Any
 
+import pulumi
 import pytest
+from livekit_sip_pulumi import (
+    AgentPhoneLine,
+    AgentPhoneLineArgs,
+    ProviderOutboundTrunk,
+    SipOutboundTrunk,
+    TwilioOutbound,
+)
 from livekit_sip_pulumi.providers import (
     AUTONAME,
     SipInboundTrunkProvider,
@@ -15,6 +25,8 @@ from livekit_sip_pulumi.providers import (
 )
 from pulumi.dynamic import ConfigureRequest
 from pulumi.dynamic.config import Config
+
+from .test_resources import Mocks
 
 INBOUND = "pulumi-python:dynamic/livekit:SipInboundTrunk"
 OUTBOUND = "pulumi-python:dynamic/livekit:SipOutboundTrunk"
@@ -85,3 +97,73 @@ def test_password_digest_is_salted_and_verifiable():
     assert outbound._same("auth_password", first, "s3cret")
     assert not outbound._same("auth_password", first, "other")
     assert outbound._same("auth_password", "s3cret", "s3cret")  # state written before digests
+
+
+# --- components: children autoname like plain resources, and take a name ---------------------
+
+
+@pytest.fixture
+def mocks() -> Iterator[Mocks]:
+    m = Mocks()
+    pulumi.runtime.set_mocks(m, preview=False)
+    yield m
+
+
+def _registered(mocks: Mocks, name: str) -> dict[str, Any]:
+    return {k: v for k, v in mocks.by_name(name).inputs.items() if k != "__provider"}
+
+
+PRESET = TwilioOutbound("acme.pstn.twilio.com", "acme", "Pa55-word!")
+
+
+@pulumi.runtime.test
+def test_preset_trunk_gets_an_autoname_not_the_resource_name(mocks: Mocks) -> Any:
+    component = ProviderOutboundTrunk("twilio", PRESET, numbers=["+15105550100"])
+    SipOutboundTrunk("twilio", address="sip.telnyx.com", numbers=["+15105550100"])
+
+    def check(_: Any) -> None:
+        trunks = [r for r in mocks.resources if r.name == "twilio" and "dynamic/" in r.typ]
+        assert [r.inputs.get("name") for r in trunks] == [None, None]  # named by check()
+        assert all(re.fullmatch(r"twilio-[0-9a-f]{7}", r.inputs[AUTONAME]) for r in trunks)
+        # Pulumi allows a component's child and a top-level resource of one type and name
+        # (their URNs differ): their autonames differ too.
+        top = autoname(pulumi.get_project(), pulumi.get_stack(), OUTBOUND, "twilio")
+        assert sorted(r.inputs[AUTONAME] == top for r in trunks) == [False, True]
+
+    return component.sip_trunk_id.apply(check)
+
+
+@pulumi.runtime.test
+def test_preset_trunk_takes_a_name(mocks: Mocks) -> Any:
+    component = ProviderOutboundTrunk("twilio", PRESET, numbers=["+15105550100"], name="sales")
+    return component.sip_trunk_id.apply(
+        lambda _: _assert_equal(_registered(mocks, "twilio")["name"], "sales")
+    )
+
+
+def _assert_equal(got: Any, expected: Any) -> None:
+    assert got == expected
+
+
+@pulumi.runtime.test
+def test_phone_line_children_autoname_per_line(mocks: Mocks) -> Any:
+    def line(resource_name: str, **kwargs: Any) -> AgentPhoneLine:
+        return AgentPhoneLine(
+            resource_name,
+            AgentPhoneLineArgs(
+                numbers=["+15105550100"], agent_name="a", outbound=PRESET, sip_subdomain="abc",
+                **kwargs,
+            ),
+        )
+
+    plain, named = line("support"), line("sales", name="sales-line")
+
+    def check(_: Any) -> None:
+        for child in ("support-inbound", "support-dispatch", "support-outbound"):
+            props = _registered(mocks, child)
+            assert props.get("name") is None
+            assert re.fullmatch(rf"{child}-[0-9a-f]{{7}}", props[AUTONAME])
+        for child in ("sales-inbound", "sales-dispatch", "sales-outbound"):
+            assert _registered(mocks, child)["name"] == "sales-line"
+
+    return pulumi.Output.all(plain.dispatch_rule_id, named.dispatch_rule_id).apply(check)

@@ -264,3 +264,52 @@ def test_credentials_are_checked_by_the_client_and_worded_for_the_cli(monkeypatc
     monkeypatch.setenv("LIVEKIT_TIMEOUT_SECONDS", "5")
     settings = Credentials("http://127.0.0.1:7880", "k", SecretStr("s")).settings()
     assert settings.deadline() == 5.0
+
+
+def test_export_leaves_out_a_name_objects_of_a_kind_share() -> None:
+    """Two inbound trunks named 'dup' (and a dispatch rule of that name, another kind): the two
+    trunks get resource names of their own and no `name` (each keeps the one LiveKit holds),
+    a comment says why; the rule keeps its `name`."""
+    from livekit_sip_pulumi.cli.export import plan_export, render_program
+    from livekit_sip_pulumi.cli.live import LiveProject
+
+    trunks = [
+        live(INBOUND, api.SIPInboundTrunkInfo(sip_trunk_id=f"ST_{n}", name="dup", numbers=[num]))
+        for n, num in (("a", "+15105550100"), ("b", "+15105550101"))
+    ]
+    rule = api.SIPDispatchRuleInfo(
+        sip_dispatch_rule_id="SDR_a",
+        name="dup",
+        rule=api.SIPDispatchRule(dispatch_rule_direct=api.SIPDispatchRuleDirect(room_name="r")),
+    )
+    lone = api.SIPInboundTrunkInfo(sip_trunk_id="ST_c", name="solo", numbers=["+15105550102"])
+    project = LiveProject(
+        "http://localhost:7880",
+        {"inbound_trunk": [*trunks, live(INBOUND, lone)], "dispatch_rule": [live(DISPATCH, rule)]},
+    )
+    planned = plan_export(project)
+    by_id = {e.obj.id: e for e in planned}
+    assert [e.resource_name for e in planned] == ["dup", "dup-2", "solo", "dup-3"]
+    assert by_id["ST_a"].name_shared_with == ["ST_b"] and by_id["ST_b"].name_shared_with == ["ST_a"]
+    assert "name" not in by_id["ST_a"].kwargs and "name" not in by_id["ST_b"].kwargs
+    assert by_id["ST_c"].kwargs["name"] == "solo" and by_id["SDR_a"].kwargs["name"] == "dup"
+    source = render_program(project, planned)
+    compile(source, "__main__.py", "exec")
+    assert source.count("# name not declared: LiveKit holds the name 'dup' on this inbound") == 2
+    assert "name='dup'" in source.split("SipDispatchRule(")[1]  # the rule: one of its kind
+
+
+def test_an_unexpected_failure_prints_its_text_escaped(monkeypatch, capsys) -> None:
+    """A traceback may quote what LiveKit holds: its lines are escaped too (exit code 2)."""
+    from livekit_sip_pulumi import cli
+
+    def failing() -> None:
+        raise RuntimeError("\x1b[2J\x1b[31mEVIL\nFAKE LINE: all good")
+
+    monkeypatch.setattr(cli, "app", failing)
+    with pytest.raises(SystemExit) as exited:
+        cli.main()
+    assert exited.value.code == 2
+    stderr = capsys.readouterr().err
+    assert "\x1b" not in stderr and "\nFAKE LINE" not in stderr, stderr
+    assert r"RuntimeError: \x1b[2J\x1b[31mEVIL\nFAKE LINE: all good" in stderr

@@ -298,3 +298,25 @@ def test_the_room_watcher_lists_participants_once_per_poll() -> None:
     assert [a.agent_name for a in watcher.agents] == ["support-agent"]
     asyncio.run(watcher._once(lk))
     assert listed == ["other", "call-1", "call-1"]
+
+
+def test_call_summary_escapes_what_the_server_holds() -> None:
+    """Rooms, identities, attributes, agent names and SIP reasons come from the server and the
+    bridge: each summary line stays one printable line."""
+    hostile = "\x1b[2J\x1b[31mEVIL\nFAKE LINE: all good\x07"
+    report = CallReport(
+        CallSpec("+15105550100", "+14155550001", ring_timeout=5.0),
+        "answered",
+        sip_code=200,
+        sip_reason=hostile,
+        room=hostile,
+        sip_identity=hostile,
+        attributes={"line": hostile},
+        agents=[AgentSeen(hostile, "agent-1")],
+        dispatched=[hostile],
+        ended_with=hostile,
+    )
+    lines = report.summary().split("\n")
+    assert all(line.isprintable() for line in lines), lines
+    assert not [line for line in lines if line.lstrip().startswith("FAKE")], lines
+    assert r"  room: \x1b[2J\x1b[31mEVIL\nFAKE LINE: all good\x07, SIP participant" in lines[2]

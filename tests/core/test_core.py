@@ -247,3 +247,19 @@ def test_repeated_entries_of_a_dispatch_rule() -> None:
                                                  ("EU", True), ("", True)])  # fmt: skip
 def test_sip_regions(region: str, refused: bool) -> None:
     assert (core.sip_region_problem(region) is not None) == refused
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("support-line", "support-line"),
+        ("\x1b[2J\x1b[31mEVIL\nFAKE LINE", r"\x1b[2J\x1b[31mEVIL\nFAKE LINE"),
+        ("bell\x07 cr\r tab\t del\x7f", r"bell\x07 cr\r tab\t del\x7f"),
+        ("a\u2028b\u202ec\x85", r"a\u2028b\u202ec\x85"),
+        ("lone \ud800", r"lone \ud800"),
+        ("[bold red]markup[/bold red] 'quoted' café", "[bold red]markup[/bold red] 'quoted' café"),
+    ],
+)
+def test_printable_escapes_what_a_terminal_would_obey(text: str, shown: str) -> None:
+    assert core.printable(text) == shown
+    assert core.quote(text, limit=200) == f"'{shown}'"  # one escaping for both

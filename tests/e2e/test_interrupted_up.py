@@ -15,13 +15,17 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from livekit import api
 from livekit_sip_pulumi import SipOutboundTrunk
 from livekit_sip_pulumi.providers import autoname
 from localstack import LocalStack
+
+from .interrupted_up import LINE_HELD, PASSWORD, PROJECT, line_program
 
 pytestmark = pytest.mark.e2e
 
@@ -30,11 +34,13 @@ OUTBOUND = "pulumi-python:dynamic/livekit:SipOutboundTrunk"
 
 class SlowCreateProxy:
     """TCP proxy on 127.0.0.1 in front of the server: requests pass at once, the answers to
-    Create* calls are held back for ``delay`` seconds (other calls answer normally)."""
+    Create* calls are held back for ``delay`` seconds (other calls answer normally). With
+    ``markers``, only the answers to the creates whose request holds one of them."""
 
-    def __init__(self, target_port: int, delay: float) -> None:
+    def __init__(self, target_port: int, delay: float, markers: tuple[bytes, ...] = ()) -> None:
         self.target_port = target_port
         self.delay = delay
+        self.markers = markers
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         self.stopped = threading.Event()
@@ -59,9 +65,13 @@ class SlowCreateProxy:
     def _pipe(
         self, src: socket.socket, dst: socket.socket, is_create: threading.Event, request: bool
     ) -> None:
+        sent = b""
         try:
             while data := src.recv(65536):
-                if request and b"/Create" in data:
+                sent += data if request else b""
+                if b"/Create" in sent and (
+                    not self.markers or any(marker in sent for marker in self.markers)
+                ):
                     is_create.set()
                 if not request and is_create.is_set():
                     time.sleep(self.delay)
@@ -107,12 +117,19 @@ def kill_tree(pid: int) -> None:
             os.kill(child, signal.SIGKILL)
 
 
-def interrupt_create(state: Path, livekit, name: str | None = None):
-    """Run `pulumi up` of interrupted_up.py through a proxy that holds back the create's answer,
-    kill it once LiveKit has created the trunk, and return that orphan."""
+def interrupt_up(
+    state: Path,
+    livekit,
+    arguments: list[str],
+    created: Callable[[], bool],
+    markers: tuple[bytes, ...] = (),
+) -> None:
+    """Run `pulumi up` of interrupted_up.py through a proxy that holds back the answers to
+    creates (those holding one of ``markers``), and kill it once ``created()``: LiveKit has
+    made the objects, the state does not record them."""
     port = urlparse(livekit.url).port
     assert port is not None
-    proxy = SlowCreateProxy(port, delay=60)
+    proxy = SlowCreateProxy(port, delay=60, markers=markers)
     runner = subprocess.Popen(
         [
             sys.executable,
@@ -121,17 +138,17 @@ def interrupt_create(state: Path, livekit, name: str | None = None):
             f"http://127.0.0.1:{proxy.port}",
             livekit.api_key,
             livekit.api_secret,
-            *([name] if name else []),
+            *arguments,
         ],
         start_new_session=True,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
     try:
-        deadline = time.monotonic() + 60
-        while not livekit.outbound_trunks():
+        deadline = time.monotonic() + 120
+        while not created():
             assert runner.poll() is None, runner.stdout.read().decode() if runner.stdout else ""
-            assert time.monotonic() < deadline, "the create never reached LiveKit"
+            assert time.monotonic() < deadline, "the creates never reached LiveKit"
             time.sleep(0.2)
         kill_tree(runner.pid)
         runner.wait(timeout=30)
@@ -139,6 +156,12 @@ def interrupt_create(state: Path, livekit, name: str | None = None):
         proxy.close()
         if runner.poll() is None:
             kill_tree(runner.pid)
+
+
+def interrupt_create(state: Path, livekit, name: str | None = None):
+    """Kill `pulumi up` of the one-trunk program once LiveKit has created the trunk, and
+    return that orphan."""
+    interrupt_up(state, livekit, [name] if name else [], lambda: bool(livekit.outbound_trunks()))
     [orphan] = livekit.outbound_trunks()
     return orphan
 
@@ -214,3 +237,103 @@ def test_interrupted_create_with_explicit_name_is_adopted_not_taken(
     assert recorded["id"] == orphan.sip_trunk_id
     assert adopting.destroy().ok
     assert clean_livekit.outbound_trunks() == []
+
+
+# -- an edited program after a killed `up` -------------------------------------------------------
+
+
+def line_stack(state: Path, livekit, stack: str = "dev", version: str = "v2") -> LocalStack:
+    """interrupted_up.py's phone line program, against the server directly."""
+    line = LocalStack(
+        PROJECT,
+        line_program,
+        state,
+        stack=stack,
+        config={**livekit.config(), "version": version},
+        secret_config=livekit.secret_config(),
+    )
+    return line
+
+
+def everything(livekit) -> dict[str, bytes]:
+    """Every SIP object of the project, serialized: to prove what changed."""
+    found = {
+        o.sip_trunk_id: o.SerializeToString(deterministic=True)
+        for o in livekit.inbound_trunks() + livekit.outbound_trunks()
+    }
+    for rule in livekit.dispatch_rules():
+        found[rule.sip_dispatch_rule_id] = rule.SerializeToString(deterministic=True)
+    return found
+
+
+def test_edited_program_after_interrupted_up_takes_over_its_objects(
+    tmp_path: Path, clean_livekit
+) -> None:
+    """Kill `up` after some creates, edit the program, `pulumi cancel`, `up`: the objects the
+    killed run left are this stack's (they bear its autonames) whatever their fields, so they
+    are taken over and updated, not duplicated; and `destroy` leaves nothing. Another stack of
+    the program, and an object made by hand with the edited settings, are left alone."""
+    livekit = clean_livekit
+    # Another stack of the same program, in the same LiveKit project, deployed beforehand.
+    prod = line_stack(tmp_path / "prod", livekit, stack="prod")
+    assert prod.up().ok
+    prod_objects = everything(livekit)
+    assert len(prod_objects) == 4
+
+    state = tmp_path / "dev"
+
+    def left_behind() -> bool:
+        mine = [o for o in livekit.inbound_trunks() if o.sip_trunk_id not in prod_objects]
+        return (
+            len(mine) == 2
+            and len(livekit.outbound_trunks()) == 2
+            and len(livekit.dispatch_rules()) == 2
+        )
+
+    interrupt_up(state, livekit, ["--line"], left_behind, LINE_HELD)
+    dev = line_stack(state, livekit, version="v1")
+    recorded = [r["urn"].rsplit("::", 1)[1] for r in dev.export_decrypted()["resources"]]
+    assert "main" in recorded and not {"line", "line-dispatch", "carrier"} & set(recorded)
+    left = {k: v for k, v in everything(livekit).items() if k not in prod_objects}
+    assert len(left) == 4
+
+    # Someone makes, by hand, an outbound trunk with the settings the edit declares.
+    hand_made = livekit.call(
+        lambda lk: lk.sip.create_outbound_trunk(
+            api.CreateSIPOutboundTrunkRequest(
+                trunk=api.SIPOutboundTrunkInfo(
+                    name="carrier", address="sip.telnyx.com", numbers=["+15105550100"],
+                    auth_username="acme", auth_password=PASSWORD, metadata="line v2",
+                )
+            )
+        )
+    ).sip_trunk_id
+
+    # The edit: other metadata everywhere, one more number on "line" (whose create would be
+    # refused as conflicting with its own trunk, which holds the first number).
+    dev = line_stack(state, livekit, version="v2")
+    dev.stack.cancel()
+    rerun = dev.up()
+    assert rerun.ok, rerun.error
+    ids = {
+        r["urn"].rsplit("::", 1)[1]: r["id"]
+        for r in dev.export_decrypted()["resources"]
+        if r["type"].startswith("pulumi-python:dynamic/livekit:")
+    }
+    assert sorted(ids.values()) == sorted(left)  # every object taken over, none created
+    now = everything(livekit)
+    assert sorted(now) == sorted([*prod_objects, *left, hand_made])  # no duplicate
+    assert {k: now[k] for k in prod_objects} == prod_objects  # prod's untouched
+    for trunk in livekit.inbound_trunks() + livekit.outbound_trunks():
+        if trunk.sip_trunk_id in ids.values():
+            assert trunk.metadata == "line v2"  # the edit is applied
+    [line] = [t for t in livekit.inbound_trunks() if t.sip_trunk_id == ids["line"]]
+    assert list(line.numbers) == ["+15105550100", "+15105550101"]
+    [rule] = [r for r in livekit.dispatch_rules() if r.sip_dispatch_rule_id == ids["line-dispatch"]]
+    assert rule.metadata == "line v2" and list(rule.trunk_ids) == [ids["main"]]
+    assert dev.up().change_summary == {"same": 5}  # converged
+
+    assert dev.destroy().ok
+    assert sorted(everything(livekit)) == sorted([*prod_objects, hand_made])
+    assert prod.destroy().ok
+    assert [t.sip_trunk_id for t in livekit.outbound_trunks()] == [hand_made]

@@ -666,3 +666,21 @@ def test_routing_objects_use_known_ids() -> None:
     assert objects is not None
     assert objects.rules[0]["trunk_ids"] == ["ST_support"]
     assert objects.rules[0]["sip_dispatch_rule_id"] == "SDR_x"
+
+
+def test_explanation_escapes_names_and_rooms_livekit_holds() -> None:
+    """One line per step, whatever the names and rooms hold: a line break or an escape sequence
+    in one is written as its escape (the structured fields keep the values)."""
+    hostile = "\x1b[2J\x1b[31mEVIL\nFAKE LINE: all good\x07"
+    trunks = [trunk(hostile, numbers=["+15105550100"])]
+    rules = [rule(hostile, "direct", trunks=(hostile,), body={"room_name": hostile}, **AGENT)]
+    route = routing.route(trunks, rules, Call(to="+15105550100", from_="+14155550001"))
+    assert route.result == routing.ACCEPT and route.room_pattern == hostile
+    lines = route.explain().split("\n")
+    assert len(lines) == 4, lines  # the call, the trunk, the rule, the outcome
+    assert all(line.isprintable() for line in lines), lines
+    assert not [line for line in lines if line.lstrip().startswith("FAKE")], lines
+    shown = r"\x1b[2J\x1b[31mEVIL\nFAKE LINE: all good\x07"
+    assert lines[3] == f"  ACCEPT: room '{shown}', participant 'sip_+14155550001', agents" + (
+        " ['support-agent']"
+    )

@@ -160,3 +160,75 @@ def test_script_renders_png_and_svg(tmp_path: Path) -> None:
 def test_render_writes_the_file(tmp_path: Path) -> None:
     out = render(to_dot(build_map(TRUNKS, RULES)), tmp_path / "m.svg", "svg")
     assert b"agents: support&#45;agent" in out.read_bytes()  # "-" escaped by dot
+
+
+HOSTILE = "\x1b[2J\x1b[31mEVIL\nFAKE LINE: all good\x07"
+#: Graphviz decodes HTML entities in any label; Mermaid reads its entity codes, HTML and
+#: Markdown strings.
+MARKUP = '&#27;[31m &#10;x "q" <img src=x> `md` #quot; \\N'
+
+
+def _hostile_objects() -> tuple[list[dict], list[dict]]:
+    trunks = [
+        trunk(
+            HOSTILE,
+            numbers=["+15105550100", "+1510555" + HOSTILE],
+            allowed_numbers=[MARKUP],
+            allowed_addresses=[HOSTILE],
+            auth_username=HOSTILE,
+        )
+    ]
+    rules = [
+        rule(
+            MARKUP,
+            "direct",
+            trunks=(HOSTILE,),
+            body={"room_name": HOSTILE, "pin": "1234"},
+            inbound_numbers=[HOSTILE],
+            room_config={"agents": [{"agent_name": HOSTILE}]},
+        ),
+        rule("prefixed", "individual", body={"room_prefix": HOSTILE}),
+    ]
+    return trunks, rules
+
+
+def test_labels_escape_what_the_objects_hold() -> None:
+    trunks, rules = _hostile_objects()
+    routing_map = build_map(trunks, rules)
+    # The edges are found with the values as they are: the hostile trunk still leads to its rule.
+    keys = {n.key: n for n in routing_map.nodes}
+    assert ("trunk:ST_" + HOSTILE, "rule:SDR_" + MARKUP) in {
+        (e.source, e.target) for e in routing_map.edges
+    }
+    for node in routing_map.nodes:
+        lines = node.label.split("\n")
+        assert all(line.isprintable() for line in lines), node
+        assert not [line for line in lines if line.startswith("FAKE LINE")], node
+    shown = r"trunk \x1b[2J\x1b[31mEVIL\nFAKE LINE: all good\x07"
+    assert shown in keys["trunk:ST_" + HOSTILE].label
+    for text in (to_dot(routing_map, HOSTILE), to_mermaid(routing_map)):
+        assert all(line.isprintable() for line in text.splitlines()), text
+        assert not [line for line in text.splitlines() if "FAKE" in line.split("EVIL")[0]]
+
+
+def test_dot_and_mermaid_show_markup_literally() -> None:
+    trunks, rules = _hostile_objects()
+    routing_map = build_map(trunks, rules)
+    dot = to_dot(routing_map)
+    # HTML entities and DOT escapes written so that Graphviz shows them as they are.
+    assert "&#27;" not in dot and "&amp;#27;[31m &amp;#10;x" in dot
+    assert r"\"q\"" in dot and r"\\N" in dot
+    mermaid = to_mermaid(routing_map)
+    for raw in ("<img", "`md`", '"q"', "&#"):
+        assert raw not in mermaid.replace('["', "").replace('"]', ""), (raw, mermaid)
+    assert "#60;img src=x#62;" in mermaid and "#35;quot;" in mermaid and "#96;md#96;" in mermaid
+
+
+def test_svg_shows_entities_and_control_characters_literally(tmp_path: Path) -> None:
+    """Graphviz decodes HTML entities in any label (``&#27;`` would put an ESC in the SVG):
+    the picture carries no control character, and shows the entity as text."""
+    trunks, rules = _hostile_objects()
+    svg = render(to_dot(build_map(trunks, rules)), tmp_path / "m.svg", "svg").read_text()
+    assert not [c for c in svg if (ord(c) < 0x20 and c != "\n") or 0x7F <= ord(c) < 0xA0], svg
+    assert "&amp;#27;[31m" in svg  # the text '&#27;[31m', as the name holds it
+    assert "\\x1b[2J" in svg

@@ -18,6 +18,7 @@ import warnings
 from typing import Any
 
 import typer
+from livekit_sip_core import printable
 from typer.core import TyperGroup
 
 from . import doctor, export, map, route
@@ -90,6 +91,19 @@ app.command("map")(map.map_command)
 app.command("export")(export.export)
 
 
+def _print_traceback(exc: BaseException) -> None:
+    """The traceback on stderr, each exception's message on one line, escaped: it may quote
+    what LiveKit holds (a line break or an escape sequence of its own)."""
+    for chunk in traceback.format_exception(exc):
+        if chunk.startswith(("  File ", "\n")):
+            # A frame (a file, a line of this package's code), or the text between two
+            # exceptions of a chain: lines of their own.
+            for line in chunk.rstrip("\n").split("\n"):
+                print(printable(line), file=sys.stderr)
+        else:
+            print(printable(chunk.rstrip("\n")), file=sys.stderr)
+
+
 def main() -> None:
     """The ``livekit-sip`` console script. An unexpected failure is exit code 2 ("cannot run"),
     not 1 (which means "findings"); its traceback shows no local variables."""
@@ -98,8 +112,8 @@ def main() -> None:
     warnings.filterwarnings("ignore", message=r"The HMAC key is \d+ bytes long")
     try:
         app()
-    except Exception:
-        traceback.print_exc()
+    except Exception as exc:
+        _print_traceback(exc)
         print(
             "error: livekit-sip failed unexpectedly (above); please report it with the command "
             "you ran",

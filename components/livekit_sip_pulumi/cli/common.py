@@ -1,4 +1,9 @@
-"""What every command shares: the credential options, the consoles, progress, exit codes."""
+"""What every command shares: the credential options, the consoles, progress, exit codes.
+
+Everything LiveKit holds (names, metadata, headers, attributes, room names, the server's error
+messages) is untrusted: it reaches a console only through :func:`shown` (or
+:func:`livekit_sip_core.printable` for plain text), one line with its control characters
+escaped, and the consoles read no Rich markup or emoji codes in it."""
 
 from __future__ import annotations
 
@@ -8,8 +13,10 @@ from contextlib import contextmanager
 from typing import Annotated, Any, NoReturn
 
 import typer
+from livekit_sip_core import printable
 from pydantic import SecretStr
 from rich.console import Console
+from rich.text import Text
 
 from .live import ENV_KEY, ENV_SECRET, ENV_URL, CannotRun, Credentials, Kind, LiveProject
 from .live import fetch_project as _fetch
@@ -27,6 +34,7 @@ __all__ = [
     "err",
     "fetch",
     "out",
+    "shown",
 ]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_CANNOT_RUN = 0, 1, 2
@@ -54,12 +62,19 @@ ApiSecret = Annotated[
 
 def out() -> Console:
     """stdout: the command's result (alone, with --json)."""
-    return Console(highlight=False, soft_wrap=True)
+    return Console(highlight=False, markup=False, emoji=False, soft_wrap=True)
 
 
 def err() -> Console:
     """stderr: progress, logs, errors."""
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+    return Console(stderr=True, highlight=False, markup=False, emoji=False, soft_wrap=True)
+
+
+def shown(value: object, style: str = "") -> Text:
+    """``value`` (text LiveKit holds, or a message quoting it) for a console: on one line, its
+    control characters escaped (:func:`livekit_sip_core.printable`: ``\\x1b``, ``\\n``), Rich
+    markup such as ``[bold red]`` printed as it is."""
+    return Text(printable(str(value)), style=style)
 
 
 def credentials(url: str, api_key: str, api_secret: str) -> Credentials:
@@ -67,7 +82,7 @@ def credentials(url: str, api_key: str, api_secret: str) -> Credentials:
 
 
 def cannot_run(message: str) -> NoReturn:
-    err().print(f"error: {message}", markup=False)
+    err().print(shown(f"error: {message}"))
     raise typer.Exit(EXIT_CANNOT_RUN)
 
 
@@ -83,6 +98,7 @@ class Progress:
     def step(self, text: str) -> None:
         if self.quiet:
             return
+        text = printable(text)
         if self.console.is_terminal:
             if self._status is None:
                 self._status = self.console.status(text)
@@ -90,7 +106,7 @@ class Progress:
             else:
                 self._status.update(text)
         else:
-            self.console.print(f"[{time.perf_counter() - self.started:6.2f}s] {text}", markup=False)
+            self.console.print(f"[{time.perf_counter() - self.started:6.2f}s] {text}")
 
     def done(self) -> None:
         if self._status is not None:

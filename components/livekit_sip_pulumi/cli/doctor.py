@@ -21,6 +21,7 @@ from .common import (
     err,
     fetch,
     out,
+    shown,
 )
 from .live import KINDS, CannotRun, LiveObject, LiveProject
 
@@ -77,8 +78,8 @@ def _finding_text(reported: Reported) -> Text:
     text.append(reported.level, style=_STYLE.get(reported.level, ""))
     text.append(f", {rule.severity.value}] ")
     if finding.field:
-        text.append(f"{finding.field}: ", style="cyan")
-    text.append(finding.message)
+        text.append_text(shown(f"{finding.field}: ", style="cyan"))
+    text.append_text(shown(finding.message))
     text.append(f"\n    Fix: {rule.remediation}\n    See: {rule.url}", style="dim")
     return text
 
@@ -86,11 +87,11 @@ def _finding_text(reported: Reported) -> Text:
 def _print_report(project: LiveProject, report: Report) -> None:
     console = out()
     counts = ", ".join(f"{len(project.of(k))} {k.label}s" for k in KINDS)
-    console.print(Text(f"LiveKit project {project.url}: {counts}"))
-    shown: list[LiveObject] = [o for o in project.all() if report.findings.get(o.id)]
-    for obj in shown:
+    console.print(shown(f"LiveKit project {project.url}: {counts}"))
+    listed: list[LiveObject] = [o for o in project.all() if report.findings.get(o.id)]
+    for obj in listed:
         console.print()
-        console.print(Text(obj.label, style="bold"))
+        console.print(shown(obj.label, style="bold"))
         for reported in report.findings[obj.id]:
             console.print(_finding_text(reported))
     if report.project:
@@ -112,7 +113,7 @@ def _print_report(project: LiveProject, report: Report) -> None:
     console.print(
         Text(
             f"{mandatory} finding(s) at mandatory level, {advisory} advisory, on "
-            f"{len(shown)} object(s) of {len(project.all())} ({report.rules_run} rules).",
+            f"{len(listed)} object(s) of {len(project.all())} ({report.rules_run} rules).",
             style="bold red" if mandatory else "yellow",
         )
     )
@@ -160,7 +161,7 @@ def doctor(
         )
     for rule_id, object_id, error in report.errors:
         where = f" on {object_id}" if object_id else ""
-        err().print(f"warning: rule {rule_id} could not check{where}: {error}", markup=False)
+        err().print(shown(f"warning: rule {rule_id} could not check{where}: {error}"))
     if as_json:
         sys.stdout.write(json.dumps(report_json(project, report), indent=2) + "\n")
     else:
@@ -169,7 +170,7 @@ def doctor(
 
 
 def _fail(message: str, as_json: bool) -> NoReturn:
-    err().print(f"error: {message}", markup=False)
+    err().print(shown(f"error: {message}"))
     if as_json:
         document = {"schema": JSON_SCHEMA_ID, "error": message, "exit_code": EXIT_CANNOT_RUN}
         sys.stdout.write(json.dumps(document, indent=2) + "\n")

@@ -10,6 +10,10 @@ Passwords are never written into the program: a trunk with a password reads it f
 config (``config.require_secret``), set with ``pulumi config set --secret``. Leaving it unset
 fails the preview with Pulumi's "missing required configuration" message rather than blanking
 the password in LiveKit.
+
+LiveKit lets several objects of a kind share a name; a stack refuses that (``inputs.py``). Such
+objects are declared without ``name``, with a comment saying so: adopted without a declared
+name, each keeps the name LiveKit holds. Resource names are unique (``dup``, ``dup-2``, ...).
 """
 
 from __future__ import annotations
@@ -25,11 +29,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from livekit_sip_core import PASSWORD_FIELD
+from livekit_sip_core import PASSWORD_FIELD, printable
 
 from ..errors import SpecError
 from ..specs import validate_spec
-from .common import ApiKey, ApiSecret, Progress, Url, cannot_run, credentials, err, fetch
+from .common import ApiKey, ApiSecret, Progress, Url, cannot_run, credentials, err, fetch, shown
 from .live import DISPATCH, INBOUND, OUTBOUND, LiveObject, LiveProject
 
 __all__ = ["ExportedObject", "export", "plan_export", "write_program"]
@@ -46,29 +50,54 @@ class ExportedObject:
     password_key: str | None = None
     #: (field, message) the components would refuse at preview
     problems: list[tuple[str, str]] = field(default_factory=list)
+    #: IDs of the other objects of its kind that LiveKit holds under the same name: ``name`` is
+    #: then left out of the declaration (a stack gives each object of a kind its own name), and
+    #: the adopted object keeps the name LiveKit holds
+    name_shared_with: list[str] = field(default_factory=list)
+
+    def shared_name_note(self) -> str:
+        """Why ``name`` is not declared (one line), or ''."""
+        if not self.name_shared_with:
+            return ""
+        kind = self.obj.kind.label
+        others = ", ".join(self.name_shared_with)
+        return (
+            f"name not declared: LiveKit holds the name {self.obj.name!r} on this {kind} and on "
+            f"{others}, and a stack gives each {kind} its own name; adopted without one, it keeps "
+            "the name LiveKit holds. Give the objects names of their own (in LiveKit, or with "
+            "name=... here) to manage the names in this program."
+        )
 
 
-def _plain(text: str) -> str:
-    """``text`` on one line: every character that is not printable (line breaks of any kind,
-    control characters) written as its Python escape. For values LiveKit holds (names,
-    metadata, messages quoting them) written into comments, the docstring and README.md, where
-    a line break would start a statement or a Markdown block of the object's choosing."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+# Values LiveKit holds (names, metadata, messages quoting them) go into comments, the docstring
+# and README.md through livekit_sip_core.printable: on one line, where a line break would start
+# a statement or a Markdown block of the object's choosing.
 
 
 def _comment(text: str) -> str:
-    return f"# {_plain(text)}"
+    return f"# {printable(text)}"
+
+
+def _wrapped_comment(text: str, width: int = 96) -> list[str]:
+    """``text`` as comment lines of at most ``width`` characters (words kept whole)."""
+    lines: list[str] = []
+    for word in printable(text).split(" "):
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append("# " + word)
+    return lines
 
 
 def _docstring_text(text: str) -> str:
     """``text`` inside the program's triple-quoted docstring: one line, quotes and
     backslashes escaped (it cannot close the docstring)."""
-    return _plain(text).replace("\\", "\\\\").replace('"', '\\"')
+    return printable(text).replace("\\", "\\\\").replace('"', '\\"')
 
 
 def _markdown(text: str) -> str:
     """``text`` as literal Markdown on one line (no link, HTML, code or emphasis of its own)."""
-    return re.sub(r"([\\`*_\[\]<>|])", r"\\\1", _plain(text))
+    return re.sub(r"([\\`*_\[\]<>|])", r"\\\1", printable(text))
 
 
 def _yaml_string(text: str) -> str:
@@ -104,6 +133,10 @@ def plan_export(project: LiveProject) -> list[ExportedObject]:
     planned: list[ExportedObject] = []
     for kind in (INBOUND, OUTBOUND, DISPATCH):
         defaults = kind.spec_class.model_construct().outputs()
+        holders: dict[str, list[str]] = {}
+        for obj in project.of(kind):
+            if obj.name:
+                holders.setdefault(obj.name, []).append(obj.id)
         for obj in project.of(kind):
             base = _slug(obj.name) if obj.name else _slug(obj.id)
             resource_name, n = base, 2
@@ -118,6 +151,11 @@ def plan_export(project: LiveProject) -> list[ExportedObject]:
                 if v != defaults.get(k) and k not in (PASSWORD_FIELD, kind.id_field)
             }
             entry = ExportedObject(obj, resource_name, _variable(resource_name, variables), kwargs)
+            entry.name_shared_with = [i for i in holders.get(obj.name, ()) if i != obj.id]
+            if entry.name_shared_with:
+                # The components refuse two objects of a kind with one name in a stack; without
+                # `name`, an adopted object keeps its own (the provider's check and diff).
+                kwargs.pop("name", None)
             if values.get(PASSWORD_FIELD):
                 entry.password_key = f"{_camel(resource_name)}AuthPassword"
             checked = dict(kwargs)
@@ -168,6 +206,8 @@ def render_program(project: LiveProject, planned: list[ExportedObject]) -> str:
     for entry in planned:
         obj = entry.obj
         lines += ["", _comment(obj.label)]
+        if entry.name_shared_with:
+            lines += _wrapped_comment(entry.shared_name_note())
         for problem_field, message in entry.problems:
             lines.append(
                 _comment(f"TODO: {problem_field}: {message}")[:400]
@@ -259,6 +299,22 @@ def _readme(project: LiveProject, planned: list[ExportedObject]) -> str:
     ]
     if passwords:
         lines += [""] + [f"- `{e.password_key}`: {_markdown(e.obj.label)}" for e in passwords]
+    shared = [e for e in planned if e.name_shared_with]
+    if shared:
+        lines += [
+            "",
+            "## Objects that share a name",
+            "",
+            "LiveKit lets several objects of a kind have one name; a stack gives each its own. "
+            "These objects are declared without `name` (a comment in `__main__.py` marks each): "
+            "adopted so, each keeps the name LiveKit holds. Rename them apart, in LiveKit or "
+            "with `name=...` in the program, to manage their names here.",
+            "",
+        ]
+        lines += [
+            f"- {_markdown(e.obj.label)}: also {_markdown(', '.join(e.name_shared_with))}"
+            for e in shared
+        ]
     if problems:
         lines += [
             "",
@@ -327,15 +383,15 @@ def export(
     project = fetch(credentials(url, api_key, api_secret), Progress(quiet))
     planned = write_program(project, output, project_name, virtualenv)
     console = err()
-    console.print(f"wrote {output}/ ({len(planned)} objects to adopt)", markup=False)
+    console.print(shown(f"wrote {output}/ ({len(planned)} objects to adopt)"))
     for entry in planned:
+        label = entry.obj.label
         if entry.password_key:
+            console.print(shown(f"  {label}: pulumi config set --secret {entry.password_key}"))
+        if entry.name_shared_with:
+            others = ", ".join(entry.name_shared_with)
             console.print(
-                f"  {_plain(entry.obj.label)}: pulumi config set --secret {entry.password_key}",
-                markup=False,
+                shown(f"  {label}: name not declared (shared with {others}); it keeps it")
             )
         for problem_field, message in entry.problems:
-            console.print(
-                f"  TODO {_plain(entry.obj.label)}: {problem_field}: {_plain(message)}",
-                markup=False,
-            )
+            console.print(shown(f"  TODO {label}: {problem_field}: {message}"))

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from livekit_sip_policies.routing_map import DEFAULT_TITLE, FORMATS, IMAGE_FORMATS, format_of, write
 
-from .common import ApiKey, ApiSecret, Progress, Url, cannot_run, credentials, err, fetch
+from .common import ApiKey, ApiSecret, Progress, Url, cannot_run, credentials, err, fetch, shown
 
 __all__ = ["FORMATS", "map_command"]
 
@@ -56,4 +56,4 @@ def map_command(
     if text is not None:
         sys.stdout.write(text)
     else:
-        err().print(f"wrote {output}", markup=False)
+        err().print(shown(f"wrote {output}"))

@@ -22,6 +22,7 @@ from .common import (
     credentials,
     fetch,
     out,
+    shown,
 )
 
 __all__ = ["route", "route_json"]
@@ -70,7 +71,7 @@ def route_json(result: Route) -> dict[str, Any]:
 
 def _print(result: Route) -> None:
     console = out()
-    console.print(Text(result.call.describe(), style="bold"))
+    console.print(shown(result.call.describe(), style="bold"))
     trunks = Table(title="1. inbound trunks (which trunk takes the call)", title_justify="left")
     for column in ("trunk", "name", "result", "why"):
         trunks.add_column(column)
@@ -78,9 +79,9 @@ def _print(result: Route) -> None:
         verdict = "matched" if check.passed else f"no: {check.failed_on}"
         if check.passed and check.trunk_id != result.trunk_id:
             verdict = "passed, not chosen"
-        trunks.add_row(check.trunk_id, check.name, verdict, check.detail)
+        trunks.add_row(shown(check.trunk_id), shown(check.name), verdict, shown(check.detail))
     if not result.trunk.checks:
-        trunks.add_row("-", "-", "no trunk", result.trunk.explain())
+        trunks.add_row("-", "-", "no trunk", shown(result.trunk.explain()))
     console.print(trunks)
     rules = Table(
         title="2. dispatch rules of the trunk (highest priority wins; lower number = higher)",
@@ -92,11 +93,11 @@ def _print(result: Route) -> None:
     for candidate in selection.candidates if selection is not None else ():
         chosen = candidate.rule_id == result.rule_id and candidate.skipped is None
         rules.add_row(
-            candidate.rule_id,
-            candidate.name,
+            shown(candidate.rule_id),
+            shown(candidate.name),
             str(candidate.priority),
-            candidate.scope,
-            "selected" if chosen else (candidate.skipped or "lower priority"),
+            shown(candidate.scope),
+            shown("selected" if chosen else (candidate.skipped or "lower priority")),
         )
     if selection is not None and selection.error is not None:
         rules.add_row("-", "-", "-", "-", "refused before any rule is chosen (see the outcome)")
@@ -108,7 +109,10 @@ def _print(result: Route) -> None:
             Text(f"selected rule priority: {dispatch_rule_priority(result.rule)}", style="dim")
         )
     console.print(Text("3. outcome", style="italic"))
-    console.print(Text(result.explain()))
+    # One line per step of the explanation; the values in a step are escaped where they are
+    # written (livekit_sip_policies.routing), and any control character left here too.
+    for line in result.explain().split("\n"):
+        console.print(shown(line))
 
 
 def route(

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from livekit_sip_core import printable
 from livekit_sip_core.links import AGENT_DISPATCH_DOC
 from livekit_sip_policies import routing
 from livekit_sip_policies.expectations import Expectation, parse_expectations
@@ -213,14 +214,16 @@ class CallCheck:
 
     def describe(self) -> str:
         status = "PASS" if self.ok else "FAIL"
-        lines = [f"[{status}] {self.expectation.label}", self.report.summary()]
+        lines = [f"[{status}] {self.expectation.label}"]
         lines.append(f"  simulator: {self.route.result}"
                      + (f", room '{self.route.room_pattern}'" if self.route.room_pattern else "")
                      + (f", agents {list(self.route.agents)}" if self.route.agents else ""))
         lines += [f"  expected: {p}" for p in self.problems]
         if self.disagreement:
             lines.append(f"  simulator disagrees: {self.disagreement}")
-        return "\n".join(lines)
+        # Each line escaped (rooms and names are what LiveKit holds); the summary is already.
+        shown = [printable(line) for line in lines]
+        return "\n".join([shown[0], self.report.summary(), *shown[1:]])
 
 
 def _what(report: CallReport) -> str:

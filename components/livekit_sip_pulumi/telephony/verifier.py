@@ -30,6 +30,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from livekit_sip_core import printable
+
 from .netns import CALLER_IP
 from .services import Replica
 from .uac import CallLeg
@@ -109,7 +111,9 @@ class CallReport:
             lines.append("  no agent joined the room")
         if self.ended_with:
             lines.append(f"  ended with: {self.ended_with}")
-        return "\n".join(lines)
+        # Rooms, identities, attributes, agent names and SIP reasons are what the server and
+        # the bridge hold: escaped, so that none can start a line or move the terminal's cursor.
+        return "\n".join(printable(line) for line in lines)
 
 
 class _RoomWatcher:

@@ -263,3 +263,85 @@ def test_export_escapes_what_livekit_holds(clean_livekit, tmp_path):
         lines = (program / name).read_text().splitlines()
         assert not [line for line in lines if line.lstrip("#- ").startswith("import os")], name
     assert "\nimport os" not in exported.stderr
+
+
+def test_export_of_objects_sharing_a_name_previews_as_adoptions(
+    cli, package_venv, clean_livekit, tmp_path
+):
+    """LiveKit lets two inbound trunks (and two dispatch rules) be named 'dup'; a stack gives
+    each object of a kind its own name. The export declares those objects without `name` (a
+    comment says so): the preview is adoptions only, `up` creates nothing in LiveKit and keeps
+    both names as LiveKit holds them."""
+    livekit = clean_livekit
+
+    async def seed() -> None:
+        async with api.LiveKitAPI(livekit.url, livekit.api_key, livekit.api_secret) as lk:
+            trunk_ids = []
+            for number in ("+15105550120", "+15105550121"):
+                trunk = await lk.sip.create_inbound_trunk(
+                    api.CreateSIPInboundTrunkRequest(
+                        trunk=api.SIPInboundTrunkInfo(name="dup", numbers=[number])
+                    )
+                )
+                trunk_ids.append(trunk.sip_trunk_id)
+            for trunk_id in trunk_ids:
+                await lk.sip.create_dispatch_rule(
+                    api.CreateSIPDispatchRuleRequest(
+                        dispatch_rule=api.SIPDispatchRuleInfo(
+                            name="dup",
+                            trunk_ids=[trunk_id],
+                            rule=api.SIPDispatchRule(
+                                dispatch_rule_individual=api.SIPDispatchRuleIndividual(
+                                    room_prefix="call-"
+                                )
+                            ),
+                            room_config=api.RoomConfiguration(
+                                agents=[api.RoomAgentDispatch(agent_name="support-agent")]
+                            ),
+                        )
+                    )
+                )
+
+    asyncio.run(seed())
+    before = snapshot(livekit)
+    assert len(before) == 4 and {o["name"] for o in before.values()} == {"dup"}
+
+    program = tmp_path / "dup"
+    exported = run(
+        "export", "-o", str(program), "--virtualenv", str(package_venv), env=credentials(livekit)
+    )
+    assert exported.returncode == 0, exported
+    source = (program / "__main__.py").read_text()
+    compile(source, "__main__.py", "exec")
+    assert "name='dup'" not in source and 'name="dup"' not in source, source
+    # Unique resource names, in the server's (ID) order; the comment on each says why.
+    assert re.findall(r"^\w+ = Sip\w+\(\n    '([^']+)',", source, re.M) == [
+        "dup",
+        "dup-2",
+        "dup-3",
+        "dup-4",
+    ]
+    note = r"# name not declared: LiveKit holds the name 'dup' on this (\w+ \w+)"
+    notes = re.findall(note, source)
+    assert notes == ["inbound trunk"] * 2 + ["dispatch rule"] * 2, source
+    readme = (program / "README.md").read_text()
+    shared = readme[readme.index("## Objects that share a name") :]
+    assert all(object_id.replace("_", "\\_") in shared for object_id in before), readme
+    assert exported.stderr.count("name not declared (shared with") == 4, exported
+
+    stack = CliStack(cli, program).init()
+    try:
+        configure_livekit(stack, livekit)
+        preview = stack.ok("preview", "--diff")
+        assert "+ 5 to create" in summary(preview.stdout), preview  # the stack and 4 adoptions
+        assert "adopting" not in preview.output, preview  # no adoption changes a field
+        assert "error:" not in preview.output.lower(), preview
+        assert source.count("adopt_id=") == 4
+
+        up = stack.ok("up", "--yes")
+        assert "+ 5 created" in summary(up.stdout), up
+        assert snapshot(livekit) == before  # nothing created, both names kept as LiveKit has them
+        stack.ok("preview", "--expect-no-changes")
+        assert snapshot(livekit) == before
+    finally:
+        stack.remove()
