@@ -225,9 +225,18 @@ addresses_or_cidrs = st.one_of(
     st.sampled_from(
         ["203.0.113.10", "203.0.113.0/24", "2001:db8::/32", "fe80::1%eth0", "203.0.113.0/33",
          "203.0.113.010", "sip.telnyx.com", "203.0.113.10 ", "203.0.113.10\n", "0.0.0.0/0",
-         "\u0662\u0660\u0663.0.113.10", "203.0.113.10-20", ""]
+         "\u0662\u0660\u0663.0.113.10", "203.0.113.10-20", "",
+         # what Go's netip reads differently from Python's ipaddress
+         "1.2.3.4/08", "1.2.3.4/008", "2001:db8::/032", "1.2.3.4/255.0.0.0", "1.2.3.4/0.0.0.255",
+         "fe80::1%eth0/64", "::ffff:1.2.3.4", "::ffff:1.2.3.0/120", "::FFFF:1.2.3.4/128",
+         "::ffff:0:0/64", "::1.2.3.4", "1.2.3.4/0", "1.2.3.4/00", "fe80::1%", "1.2.3.4%eth0"]
     ),
     st.text(alphabet="0123./:ab\uff10 ", max_size=14),
+    st.builds(
+        lambda addr, bits: f"{addr}/{bits}",
+        st.sampled_from(["1.2.3.4", "::ffff:1.2.3.4", "2001:db8::", "fe80::1%eth0", "::"]),
+        st.text(alphabet="0123489.+-", min_size=0, max_size=4),
+    ),
 )  # fmt: skip
 
 
@@ -305,8 +314,12 @@ def test_allowed_addresses_agree(entries: list[str]) -> None:
 
 agent_names = st.one_of(
     st.sampled_from(["support-agent", "", " ", "\t", "\u3000", "\x85", "a\x00b", "\ud800"]),
-    st.text(alphabet="ab- \t\n\u00e9\u3000\u200b\x00\ud800", max_size=6),
-)
+    st.sampled_from(
+        ["agent\n", "\u200b", "agent ", " agent", "\u200bagent", "agent\u00ad", "a\u2028b",
+         "a\u202eb", "\ufeffagent", "support agent", "agent\r", "agent\x7f", "caf\u00e9"]
+    ),
+    st.text(alphabet="ab- \t\n\u00e9\u3000\u200b\u200d\u2060\x00\ud800\x85", max_size=6),
+)  # fmt: skip
 
 
 @AGREEMENT
@@ -350,6 +363,8 @@ NUMBER_EDGES: list[Any] = [
     0, 0.0, -0.0, 1, 1.5, 30, 600, 600.0, 600.5, 601, -1, -0.5, 86400 * 7, 86400 * 7 + 1,
     2**32 - 1, float(2**32 - 1), 2**32, 2**63, -(2**63), True, False, "30", "\uff13\uff10",
     float("nan"), float("inf"), float("-inf"), 1e300,
+    # below a nanosecond (stored as 0, "not set"), and just enough
+    1e-10, 4e-10, 5e-10, 5.000001e-10, 6e-10, 1e-9, 5e-324, -1e-10,
 ]  # fmt: skip
 numbers_in = st.one_of(
     st.sampled_from(NUMBER_EDGES),
@@ -448,14 +463,28 @@ def test_free_text_agrees(kind: str, field: str, value: str) -> None:
     assert_agree(kind, field, _nested(kind, field, value))
 
 
+#: Text where SIP puts it in a header line: CR/LF, other controls, DEL, tab (allowed).
+header_line_text = st.one_of(
+    free_text,
+    st.sampled_from(["\r\nX-Evil: 1", "\n", "\r", "\x1b[31m", "\x7f", "\t", "\x0b", "\x85"]),
+    st.text(alphabet="ab \t\r\n\x01\x7f\u00e9", max_size=5),
+)  # fmt: skip
+
+
 @pytest.mark.parametrize("kind", ["inbound", "outbound"])
 @AGREEMENT
-@given(username=free_text, password=free_text)
+@given(username=header_line_text, password=header_line_text)
 def test_credentials_text_agrees(kind: str, username: str, password: str) -> None:
     # Both or neither (LKSIN005/LKSOUT004), so the pair is always set or always empty.
     user, secret = ("u" + username, "p" + password)
     assert_agree(kind, "auth_username", {"auth_username": user, "auth_password": secret})
     assert_agree(kind, "auth_password", {"auth_username": user, "auth_password": secret})
+
+
+@AGREEMENT
+@given(realm=header_line_text)
+def test_auth_realm_agrees(realm: str) -> None:
+    assert_agree("inbound", "auth_realm", {"auth_realm": realm})
 
 
 @pytest.mark.parametrize(
@@ -512,3 +541,21 @@ trunk_ids = st.one_of(
 @given(ids=st.lists(trunk_ids, min_size=1, max_size=3))
 def test_trunk_ids_agree(ids: list[str]) -> None:
     assert_agree("dispatch", "trunk_ids", {"trunk_ids": ids})
+
+
+def _repeated(entries: list[str], at: int) -> list[str]:
+    """``entries`` with one of them listed again (the server's rule conflicts with itself)."""
+    return [*entries, entries[at % len(entries)]]
+
+
+@AGREEMENT
+@given(ids=st.lists(trunk_ids, min_size=1, max_size=3), at=st.integers(0, 2))
+def test_repeated_trunk_ids_agree(ids: list[str], at: int) -> None:
+    assert_agree("dispatch", "trunk_ids", {"trunk_ids": _repeated(ids, at)})
+
+
+@pytest.mark.parametrize("field", ["inbound_numbers", "numbers"])
+@AGREEMENT
+@given(numbers=st.lists(phone_numbers(), min_size=1, max_size=3), at=st.integers(0, 2))
+def test_repeated_dispatch_numbers_agree(field: str, numbers: list[str], at: int) -> None:
+    assert_agree("dispatch", field, {field: _repeated(numbers, at)})

@@ -264,6 +264,12 @@ def _is_protobuf(content_type: str) -> bool:
     return "protobuf" in content_type.lower()
 
 
+# How the server names the object being created when it conflicts with another one
+# (livekit/protocol sip/sip.go, printID: "<new>" for an object without an ID yet): when that
+# object is the one conflicted with, it conflicts with itself.
+_SELF_CONFLICT = 'already exists in dispatch rule "<new>"'
+
+
 def _map_error(
     exc: BaseException,
     what: str,
@@ -327,11 +333,17 @@ def _map_error(
             )
         if code == ServerErrorCode.INVALID_ARGUMENT:
             hint = ""
-            if "Conflicting" in reason or "already exists" in reason:
+            if _SELF_CONFLICT in reason:
                 hint = (
-                    " Another object in this LiveKit project claims the same numbers or the same "
+                    " The object conflicts with itself: one of its lists (trunk_ids, numbers, "
+                    "inbound_numbers) names the same entry twice; list each entry once."
+                )
+            elif "Conflicting" in reason or "already exists" in reason:
+                hint = (
+                    " The object LiveKit names claims the same numbers or the same "
                     "trunk/number/PIN combination: change one of them, or set allowed_numbers to "
-                    "tell them apart."
+                    "tell them apart (when it names this very object, one of its lists names an "
+                    "entry twice)."
                 )
             return LiveKitApiError(
                 f"{what}: LiveKit rejected the request: {reason}.{hint} See {TROUBLESHOOTING_URL}",

@@ -39,6 +39,7 @@ from typing import Any, ClassVar
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.duration_pb2 import Duration
 from google.protobuf.message import Message
+from livekit_sip_core import duration_nanoseconds
 from pydantic import BaseModel, SecretStr
 
 __all__ = ["SERVER_ASSIGNED", "MessageSpec", "nested_spec"]
@@ -146,7 +147,7 @@ def _to_proto(field: Any, value: Any) -> Any:
         return [_to_proto(field, item) for item in value]
     if field.message_type is not None and field.message_type.full_name == _DURATION:
         duration = Duration()
-        duration.FromNanoseconds(round(value * 1e9))
+        duration.FromNanoseconds(duration_nanoseconds(value))
         return duration
     return value
 

@@ -31,6 +31,7 @@ from livekit_sip_core import (
     WAVIX,
     RegionPin,
     region_pin_of,
+    sip_region_problem,
 )
 from livekit_sip_core.links import REGION_PINNING_DOC as DOCS_REGIONS
 from pulumi import Input, Output, ResourceOptions
@@ -598,16 +599,10 @@ def _pinning(args: AgentPhoneLineArgs) -> tuple[str | None, str | None]:
                 ],
             )
         region, country = pin.inbound_region, pin.destination_country
-    if region is not None and not re.fullmatch(r"[a-z]+", region):
+    problem = None if region is None else sip_region_problem(region)
+    if problem is not None:
         raise SpecError(
-            "agent phone line",
-            [
-                (
-                    "region",
-                    f"{quote(region)} is not a LiveKit SIP region name (e.g. 'eu', 'india', "
-                    f"'us'). See {DOCS_REGIONS}",
-                )
-            ],
+            "agent phone line", [("region", f"{problem.message}. See {DOCS_REGIONS}", problem.code)]
         )
     return region, country
 

@@ -21,6 +21,7 @@ from livekit.protocol import room as room_pb
 from livekit.protocol import sip as sip_pb
 from livekit_sip_core import (
     DISPATCH_RULE_ID_PREFIX,
+    DISPATCH_RULE_KEY_LISTS,
     DISPATCH_RULE_KINDS,
     MAX_DURATION,
     MAX_MEDIA_TIMEOUT,
@@ -33,10 +34,13 @@ from livekit_sip_core import (
     SipHeaderOptions,
     SipMediaEncryption,
     SipTransport,
+    agent_name_problem,
     attributes_to_headers_problems,
     canonical_e164,
     codec_name_problem,
     country_problem,
+    digest_secret_problem,
+    digest_text_problem,
     e164_or_wildcard_problem,
     e164_problem,
     header_map_problems,
@@ -45,9 +49,9 @@ from livekit_sip_core import (
     is_livekit_id,
     pin_problem,
     quote,
+    repeated_entries,
     room_name_problem,
     seconds_problem,
-    secret_text_problem,
     sip_host_problem,
     text_problem,
     trunk_id_problem,
@@ -128,9 +132,19 @@ def _text(value: str) -> str:
 
 
 def _secret_text(value: SecretStr) -> SecretStr:
-    """:func:`_text` for a secret, without quoting it."""
-    _raise(secret_text_problem(value.get_secret_value()))
+    """The digest password: :func:`_text` without control characters, never quoted."""
+    _raise(digest_secret_problem(value.get_secret_value()))
     return value
+
+
+def _digest_text(field: str) -> Any:
+    """``auth_username`` / ``auth_realm``: one line of text (it goes into Digest headers)."""
+
+    def check(value: str) -> str:
+        _raise(digest_text_problem(field, value))
+        return value
+
+    return check
 
 
 def _whole_number(value: Any) -> Any:
@@ -152,6 +166,8 @@ def _seconds(maximum: float) -> Any:
 
 Text = Annotated[str, Strict(), AfterValidator(_text)]
 Secret = Annotated[SecretStr, AfterValidator(_secret_text)]
+AuthUsername = Annotated[str, Strict(), AfterValidator(_digest_text("auth_username"))]
+AuthRealm = Annotated[str, Strict(), AfterValidator(_digest_text("auth_realm"))]
 StrictBool = Annotated[bool, Strict()]
 
 
@@ -164,15 +180,14 @@ def _e164(value: str) -> str:
 
 def _ip_or_cidr(value: str) -> str:
     problem = ip_or_cidr_problem(value)
-    if problem:
-        _raise(
-            Invalid(
-                problem.code,
-                f"{problem.message}: write an IP address ('203.0.113.10') or a CIDR range "
-                "('203.0.113.0/24'); a trunk whose entries are all ignored accepts calls from "
-                "any address",
-            )
+    if problem and problem.code == ErrorType.IP_OR_CIDR:
+        problem = Invalid(
+            problem.code,
+            f"{problem.message}: write an IP address ('203.0.113.10') or a CIDR range "
+            "('203.0.113.0/24'); a trunk whose entries are all ignored accepts calls from "
+            "any address",
         )
+    _raise(problem)
     return value
 
 
@@ -358,9 +373,9 @@ class SipInboundTrunkSpec(SipSpec):
     numbers: Annotated[list[E164], Strict()] = Field(default_factory=list)
     allowed_addresses: Annotated[list[IpOrCidr], Strict()] = Field(default_factory=list)
     allowed_numbers: Annotated[list[E164], Strict()] = Field(default_factory=list)
-    auth_username: Text = ""
+    auth_username: AuthUsername = ""
     auth_password: Secret = SecretStr("")
-    auth_realm: Text = ""
+    auth_realm: AuthRealm = ""
     headers: HeaderMap = Field(default_factory=dict)
     headers_to_attributes: HeadersToAttributes = Field(default_factory=dict)
     attributes_to_headers: AttributesToHeaders = Field(default_factory=dict)
@@ -408,7 +423,7 @@ class SipOutboundTrunkSpec(SipSpec):
     numbers: Annotated[list[E164OrWildcard], Strict()] = Field(
         default_factory=list, validate_default=True
     )
-    auth_username: Text = ""
+    auth_username: AuthUsername = ""
     auth_password: Secret = SecretStr("")
     headers: HeaderMap = Field(default_factory=dict)
     headers_to_attributes: HeadersToAttributes = Field(default_factory=dict)
@@ -538,13 +553,8 @@ class RoomAgentDispatchSpec(_NestedSpec):
 
     @field_validator("agent_name")
     @classmethod
-    def _agent_name_set(cls, value: str) -> str:
-        if not value.strip():
-            raise _error(
-                ErrorType.AGENT_NAME,
-                "agent_name must be the agent_name the agent worker registers with; an empty "
-                "name never matches, and the call rings with no agent",
-            )
+    def _agent_name_matches_a_worker(cls, value: str) -> str:
+        _raise(agent_name_problem(value))
         return value
 
 
@@ -597,6 +607,14 @@ class SipDispatchRuleSpec(SipSpec):
     krisp_enabled: StrictBool = False
     media_encryption: SipMediaEncryption = SipMediaEncryption.SIP_MEDIA_ENCRYPT_DISABLE
     media: SipMediaConfigSpec | None = None
+
+    @field_validator(*DISPATCH_RULE_KEY_LISTS)
+    @classmethod
+    def _each_entry_once(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        repeats = repeated_entries(str(info.field_name), value)
+        if repeats:
+            _raise(repeats[0][1])
+        return value
 
     @field_validator("rule")
     @classmethod

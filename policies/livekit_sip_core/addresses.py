@@ -8,9 +8,14 @@ import re
 from .problems import ErrorType, Invalid, quote
 
 __all__ = [
+    "Address",
+    "address_zone_problem",
     "host_of",
     "ip_or_cidr_problem",
     "is_ip_or_cidr",
+    "match_addr_mask",
+    "parse_addr",
+    "parse_prefix",
     "server_drops_address",
     "sip_host_problem",
     "split_host_port",
@@ -124,27 +129,180 @@ def host_of(address: str) -> str:
     return name.rstrip(".")
 
 
-def is_ip_or_cidr(value: str) -> bool:
-    """Whether ``value`` is an IP address or a CIDR block (host bits may be set)."""
+# How the server reads an entry (livekit/protocol sip/sip.go, the version livekit-server v1.13.5
+# builds with, compiled by Go 1.26)::
+#
+#     func matchAddrMask(ip netip.Addr, mask string) bool {
+#         if !strings.Contains(mask, "/") {
+#             expIP, err := netip.ParseAddr(mask)
+#             if err != nil { return false }
+#             return ip == expIP
+#         }
+#         pref, err := netip.ParsePrefix(mask)
+#         if err != nil { return false }
+#         return pref.Contains(ip)
+#     }
+#
+# The caller's address is ``netip.ParseAddrPort(req.Source()).Addr().String()`` (livekit/sip
+# pkg/sip/inbound.go): an IPv4 caller is an IPv4 address (Go prints an IPv4-mapped peer as
+# dotted IPv4), a link-local IPv6 caller carries its zone. Go's parser is stricter than
+# Python's ``ipaddress``: no leading zero in an IPv4 field or in the prefix length, a prefix
+# length only (no netmask), no zone in a prefix. ``==`` compares the address family and the
+# zone; ``Prefix.Contains`` is false across families and for a zoned address.
+
+#: An address the server parses: ``netip.Addr``.
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+_IPV4 = re.compile(r"(0|[1-9][0-9]{0,2})(\.(0|[1-9][0-9]{0,2})){3}")
+_BITS = re.compile(r"0|[1-9][0-9]*")  # strconv.Atoi after ParsePrefix's leading-zero check
+
+
+def parse_addr(text: str) -> Address | None:
+    """Go's ``netip.ParseAddr``: dotted-decimal IPv4 without leading zeros, or IPv6 (an
+    IPv4-mapped one stays IPv6, a zone is kept); None when Go refuses it."""
+    if ":" in text:
+        try:
+            return ipaddress.IPv6Address(text)
+        except ValueError:
+            return None
+    if not _IPV4.fullmatch(text):
+        return None
     try:
-        ipaddress.ip_network(value, strict=False)
+        return ipaddress.IPv4Address(text)
     except ValueError:
+        return None
+
+
+def parse_prefix(text: str) -> tuple[Address, int] | None:
+    """Go's ``netip.ParsePrefix``: (address, prefix length), or None when Go refuses it (no
+    '/', a bad address, a zone, a length with a sign, a leading zero or out of range)."""
+    addr_text, slash, bits = text.rpartition("/")
+    if not slash:
+        return None
+    addr = parse_addr(addr_text)
+    if addr is None or (isinstance(addr, ipaddress.IPv6Address) and addr.scope_id):
+        return None
+    if not _BITS.fullmatch(bits) or int(bits) > addr.max_prefixlen:
+        return None
+    return addr, int(bits)
+
+
+def match_addr_mask(ip: Address, mask: str) -> bool:
+    """The server's ``matchAddrMask``: ``mask`` equals ``ip``, or is a prefix containing it."""
+    if "/" not in mask:
+        return ip == parse_addr(mask)
+    prefix = parse_prefix(mask)
+    if prefix is None or prefix[0].version != ip.version:
         return False
-    return True
+    if isinstance(ip, ipaddress.IPv6Address) and ip.scope_id:
+        return False  # "If ip has an IPv6 zone, Contains returns false."
+    return ip in ipaddress.ip_network(f"{prefix[0]}/{prefix[1]}", strict=False)
+
+
+def is_ip_or_cidr(value: str) -> bool:
+    """Whether the server reads ``value`` as an IP address or a CIDR range (host bits may be
+    set): ``netip.ParseAddr`` or, with a '/', ``netip.ParsePrefix``."""
+    return (parse_prefix(value) if "/" in value else parse_addr(value)) is not None
+
+
+def _unparsed_prefix_fix(value: str) -> str | None:
+    """What a prefix that Python reads and Go refuses was meant to be, in words, or None."""
+    addr_text, _, bits = value.rpartition("/")
+    addr = parse_addr(addr_text)
+    if addr is None:
+        return None
+    if isinstance(addr, ipaddress.IPv6Address) and addr.scope_id:
+        if parse_prefix(f"{str(addr).split('%')[0]}/{bits}") is None:
+            return None
+        bare = ipaddress.ip_network(f"{str(addr).split('%')[0]}/{bits}", strict=False)
+        return (
+            f"a range cannot carry a zone ('%{addr.scope_id}'), which the server's parser "
+            f"refuses: write {quote(str(bare))}"
+        )
+    try:
+        meant = ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        return None
+    written = f"{addr_text}/{meant.prefixlen}"
+    if bits.isascii() and bits.isdigit():
+        return (
+            f"the prefix length {quote(bits)} has a leading zero, which the server's parser "
+            f"refuses: write {quote(written)}"
+        )
+    return (
+        f"{quote(bits)} is a netmask, and the server takes only a prefix length: write "
+        f"{quote(written)}"
+    )
+
+
+def _mapped_fix(addr: Address, bits: int | None) -> str:
+    """The IPv4 form of an IPv4-mapped IPv6 address or range, for a message."""
+    assert isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None
+    if bits is None:
+        return f": write {quote(str(addr.ipv4_mapped))}"
+    if bits < 96:
+        return ": write the IPv4 addresses or ranges it was meant to hold"
+    network = ipaddress.ip_network(f"{addr.ipv4_mapped}/{bits - 96}", strict=False)
+    return f": write {quote(str(network))}"
 
 
 def ip_or_cidr_problem(value: str) -> Invalid | None:
-    """Why an inbound trunk's ``allowed_addresses`` entry is not an IP or CIDR, or None: the
-    server drops some such entries when it loads the trunk, the others never match a caller."""
-    if is_ip_or_cidr(value):
+    """Why an inbound trunk's ``allowed_addresses`` entry is not an IP or CIDR as the server
+    reads it, or None: the server drops some such entries when it loads the trunk, the others
+    never match a caller (:attr:`ErrorType.IP_OR_CIDR`); an IP or CIDR that Python reads and
+    the server does not, or an IPv4 address in IPv6 form, comes with its fix
+    (:attr:`ErrorType.IP_OR_CIDR_FORM`)."""
+    if server_drops_address(value):
+        return Invalid(
+            ErrorType.IP_OR_CIDR,
+            f"{quote(value)} is not an IP address or CIDR range; the server ignores it at call "
+            "time",
+        )
+    parsed: tuple[Address, int | None] | None
+    if "/" in value:
+        parsed = parse_prefix(value)
+        fix = _unparsed_prefix_fix(value) if parsed is None else None
+        if fix is not None:
+            return Invalid(
+                ErrorType.IP_OR_CIDR_FORM,
+                f"{quote(value)} never matches a caller's address: {fix}",
+            )
+    else:
+        addr = parse_addr(value)
+        parsed = None if addr is None else (addr, None)
+    if parsed is None:
+        return Invalid(
+            ErrorType.IP_OR_CIDR,
+            f"{quote(value)} is not an IP address or CIDR range; it never matches a caller's "
+            "address",
+        )
+    addr, bits = parsed
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+        return Invalid(
+            ErrorType.IP_OR_CIDR_FORM,
+            f"{quote(value)} is an IPv4 address written as IPv6 (IPv4-mapped); the server "
+            "compares an IPv4 caller's address as IPv4, so it never matches"
+            + _mapped_fix(addr, bits),
+        )
+    return None
+
+
+def address_zone_problem(value: str) -> Invalid | None:
+    """Why an ``allowed_addresses`` entry with an IPv6 zone (``'fe80::1%eth0'``) is almost
+    certainly not what was meant, or None. The server keeps the entry, and it equals a caller
+    only on the SIP server's own link, reaching it through that interface: a provider's calls
+    never come from there."""
+    if "/" in value:
         return None
-    fate = (
-        "the server ignores it at call time"
-        if server_drops_address(value)
-        else "it never matches a caller's address"
-    )
+    addr = parse_addr(value)
+    if not isinstance(addr, ipaddress.IPv6Address) or not addr.scope_id:
+        return None
     return Invalid(
-        ErrorType.IP_OR_CIDR, f"{quote(value)} is not an IP address or CIDR range; {fate}"
+        ErrorType.IP_OR_CIDR_ZONE,
+        f"{quote(value)} carries an interface zone ('%{addr.scope_id}'): it matches only a "
+        f"caller on the SIP server's own network link, reaching it through interface "
+        f"{quote(addr.scope_id)}, and a provider's calls never come from there; write the "
+        "provider's public address",
     )
 
 

@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 
 from .problems import ErrorType, Invalid, quote
-from .text import text_problem
+from .text import control_characters, text_problem
 
 __all__ = [
     "FORBIDDEN_HEADERS",
@@ -81,7 +81,7 @@ def header_value_problem(name: str, value: str) -> Invalid | None:
             ErrorType.HEADER_VALUE_LENGTH,
             f"the value of header {quote(name)} is longer than {MAX_HEADER_VALUE_BYTES} bytes",
         )
-    bad = sorted({c for c in value if (c < " " and c != "\t") or c == "\x7f"})
+    bad = control_characters(value)
     if bad:
         shown = ", ".join(repr(c) for c in bad)
         return Invalid(

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
+from .numbers import normalize_number
 from .problems import ErrorType, Invalid, quote
 
 __all__ = [
     "COMPONENT_PACKAGE",
     "COMPONENT_TYPE_PREFIX",
     "DISPATCH_RULE_ID_PREFIX",
+    "DISPATCH_RULE_KEY_LISTS",
     "DISPATCH_RULE_KINDS",
     "DISPATCH_RULE_TYPE",
     "DYNAMIC_MODULE",
@@ -21,6 +24,7 @@ __all__ = [
     "RULE_INDIVIDUAL",
     "TRUNK_ID_PREFIX",
     "is_livekit_id",
+    "repeated_entries",
     "trunk_id_problem",
 ]
 
@@ -56,6 +60,51 @@ def trunk_id_problem(value: str) -> Invalid | None:
         "digits (a provider's trunk SID, such as Twilio's 'TK...', is not a LiveKit ID); pass "
         "the sip_trunk_id output of a SipInboundTrunk",
     )
+
+
+# A dispatch rule's key (livekit/protocol sip/sip.go, DispatchRuleValidator.Validate): every
+# (pin, trunk, inbound number, number) of the rule's lists goes into one map, numbers
+# normalized; a key seen before is a conflict, even with the rule itself::
+#
+#     for _, trunk := range trunks { for _, inboundNumber := range inboundNumbers {
+#         for _, number := range numbers {
+#             key := dispatchRuleKey{Pin: pin, Trunk: trunk, Number: NormalizeNumber(number), ...}
+#             if r2 := v.byRuleKey[key]; r2 != nil { ... "Dispatch rule for the same trunk,
+#                 inbound number, number, and PIN combination already exists in dispatch rule
+#                 %q %q" ...
+#
+# so a list that names one entry twice makes the server refuse the rule.
+#: The lists of a dispatch rule that make its key, and whether their entries are numbers.
+DISPATCH_RULE_KEY_LISTS = {"trunk_ids": False, "inbound_numbers": True, "numbers": True}
+
+
+def repeated_entries(field: str, values: Sequence[Any]) -> list[tuple[int, Invalid]]:
+    """The entries of a dispatch rule's ``field`` (one of :data:`DISPATCH_RULE_KEY_LISTS`)
+    that repeat an earlier one, as the server compares them: (index, problem). Entries that
+    are not strings are left out (other checks name them)."""
+    numbers = DISPATCH_RULE_KEY_LISTS[field]
+    first: dict[str, int] = {}
+    repeats = []
+    for index, value in enumerate(values):
+        if not isinstance(value, str):
+            continue
+        key = normalize_number(value) if numbers else value
+        if key not in first:
+            first[key] = index
+            continue
+        same = "repeats" if value == values[first[key]] else "is the same number as"
+        repeats.append(
+            (
+                index,
+                Invalid(
+                    ErrorType.REPEATED_ENTRY,
+                    f"{quote(value)} {same} {field}[{first[key]}]: the server refuses a rule "
+                    "that lists an entry twice, as conflicting with itself (the same trunk, "
+                    "number and PIN twice); list each entry once",
+                ),
+            )
+        )
+    return repeats
 
 
 #: The module of the dynamic resources; Pulumi names their types

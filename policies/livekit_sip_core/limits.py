@@ -20,12 +20,14 @@ __all__ = [
     "MAX_MEDIA_TIMEOUT",
     "MAX_UINT32",
     "MEDIA_ENCRYPTIONS",
+    "NANOSECOND",
     "TRANSPORTS",
     "SipHeaderOptions",
     "SipMediaEncryption",
     "SipTransport",
     "choice_problem",
     "codec_name_problem",
+    "duration_nanoseconds",
     "room_name_problem",
     "seconds_problem",
     "uint32_problem",
@@ -37,6 +39,8 @@ MAX_MEDIA_TIMEOUT = 600.0
 #: a unit mistake (milliseconds given as seconds), and past ~292 years the protocol's
 #: ``Duration`` overflows.
 MAX_DURATION = 7 * 86400.0
+#: Seconds; the smallest duration a ``google.protobuf.Duration`` holds.
+NANOSECOND = 1e-9
 #: The largest ``uint32`` (room timeouts, participant counts, codec clock rates).
 MAX_UINT32 = 2**32 - 1
 
@@ -88,6 +92,12 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
+def duration_nanoseconds(seconds: float) -> int:
+    """A duration in seconds as the nanoseconds of the protocol's ``Duration`` (rounded to the
+    nearest): what is sent to the server."""
+    return round(seconds * 1e9)
+
+
 def seconds_problem(value: Any, maximum: float = MAX_DURATION) -> Invalid | None:
     """A duration in seconds (``ringing_timeout``, ``max_call_duration``, ``media_timeout``):
     a finite number from 0 to ``maximum``. ``None`` (not set) is fine."""
@@ -112,6 +122,15 @@ def seconds_problem(value: Any, maximum: float = MAX_DURATION) -> Invalid | None
         return Invalid(
             ErrorType.LESS_THAN_EQUAL,
             f"must be at most {_shown(maximum)} seconds, got {_shown(value)}",
+        )
+    if value > 0 and duration_nanoseconds(value) == 0:
+        # livekit/protocol: "Zero means use default" (SIPMediaConfig.Validate), and an unset
+        # ringing_timeout or max_call_duration is the server's default too.
+        return Invalid(
+            ErrorType.DURATION_TOO_SHORT,
+            f"must be 0 or at least 1 nanosecond ({NANOSECOND:g} seconds), the smallest "
+            f"duration the protocol holds: {_shown(value)} seconds would be stored as 0, which "
+            "the server reads as not set (its default)",
         )
     return None
 

@@ -28,10 +28,13 @@ class ErrorType:
 
     STRING_UNENCODABLE = "string_unencodable"
     STRING_NUL = "string_nul"
+    DIGEST_TEXT = "digest_text"
     E164_PLUS = "e164_plus"
     E164_IMPOSSIBLE = "e164_impossible"
     E164_NOT_STRICT = "e164_not_strict"
     IP_OR_CIDR = "ip_or_cidr"
+    IP_OR_CIDR_FORM = "ip_or_cidr_form"
+    IP_OR_CIDR_ZONE = "ip_or_cidr_zone"
     HEADER_NAME = "header_name"
     HEADER_RESERVED = "header_reserved"
     HEADER_VALUE = "header_value"
@@ -45,6 +48,8 @@ class ErrorType:
     SIP_HOST_NAME = "sip_host_name"
     PIN_DIGITS = "pin_digits"
     TRUNK_ID = "trunk_id"
+    REPEATED_ENTRY = "repeated_entry"
+    SIP_REGION = "sip_region"
     NUMBER_TYPE = "number_type"
     # The numbers' errors keep pydantic's own type names, which the components used before the
     # checks moved here.
@@ -53,6 +58,7 @@ class ErrorType:
     FINITE_NUMBER = "finite_number"
     GREATER_THAN_EQUAL = "greater_than_equal"
     LESS_THAN_EQUAL = "less_than_equal"
+    DURATION_TOO_SHORT = "duration_too_short"
     ENUM = "enum"
     REQUIRED = "required"
     COUNTRY_CODE = "country_code"

@@ -12,11 +12,13 @@ from .problems import ErrorType, Invalid, quote
 __all__ = [
     "COUNTRY_ALIASES",
     "REQUIRED_REGION_PINS",
+    "SIP_REGIONS",
     "SUPPORTED_COUNTRIES",
     "RegionPin",
     "country_fix",
     "country_problem",
     "region_pin_of",
+    "sip_region_problem",
 ]
 
 #: destination_country values with an effect (LiveKit's region pinning guide); any other value
@@ -24,6 +26,10 @@ __all__ = [
 SUPPORTED_COUNTRIES = (
     "ae", "au", "br", "ca", "de", "fr", "gb", "il", "in", "jp", "sa", "sg", "us", "za",
 )  # fmt: skip
+#: The region names of LiveKit Cloud's region-based SIP endpoints,
+#: ``{sip_subdomain}.{region}.sip.livekit.cloud`` (LiveKit's region pinning guide, "Available
+#: regions", last updated 2025-09-29). Another name gives a host that does not exist.
+SIP_REGIONS = ("eu", "india", "sa", "us", "aus", "uk")
 #: Common codes that are not ISO 3166-1 alpha-2: the United Kingdom is 'gb'.
 COUNTRY_ALIASES = {"uk": "gb"}
 _TWO_LETTERS = re.compile(r"[a-z]{2}")
@@ -53,6 +59,21 @@ def country_problem(value: str) -> Invalid | None:
         ErrorType.COUNTRY_CODE,
         f"{quote(value)} is not a supported region code, so calls are not pinned "
         f"(destination_country takes {shape}one of {', '.join(SUPPORTED_COUNTRIES)})",
+    )
+
+
+def sip_region_problem(value: str) -> Invalid | None:
+    """Why ``value`` is not the region of a LiveKit Cloud SIP endpoint, or None."""
+    if value in SIP_REGIONS:
+        return None
+    lowered = value.strip().lower()
+    hint = f"; write '{lowered}'" if lowered in SIP_REGIONS else ""
+    return Invalid(
+        ErrorType.SIP_REGION,
+        f"{quote(value)} is not a LiveKit SIP region: the endpoint "
+        "<subdomain>.<region>.sip.livekit.cloud exists only for the regions "
+        f"{', '.join(SIP_REGIONS)}, so the phone provider would dial a host that does not "
+        f"exist{hint}",
     )
 
 

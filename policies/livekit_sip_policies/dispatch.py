@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from livekit_sip_core import (
+    DISPATCH_RULE_KEY_LISTS,
     DISPATCH_RULE_KINDS,
     MAX_MEDIA_TIMEOUT,
     MAX_UINT32,
@@ -14,9 +15,10 @@ from livekit_sip_core import (
     RULE_DIRECT,
     RULE_INDIVIDUAL,
     TRUNK_ID_PREFIX,
+    agent_name_problem,
     pin_problem,
+    repeated_entries,
     room_name_problem,
-    text_problem,
     trunk_id_problem,
 )
 from livekit_sip_core.links import DISPATCH_RULE_DOC, TROUBLESHOOTING
@@ -120,10 +122,11 @@ class DispatchRuleNamesAgent(ResourceRule):
     id = "LKSDR002"
     title = "Dispatch rule dispatches a named, deployed agent"
     description = (
-        "room_config.agents lists at least one agent, each with a non-empty agent_name, and, "
-        "when the agentNames knob lists the deployed agents, only those names. An agent with "
-        "an agent_name is dispatched only by name: a missing or misspelled name means the "
-        "call rings and no agent answers."
+        "room_config.agents lists at least one agent, each with a non-empty agent_name "
+        "without invisible or control characters (a newline, a zero-width space) or "
+        "surrounding whitespace, and, when the agentNames knob lists the deployed agents, only "
+        "those names. An agent with an agent_name is dispatched only by name, compared "
+        "exactly: a missing or misspelled name means the call rings and no agent answers."
     )
     severity = Severity.HIGH
     enforcement = Enforcement.MANDATORY
@@ -162,11 +165,7 @@ class DispatchRuleNamesAgent(ResourceRule):
             field = f"room_config.agents[{index}].agent_name"
             if is_unknown(name):
                 continue
-            if not name.strip():
-                yield Finding(
-                    "is empty: a named worker is never dispatched without its name", field
-                )
-            elif problem := text_problem(name):
+            if problem := agent_name_problem(name):
                 yield Finding(problem.message, field)
             elif deployed and name not in deployed:
                 yield Finding(
@@ -321,6 +320,8 @@ class DispatchRuleServerValues(ServerValuesRule):
     description = (
         "A direct rule names its room (not empty, not only whitespace); trunk_ids are LiveKit "
         f"trunk IDs ('{TRUNK_ID_PREFIX}' and letters or digits, not a provider's trunk SID); "
+        "trunk_ids, inbound_numbers and numbers name each entry once (the server refuses a "
+        "rule that repeats one as conflicting with itself); "
         "every string is text the protocol can carry (no NUL character, no lone surrogate); "
         "media_encryption and media.encryption are names of the protocol's enum; "
         "room_config's timeouts, participant limit and playout delays are whole numbers from 0 "
@@ -333,7 +334,8 @@ class DispatchRuleServerValues(ServerValuesRule):
     enforcement = Enforcement.MANDATORY
     remediation = (
         "Name the room of a direct rule (rule={'dispatch_rule_direct': {'room_name': "
-        "'lobby'}}); pass trunks' sip_trunk_id outputs in trunk_ids; remove NUL and lone "
+        "'lobby'}}); pass trunks' sip_trunk_id outputs in trunk_ids, each once; remove NUL "
+        "and lone "
         "surrogate characters from text; give room_config numbers as whole seconds or counts "
         "(e.g. empty_timeout=30) and media_timeout at most 600."
     )
@@ -367,6 +369,11 @@ class DispatchRuleServerValues(ServerValuesRule):
             for index, trunk_id in enumerate(trunk_ids):
                 if isinstance(trunk_id, str) and (problem := trunk_id_problem(trunk_id)):
                     yield Finding(problem.message, f"trunk_ids[{index}]")
+        for field in DISPATCH_RULE_KEY_LISTS:
+            values = props.get(field)
+            if isinstance(values, (list, tuple)):
+                for index, problem in repeated_entries(field, values):
+                    yield Finding(problem.message, f"{field}[{index}]")
         kind = known_rule_kind(props)
         if kind is None or kind[0] != DIRECT or not isinstance(kind[1], Mapping):
             return

@@ -12,6 +12,7 @@ from livekit_sip_core import (
     MAX_MEDIA_TIMEOUT,
     MEDIA_ENCRYPTIONS,
     PASSWORD_FIELD,
+    address_zone_problem,
     ip_or_cidr_problem,
     server_drops_address,
 )
@@ -99,15 +100,19 @@ class InboundAllowedAddressesValid(ResourceRule):
     id = "LKSIN003"
     title = "Inbound allowed_addresses are IP addresses or CIDR ranges"
     description = (
-        "Each allowed_addresses entry is an IP address or CIDR range. Invalid entries are "
-        "silently dropped or never match at call time; when every entry is dropped, the trunk "
-        "accepts calls from ANY source address."
+        "Each allowed_addresses entry is an IP address or CIDR range as the server parses it "
+        "(Go's netip): no leading zero in an IPv4 field or in the prefix length ('/08'), a "
+        "prefix length and not a netmask, no interface zone in a range, IPv4 addresses written "
+        "as IPv4 (not '::ffff:1.2.3.4'). Other entries are silently dropped or never match at "
+        "call time; when every entry is dropped, the trunk accepts calls from ANY source "
+        "address."
     )
     severity = Severity.HIGH
     enforcement = Enforcement.MANDATORY
     remediation = (
         "Write each entry as an IP ('203.0.113.10') or CIDR ('203.0.113.0/24'), one per list "
-        "item, without schemes, ports or separators; take the ranges from the provider's docs."
+        "item, without schemes, ports, separators or leading zeros; take the ranges from the "
+        "provider's docs."
     )
     url = TROUBLESHOOTING
     resource_types = (INBOUND_TRUNK,)
@@ -166,6 +171,34 @@ class InboundAllowedAddressesNarrow(ResourceRule):
 
 
 @register
+class InboundAllowedAddressesNotZoned(ResourceRule):
+    id = "LKSIN008"
+    title = "Inbound allowed_addresses carry no interface zone"
+    description = (
+        "An IPv6 address with an interface zone ('fe80::1%eth0') equals only a caller on the "
+        "SIP server's own network link that reaches it through that interface (the server "
+        "keeps the zone of a link-local caller's address and compares it); a phone provider's "
+        "calls never come from there, so the entry admits nobody the trunk is meant for."
+    )
+    severity = Severity.MEDIUM
+    enforcement = Enforcement.ADVISORY
+    remediation = (
+        "Write the provider's public signalling addresses or ranges (from its docs) instead; "
+        "keep a zoned address only for a test caller on the SIP server's own link."
+    )
+    url = INBOUND_TRUNK_DOC
+    resource_types = (INBOUND_TRUNK,)
+
+    def check(self, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[Finding]:
+        raw = props.get("allowed_addresses")
+        if not isinstance(raw, list):
+            return
+        for index, entry in enumerate(raw):
+            if isinstance(entry, str) and (problem := address_zone_problem(entry)):
+                yield Finding(problem.message, f"allowed_addresses[{index}]")
+
+
+@register
 class InboundAuthPair(ResourceRule):
     id = "LKSIN005"
     title = "Inbound trunk credentials are complete"
@@ -204,9 +237,13 @@ class InboundServerValues(ServerValuesRule):
     title = "Inbound trunk values are ones the server takes"
     description = (
         "Every string is text the protocol can carry (no NUL character, no lone surrogate); "
+        "auth_username, auth_realm and auth_password hold no line break or other control "
+        "character (the first two go into the SIP Digest headers, a password copied with its "
+        "newline never authenticates); "
         "media_encryption, media.encryption and include_headers are names of the protocol's "
         "enums; ringing_timeout and max_call_duration are finite seconds from 0 to "
-        f"{MAX_DURATION / 86400:g} days; media "
+        f"{MAX_DURATION / 86400:g} days, and 0 or at least a nanosecond (less is stored as 0, "
+        "not set); media "
         "codecs have a name without whitespace or '/' and a whole, non-negative rate; "
         f"media.media_timeout is at most {MAX_MEDIA_TIMEOUT:g} seconds. The server rejects the "
         "trunk otherwise "
@@ -215,7 +252,8 @@ class InboundServerValues(ServerValuesRule):
     severity = Severity.HIGH
     enforcement = Enforcement.MANDATORY
     remediation = (
-        "Remove NUL and lone surrogate characters from text; give durations in seconds "
+        "Remove NUL, lone surrogate and control characters (CR/LF) from text; give "
+        "durations in seconds "
         "(e.g. ringing_timeout=30), codecs as media={'codecs': [{'name': 'G722', 'rate': 16000}]} "
         "and media_timeout at most 600."
     )

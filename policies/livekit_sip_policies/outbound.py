@@ -303,17 +303,18 @@ class OutboundServerValues(ServerValuesRule):
     title = "Outbound trunk values are ones the server takes"
     description = (
         "Every string is text the protocol can carry (no NUL character, no lone surrogate); "
-        "transport, media_encryption, media.encryption and include_headers are names of the "
-        "protocol's enums; media codecs have a name without whitespace or '/' and a whole, "
-        f"non-negative rate; media.media_timeout is at most {MAX_MEDIA_TIMEOUT:g} seconds. The "
-        "server rejects the "
-        "trunk otherwise (or the call fails when it is used); the components refuse the same "
-        "values."
+        "auth_username and auth_password hold no line break or other control character "
+        "(the username goes into the SIP Digest headers, a password copied with its newline "
+        "never authenticates); transport, media_encryption, media.encryption and "
+        "include_headers are names of the protocol's enums; media codecs have a name without "
+        "whitespace or '/' and a whole, non-negative rate; media.media_timeout is at most "
+        f"{MAX_MEDIA_TIMEOUT:g} seconds. The server rejects the trunk otherwise (or the call "
+        "fails when it is used); the components refuse the same values."
     )
     severity = Severity.HIGH
     enforcement = Enforcement.MANDATORY
     remediation = (
-        "Remove NUL and lone surrogate characters from text; give codecs as "
+        "Remove NUL, lone surrogate and control characters (CR/LF) from text; give codecs as "
         "media={'codecs': [{'name': 'G722', 'rate': 16000}]} (the clock rate in rate, not in "
         "the name) and media_timeout in seconds, at most 600."
     )

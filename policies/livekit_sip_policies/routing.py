@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import ipaddress
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -48,8 +47,11 @@ from livekit_sip_core import (
     RULE_DIRECT,
     RULE_INDIVIDUAL,
     SipMediaEncryption,
+    match_addr_mask,
     normalize_number,
+    parse_addr,
     printable,
+    server_drops_address,
 )
 
 from .conflicts import DispatchRuleKeys, dispatch_rule_conflicts
@@ -241,57 +243,18 @@ class TrunkMatch:
 
 def _is_valid_mask(mask: str) -> bool:
     """``isValidMask``: masks with these characters are ignored, not errors."""
-    return not any(c in mask for c in "()+*;, \t\n\r") and "://" not in mask
-
-
-_IPV4 = re.compile(r"(0|[1-9]\d{0,2})(\.(0|[1-9]\d{0,2})){3}", re.ASCII)
-_BITS = re.compile(r"0|[1-9]\d*", re.ASCII)
-
-_Addr = ipaddress.IPv4Address | ipaddress.IPv6Address
-
-
-def _parse_addr(text: str) -> _Addr | None:
-    """Go's ``netip.ParseAddr``: dotted-decimal IPv4 without leading zeros, or IPv6."""
-    if ":" in text:
-        try:
-            return ipaddress.IPv6Address(text)
-        except ValueError:
-            return None
-    if not _IPV4.fullmatch(text):
-        return None
-    try:
-        return ipaddress.IPv4Address(text)
-    except ValueError:
-        return None
-
-
-def _match_addr_mask(ip: _Addr, mask: str) -> bool:
-    """``matchAddrMask``: an address equals, or a prefix (``netip.ParsePrefix``) contains."""
-    if "/" not in mask:
-        return ip == _parse_addr(mask)
-    addr_text, _, bits = mask.rpartition("/")
-    if "%" in addr_text or not _BITS.fullmatch(bits):
-        return False
-    addr = _parse_addr(addr_text)
-    if addr is None or int(bits) > addr.max_prefixlen:
-        return False
-    if addr.version != ip.version:
-        return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.scope_id:
-        return False  # "If ip has an IPv6 zone, Contains returns false."
-    network = ipaddress.ip_network(f"{addr.exploded.split('%')[0]}/{bits}", strict=False)
-    return ip in network
+    return not server_drops_address(mask)
 
 
 def _match_addr_masks(source_ip: str, host: str, masks: Sequence[str]) -> bool:
     """``matchAddrMasks``: no parsable source address, or no valid mask, admits the call."""
-    ip = _parse_addr(source_ip)
+    ip = parse_addr(source_ip)
     if ip is None:
         return True
     valid = [m for m in masks if _is_valid_mask(m)]
     if not valid:
         return True
-    return any(mask == host or _match_addr_mask(ip, mask) for mask in valid)
+    return any(mask == host or match_addr_mask(ip, mask) for mask in valid)
 
 
 def admits_caller(number: str, allowed: Sequence[str]) -> bool:
@@ -452,7 +415,7 @@ def _bad_source(call: Call) -> str | None:
 
     An empty source address is let through (with a warning in the server's log).
     """
-    if call.source_ip and _parse_addr(call.source_ip) is None:
+    if call.source_ip and parse_addr(call.source_ip) is None:
         return f"source address {call.source_ip!r} is not an IP address"
     return None
 

@@ -1,11 +1,11 @@
-"""Plain values the server refuses, on any object: text that cannot travel, durations and
-counters out of range, enum names the protocol does not have, malformed media codecs (the
-checks are the core's, the components' too).
+"""Plain values the server refuses, on any object: text that cannot travel (digest
+credentials with line breaks too), durations and counters out of range or below a nanosecond,
+enum names the protocol does not have, malformed media codecs (the checks are the core's, the
+components' too).
 
 One rule per object kind (LKSIN007, LKSOUT009, LKSDR008) subclasses :class:`ServerValuesRule`
 and lists its numeric fields; the text of every field is checked except where another rule
-already judges the whole value (numbers, addresses, headers, PINs, agent names).
-"""
+already judges the whole value (numbers, addresses, headers, PINs, agent names)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
 from livekit_sip_core import (
+    DIGEST_FIELDS,
     MAX_DURATION,
     MAX_MEDIA_TIMEOUT,
     MEDIA_ENCRYPTIONS,
@@ -21,8 +22,9 @@ from livekit_sip_core import (
     Invalid,
     choice_problem,
     codec_name_problem,
+    digest_secret_problem,
+    digest_text_problem,
     seconds_problem,
-    secret_text_problem,
     text_problem,
     uint32_problem,
 )
@@ -42,8 +44,12 @@ def _text_at(value: Any, where: str, skip: frozenset[str]) -> Iterator[Finding]:
     if is_unknown(value) or _INDEX.sub("", where) in skip:
         return
     if isinstance(value, str):
-        check = secret_text_problem if where in SECRET_FIELDS else text_problem
-        problem = check(value)
+        if where in SECRET_FIELDS:
+            problem = digest_secret_problem(value)
+        elif where in DIGEST_FIELDS:
+            problem = digest_text_problem(where, value)
+        else:
+            problem = text_problem(value)
         if problem is not None:
             yield Finding(problem.message, where)
     elif isinstance(value, Mapping):

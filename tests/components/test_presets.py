@@ -232,6 +232,22 @@ def test_pinning_refuses_bad_region_name() -> None:
         _pinning(line(region="EU-West"))
 
 
+@pytest.mark.parametrize(("region", "hint"), [("mars", "regions eu, india"), ("EU", "write 'eu'")])
+def test_pinning_refuses_a_region_without_an_endpoint(region: str, hint: str) -> None:
+    # 'mars' would give the sip_uri '<subdomain>.mars.sip.livekit.cloud', a host that does not
+    # exist: the provider's calls would go nowhere.
+    with pytest.raises(SpecError) as info:
+        _pinning(line(region=region))
+    [problem] = info.value.details
+    assert (problem.field, problem.code) == ("region", "sip_region")
+    assert hint in problem.message and "does not exist" in problem.message
+
+
+@pytest.mark.parametrize("region", ["eu", "india", "sa", "us", "aus", "uk"])
+def test_pinning_takes_every_sip_region(region: str) -> None:
+    assert _pinning(line(region=region)) == (region, None)
+
+
 @pytest.mark.parametrize(
     ("subdomain", "region", "host"),
     [

@@ -139,6 +139,116 @@ def test_the_password_field_is_named_once() -> None:
     assert frozenset({core.PASSWORD_FIELD}) == server_values.SECRET_FIELDS
 
 
+# --- values the server reads differently ---------------------------------------------------------
+
+# (entry, what Go's netip makes of it: "addr" / "prefix" / None) from net/netip (Go 1.26):
+# ParseAddr refuses leading zeros in IPv4 fields; ParsePrefix refuses a zone, a sign, a leading
+# zero in the length and a netmask; an IPv4-mapped address stays IPv6.
+GO_NETIP = [
+    ("1.2.3.4", "addr"), ("01.2.3.4", None), ("1.2.3.04", None), ("::ffff:1.2.3.4", "addr"),
+    ("fe80::1%eth0", "addr"), ("fe80::1%", None), ("1.2.3.4%eth0", None),
+    ("1.2.3.4/8", "prefix"), ("1.2.3.4/0", "prefix"), ("1.2.3.4/08", None), ("1.2.3.4/00", None),
+    ("1.2.3.4/+8", None), ("1.2.3.4/255.0.0.0", None), ("1.2.3.4/33", None),
+    ("2001:db8::/32", "prefix"), ("2001:db8::/032", None), ("fe80::1%eth0/64", None),
+    ("\u0661.2.3.4", None), ("1.2.3.4/\u0668", None), ("1.2.3.4/", None),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("entry", "reading"), GO_NETIP)
+def test_addresses_are_parsed_as_go_parses_them(entry: str, reading: str | None) -> None:
+    got = core.parse_prefix(entry) if "/" in entry else core.parse_addr(entry)
+    assert (got is not None) == (reading is not None)
+    assert core.is_ip_or_cidr(entry) == (reading is not None)
+
+
+@pytest.mark.parametrize(
+    ("entry", "code", "fix"),
+    [
+        ("1.2.3.4/08", ErrorType.IP_OR_CIDR_FORM, "write '1.2.3.4/8'"),
+        ("1.2.3.4/255.0.0.0", ErrorType.IP_OR_CIDR_FORM, "write '1.2.3.4/8'"),
+        ("::ffff:1.2.3.4", ErrorType.IP_OR_CIDR_FORM, "write '1.2.3.4'"),
+        ("::ffff:1.2.3.0/120", ErrorType.IP_OR_CIDR_FORM, "write '1.2.3.0/24'"),
+        ("fe80::1%eth0/64", ErrorType.IP_OR_CIDR_FORM, "write 'fe80::/64'"),
+        ("fe80::1%eth0/", ErrorType.IP_OR_CIDR, ""),
+        ("1.2.3.4/x", ErrorType.IP_OR_CIDR, ""),
+        ("sip.telnyx.com", ErrorType.IP_OR_CIDR, ""),
+    ],
+)
+def test_entries_the_server_reads_differently_are_refused_with_their_fix(
+    entry: str, code: str, fix: str
+) -> None:
+    problem = core.ip_or_cidr_problem(entry)
+    assert problem is not None and problem.code == code
+    assert fix in problem.message
+
+
+def test_a_zoned_address_is_an_address_but_flagged() -> None:
+    assert core.ip_or_cidr_problem("fe80::1%eth0") is None
+    problem = core.address_zone_problem("fe80::1%eth0")
+    assert problem is not None and problem.code == ErrorType.IP_OR_CIDR_ZONE
+    assert core.address_zone_problem("fe80::1") is None
+    assert core.address_zone_problem("fe80::1%eth0/64") is None  # refused as a range instead
+
+
+def test_zones_and_families_match_as_the_server_compares_them() -> None:
+    ip = core.parse_addr
+    v4, mapped, zoned = ip("1.2.3.4"), ip("::ffff:1.2.3.4"), ip("fe80::1%eth0")
+    assert v4 is not None and mapped is not None and zoned is not None
+    assert core.match_addr_mask(v4, "1.2.3.0/24")
+    assert not core.match_addr_mask(v4, "::ffff:1.2.3.4")
+    assert not core.match_addr_mask(mapped, "1.2.3.0/24")
+    assert core.match_addr_mask(zoned, "fe80::1%eth0")
+    assert not core.match_addr_mask(zoned, "fe80::1")
+    assert not core.match_addr_mask(zoned, "fe80::/10")  # Contains is false for a zoned ip
+
+
+@pytest.mark.parametrize(
+    ("seconds", "refused"),
+    [(1e-10, True), (5e-10, True), (5e-324, True), (6e-10, False), (1e-9, False), (0, False),
+     (0.0, False), (30, False)],
+)  # fmt: skip
+def test_a_positive_duration_stored_as_zero_is_refused(seconds: float, refused: bool) -> None:
+    problem = core.seconds_problem(seconds)
+    assert (problem is not None) == refused
+    assert core.duration_nanoseconds(seconds) > 0 or seconds == 0 or refused
+    if problem:
+        assert problem.code == ErrorType.DURATION_TOO_SHORT
+        assert "1 nanosecond (1e-09 seconds)" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("name", "refused"),
+    [("support-agent", False), ("support agent", False), ("caf\u00e9", False), ("agent\n", True),
+     ("\u200b", True), ("\u200bagent", True), ("agent\u00ad", True), ("agent ", True),
+     (" agent", True), ("a\u2028b", True), ("\ufeffagent", True), ("", True), ("\u3000", True)],
+)  # fmt: skip
+def test_agent_names_a_worker_never_registers(name: str, refused: bool) -> None:
+    assert (core.agent_name_problem(name) is not None) == refused
+
+
+@pytest.mark.parametrize("value", ["u\r\n", "u\n", "\rX", "a\x1bb", "a\x7f"])
+def test_digest_credentials_are_one_line(value: str) -> None:
+    username = core.digest_text_problem("auth_username", value)
+    password = core.digest_secret_problem("secret-" + value)
+    assert username is not None and username.code == ErrorType.DIGEST_TEXT
+    assert password is not None and "secret-" not in password.message
+    assert core.digest_text_problem("auth_username", "user\tname") is None
+
+
+def test_repeated_entries_of_a_dispatch_rule() -> None:
+    [(index, problem)] = core.repeated_entries("trunk_ids", ["ST_a", "ST_b", "ST_a"])
+    assert index == 2 and "repeats trunk_ids[0]" in problem.message
+    assert core.repeated_entries("trunk_ids", ["ST_a", "st_a", 5, 5]) == []
+    [(index, _)] = core.repeated_entries("numbers", ["+15105550100", "+15105550100"])
+    assert index == 1
+
+
+@pytest.mark.parametrize(("region", "refused"), [("eu", False), ("india", False), ("mars", True),
+                                                 ("EU", True), ("", True)])  # fmt: skip
+def test_sip_regions(region: str, refused: bool) -> None:
+    assert (core.sip_region_problem(region) is not None) == refused
+
+
 @pytest.mark.parametrize(
     ("text", "shown"),
     [

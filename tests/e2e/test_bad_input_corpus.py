@@ -310,8 +310,65 @@ def _cross_field_cases() -> list[Case]:
     ]  # fmt: skip
 
 
+# Values the server reads differently from what they seem to say (issue 17, round two): (field,
+# value, fragment of the reason). Go's netip refuses what Python's ipaddress takes; a
+# dispatch rule naming an entry twice conflicts with itself; a positive duration below one
+# nanosecond is stored as 0 ("not set"); CR/LF where SIP puts the value in a header; agent
+# names no worker registers.
+SERVER_READS_DIFFERENTLY: list[tuple[str, str, Any, str]] = [
+    ("inbound", "allowed_addresses", "1.2.3.4/08", "write '1.2.3.4/8'"),
+    ("inbound", "allowed_addresses", "10.0.0.0/008", "write '10.0.0.0/8'"),
+    ("inbound", "allowed_addresses", "0.0.0.0/00", "leading zero"),
+    ("inbound", "allowed_addresses", "2001:db8::/032", "write '2001:db8::/32'"),
+    ("inbound", "allowed_addresses", "1.2.3.4/255.0.0.0", "is a netmask"),
+    ("inbound", "allowed_addresses", "10.0.0.0/0.0.0.255", "write '10.0.0.0/24'"),
+    ("inbound", "allowed_addresses", "::ffff:1.2.3.4", "write '1.2.3.4'"),
+    ("inbound", "allowed_addresses", "::ffff:10.0.0.0/104", "write '10.0.0.0/8'"),
+    ("inbound", "allowed_addresses", "::FFFF:203.0.113.7", "IPv4-mapped"),
+    ("inbound", "allowed_addresses", "fe80::1%eth0/64", "write 'fe80::/64'"),
+    ("inbound", "allowed_addresses", "fe80::1%eth0/", "never matches"),
+    ("inbound", "allowed_addresses", "1.2.3.4%eth0", "never matches"),
+    ("inbound", "ringing_timeout", 1e-10, "1 nanosecond"),
+    ("inbound", "max_call_duration", 4e-10, "1 nanosecond"),
+    ("inbound", "auth_username", "acme\r\nX-Evil: 1", "Digest"),
+    ("inbound", "auth_realm", "realm\n", "Digest"),
+    ("inbound", "auth_password", "p-secret-9\n", "line break copied from a file"),
+    ("outbound", "auth_username", "acme\n", "Digest"),
+    ("outbound", "auth_password", "p-secret-9\r\n", "line break copied from a file"),
+    ("dispatch", "trunk_ids", ["ST_abc", "ST_abc"], "repeats trunk_ids[0]"),
+    ("dispatch", "numbers", [NUMBER, NUMBER], "repeats numbers[0]"),
+    ("dispatch", "inbound_numbers", ["+15105550199", "+15105550199"],
+     "repeats inbound_numbers[0]"),
+]  # fmt: skip
+#: Agent names no worker registers (each one agent of one rule's room_config.agents).
+BAD_AGENT_NAMES = [
+    "agent\n", "\u200b", "agent ", " agent", "\u200bagent", "agent\u00ad", "a\u2028b",
+    "\ufeffagent", "agent\r", "agent\t", "age\u200dnt", "a\u202eb",
+]  # fmt: skip
+#: Secrets of the cases above: never in the output.
+CASE_SECRETS = ("p-secret-9", "p-secret-1")
+
+
+def _server_reading_cases() -> list[Case]:
+    cases = []
+    for i, (kind, name, value, fragment) in enumerate(SERVER_READS_DIFFERENTLY):
+        mode = "entry" if name == "allowed_addresses" else "whole"
+        cases.append(Case(f"{kind}.{name}.reads{i}", kind, name, value, mode, "", fragment))
+    cases.append(
+        Case("outbound.media.reads", "outbound", "media", ("media_timeout", 1e-10), "sub",
+             "media.media_timeout", "1 nanosecond")
+    )  # fmt: skip
+    cases += [
+        Case(f"dispatch.agent_name.{i}", "dispatch", "room_config", name, "agent", "",
+             "the call would ring with no agent")
+        for i, name in enumerate(BAD_AGENT_NAMES)
+    ]  # fmt: skip
+    return cases
+
+
 def provider_cases() -> list[Case]:
     cases = _number_cases() + _header_cases() + _type_cases() + _rule_cases()
+    cases += _server_reading_cases()
     cases += [
         Case(f"inbound.allowed_addresses.{i}", "inbound", "allowed_addresses", a, "entry")
         for i, a in enumerate(BAD_ADDRESSES)
@@ -449,6 +506,8 @@ def program_cases() -> list[ProgramCase]:
                     ("AgentPhoneLine 'line'",), "destination_country"),
         ProgramCase("line.region-name", _line(region="EU-West"), ("AgentPhoneLine 'line'",),
                     "region"),
+        ProgramCase("line.region-without-endpoint", _line(region="mars"),
+                    ("AgentPhoneLine 'line'",), "region"),
         ProgramCase("line.subdomain", _line(sip_subdomain="abc.sip.livekit.cloud"),
                     ("AgentPhoneLine 'line'",), "sip_subdomain"),
         ProgramCase("line.subdomain-output",
@@ -516,6 +575,168 @@ COVERED_BY_UNIT_TESTS = frozenset(
 )
 
 
+# --- values that look hostile and are harmless ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Harmless:
+    """A value that must pass preview, and why it is harmless. ``mode``: ``whole`` (the
+    field's value), ``entry`` (one entry of a list field), ``agent`` (one agent's name), or
+    ``fields`` (``value`` is a mapping of several fields set together)."""
+
+    id: str
+    kind: str
+    field: str
+    value: Any
+    reason: str
+    mode: str = "whole"
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(self.value) if self.mode == "fields" else (self.field,)
+
+
+_NS = "one nanosecond, the smallest duration the protocol holds: stored as written"
+_TEXT = "stored as text and never put in a SIP header line"
+_HEADER_LINE = "one line of printable text (tab and UTF-8 are allowed in a header value)"
+HARMLESS_ROWS: list[tuple[str, str, Any, str, str]] = [
+    # (kind, field, value, mode, reason)
+    ("inbound", "allowed_addresses", "fe80::1%eth0", "entry",
+     "the server keeps the zone and matches only a caller on its own link; the pack warns "
+     "(LKSIN008)"),
+    ("inbound", "allowed_addresses", "::1.2.3.4", "entry",
+     "an IPv6 address (the old IPv4-compatible form), read as IPv6 by Go too"),
+    ("inbound", "allowed_addresses", "203.0.113.9/24", "entry",
+     "host bits set: the server's prefix contains the /24 all the same"),
+    ("inbound", "allowed_addresses", "2001:DB8::1", "entry", "upper-case hex: the same address"),
+    ("inbound", "allowed_addresses", "0.0.0.0/0", "entry",
+     "every address, as written; the pack warns (LKSIN004)"),
+    ("inbound", "allowed_addresses", "203.0.113.10", "entry", "an address"),
+    ("inbound", "allowed_addresses", "203.0.113.10", "entry",
+     "the same entry again admits the same callers"),
+    ("inbound", "allowed_addresses", "fe80::1", "entry",
+     "a link-local address; no provider calls from one, nothing is misread"),
+    ("inbound", "numbers", [NUMBER, NUMBER], "whole",
+     "the server skips a trunk's repeated number (ValidateTrunksIter keeps a 'seen' set)"),
+    ("inbound", "allowed_numbers", ["+15105550123", "+15105550123"], "whole",
+     "a repeated caller number admits the same caller"),
+    ("inbound", "ringing_timeout", 1e-9, "whole", _NS),
+    ("inbound", "ringing_timeout", 6e-10, "whole", "rounds to one nanosecond, not to 0"),
+    ("inbound", "ringing_timeout", 0, "whole", "0 is 'not set': the server's default"),
+    ("inbound", "max_call_duration", 7 * 86400, "whole", "seven days, the longest we accept"),
+    ("inbound", "auth_username", {"auth_username": "\u00fcser", "auth_password": 'p"w\\d\tx'},
+     "fields", "UTF-8 in the Digest username is one line; the password is only hashed, never "
+     "sent"),
+    ("inbound", "auth_realm", "r\u00e9alm\tx", "whole", _HEADER_LINE),
+    ("inbound", "name", "support \u260e", "whole", _TEXT),
+    ("inbound", "metadata", 'line one\nline two\r\n{"json": true}', "whole", _TEXT),
+    ("inbound", "headers", {"X-Tab": "a\tb", "X-Utf8": "caf\u00e9", "X-Empty": ""}, "whole",
+     _HEADER_LINE),
+    ("inbound", "headers_to_attributes", {"X-Customer-Id": "customer.\u00e9"}, "whole",
+     "an attribute name is any non-empty text"),
+    ("inbound", "attributes_to_headers", {"lk.\u00e9": "X-A"}, "whole",
+     "an attribute name is any non-empty text"),
+    ("inbound", "include_headers", "SIP_ALL_HEADERS", "whole", "a name of the protocol's enum"),
+    ("inbound", "krisp_enabled", False, "whole", "a boolean"),
+    ("inbound", "media_encryption", "SIP_MEDIA_ENCRYPT_ALLOW", "whole", "a protocol enum name"),
+    ("inbound", "media", {"media_timeout": 600, "codecs": [{"name": "opus", "rate": 48000}]},
+     "whole", "the server's longest media timeout and a named codec"),
+    ("outbound", "address", "[2001:db8::1]:5060", "whole", "an IPv6 host with a port"),
+    ("outbound", "address", "SIP.TELNYX.COM.", "whole",
+     "host names are case-insensitive and may end with the root's dot"),
+    ("outbound", "from_host", "pbx.example.com", "whole", "a host name"),
+    ("outbound", "destination_country", "", "whole", "no region pinning asked"),
+    ("outbound", "transport", "SIP_TRANSPORT_TLS", "whole", "a protocol enum name"),
+    ("outbound", "numbers", ["*"], "whole", "the caller number is chosen per call"),
+    ("outbound", "auth_username", {"auth_username": "acme", "auth_password": 'p w"\\x'},
+     "fields", "the password is only hashed, never put in a header"),
+    ("outbound", "headers", {"P-Asserted-Identity": "<sip:+15105550100@example.com>"}, "whole",
+     "a header LiveKit does not write itself"),
+    ("outbound", "name", "out \u00e9\t2", "whole", _TEXT),
+    ("outbound", "metadata", "\u202eevil\u202c", "whole",
+     "stored as text; escaped wherever it is shown"),
+    ("outbound", "media", {"media_timeout": 1e-9}, "whole", _NS),
+    ("outbound", "media_encryption", "SIP_MEDIA_ENCRYPT_REQUIRE", "whole", "a protocol enum name"),
+    ("outbound", "include_headers", "SIP_X_HEADERS", "whole", "a protocol enum name"),
+    ("outbound", "headers_to_attributes", {"X-A": "a"}, "whole", "a header and an attribute"),
+    ("outbound", "attributes_to_headers", {"a": "X-A"}, "whole", "an attribute and a header"),
+    ("dispatch", "room_config", "support agent", "agent", "a worker may register a name with "
+     "inner spaces"),
+    ("dispatch", "room_config", "caf\u00e9", "agent", "non-ASCII letters are a name"),
+    ("dispatch", "room_config", "\u4ee3\u7406", "agent", "non-Latin letters are a name"),
+    ("dispatch", "room_config", "a-b_c.d", "agent", "punctuation is a name"),
+    ("dispatch", "trunk_ids", [], "whole", "no trunk: the rule serves every trunk"),
+    ("dispatch", "trunk_ids", ["ST_abc", "ST_abd"], "whole", "two trunks, each once"),
+    ("dispatch", "rule", {"dispatch_rule_direct": {"room_name": "lobby \u00e9", "pin": "0000"}},
+     "whole", "a room named in UTF-8, a pin of digits"),
+    ("dispatch", "rule", {"dispatch_rule_callee": {"room_prefix": "\u00e9-", "randomize": True}},
+     "whole", "a prefix in UTF-8"),
+    ("dispatch", "hide_phone_number", True, "whole", "a boolean"),
+    ("dispatch", "name", "calls\n2", "whole", _TEXT),
+    ("dispatch", "metadata", "{\"a\": \"\\u0000\"}", "whole",
+     "an escaped NUL in JSON text is not a NUL"),
+    ("dispatch", "attributes", {"k\u00e9y": "v\nv"}, "whole", _TEXT),
+    ("dispatch", "room_preset", "", "whole", "no preset"),
+    ("dispatch", "numbers", [NUMBER], "whole", "a called number, once"),
+    ("dispatch", "inbound_numbers", ["+15105550199", "+15105550198"], "whole",
+     "two callers, each once"),
+    ("dispatch", "krisp_enabled", True, "whole", "a boolean"),
+    ("dispatch", "media_encryption", "SIP_MEDIA_ENCRYPT_DISABLE", "whole", "a protocol enum name"),
+    ("dispatch", "media", {"media_timeout": 0}, "whole", "0 is 'not set': the server's default"),
+]  # fmt: skip
+
+
+def harmless_cases() -> list[Harmless]:
+    return [
+        Harmless(f"{kind}.{name}.harmless{i}", kind, name, value, reason, mode)
+        for i, (kind, name, value, mode, reason) in enumerate(HARMLESS_ROWS)
+    ]
+
+
+@dataclass
+class HarmlessBatch:
+    """One resource carrying several harmless values; its preview must pass."""
+
+    name: str
+    kind: str
+    args: dict[str, Any]
+    cases: list[Harmless] = field(default_factory=list)
+    modes: dict[str, str] = field(default_factory=dict)  # field -> how the cases set it
+
+    def takes(self, case: Harmless) -> bool:
+        if case.mode in ("entry", "agent"):
+            return self.modes.get(case.field, case.mode) == case.mode
+        return not set(case.fields) & set(self.modes)
+
+    def add(self, case: Harmless) -> None:
+        if case.mode == "entry":
+            entries = self.args[case.field] if case.field in self.modes else []
+            self.args[case.field] = [*entries, case.value]
+        elif case.mode == "agent":
+            agents = self.args["room_config"]["agents"] if case.field in self.modes else []
+            self.args["room_config"] = {"agents": [*agents, {"agent_name": case.value}]}
+        elif case.mode == "fields":
+            self.args.update(case.value)
+        else:
+            self.args[case.field] = case.value
+        self.modes.update(dict.fromkeys(case.fields, case.mode))
+        self.cases.append(case)
+
+
+def pack_harmless(cases: list[Harmless]) -> list[HarmlessBatch]:
+    batches: list[HarmlessBatch] = []
+    for kind in RESOURCES:
+        of_kind: list[HarmlessBatch] = []
+        for case in (c for c in cases if c.kind == kind):
+            target = next((b for b in of_kind if b.takes(case)), None)
+            if target is None:
+                target = HarmlessBatch(f"ok-{kind}-{len(of_kind)}", kind, dict(BASES[kind]))
+                of_kind.append(target)
+            target.add(case)
+        batches += of_kind
+    return batches
+
+
 # --- batching ------------------------------------------------------------------------------------
 
 
@@ -544,7 +765,7 @@ def pack(cases: list[Case]) -> list[Batch]:
         queues: dict[tuple[str, str], deque[Case]] = {}
         for case in cases:
             if case.kind == kind and case.mode != "resource":
-                key = (case.field, "whole" if case.mode == "whole" else "many")
+                key = (case.field, case.mode if case.mode in ("whole", "agent") else "many")
                 queues.setdefault(key, deque()).append(case)
         while any(queues.values()):
             batch = Batch(f"{kind}-{len(batches)}", kind, dict(BASES[kind]))
@@ -559,6 +780,13 @@ def pack(cases: list[Case]) -> list[Batch]:
                     case = queue.popleft()
                     batch.args[name] = case.value
                     batch.expected.append((case, case.expect or name))
+                elif queue[0].mode == "agent":
+                    agents: list[dict[str, Any]] = []
+                    for _ in range(min(ENTRIES_PER_LIST, budget, len(queue))):
+                        case = queue.popleft()
+                        batch.expected.append((case, f"room_config.agents[{len(agents)}]"))
+                        agents.append({"agent_name": case.value})
+                    batch.args[name] = {"agents": agents}
                 elif queue[0].mode == "entry":
                     entries = list(BASES[kind].get(name, []))
                     for _ in range(min(ENTRIES_PER_LIST, budget, len(queue))):
@@ -619,7 +847,31 @@ class Runner:
             yield self.stack.preview()
 
 
-def _declare(batch: Batch) -> Callable[[], Any]:
+def classification(
+    cases: list[Case], programs: list[ProgramCase], harmless: list[Harmless]
+) -> list[str]:
+    """Per field: how many values are refused at preview and how many are accepted (and why)."""
+    refused: dict[str, int] = {}
+    for case in cases:
+        where = f"{case.kind}.{case.field or '(resource)'}"
+        refused[where] = refused.get(where, 0) + 1
+    for program in programs:
+        refused[f"program.{program.field}"] = refused.get(f"program.{program.field}", 0) + 1
+    reasons: dict[str, list[str]] = {}
+    for value in harmless:
+        for name in value.fields:
+            reasons.setdefault(f"{value.kind}.{name}", []).append(value.reason)
+    lines = []
+    for where in sorted(set(refused) | set(reasons)):
+        why = sorted(set(reasons.get(where, [])))
+        lines.append(
+            f"{where}: {refused.get(where, 0)} refused, {len(reasons.get(where, []))} accepted"
+            + (f" ({'; '.join(why)})" if why else "")
+        )
+    return lines
+
+
+def _declare(batch: Batch | HarmlessBatch) -> Callable[[], Any]:
     return lambda: RESOURCES[batch.kind](batch.name, **batch.args)
 
 
@@ -631,9 +883,11 @@ def test_bad_input_corpus(tmp_path: Path, clean_livekit: Any) -> None:
 
     refused: list[str] = []
     problems: list[str] = []
+    outputs: list[str] = []
     tracebacks = 0
     for batch, result in zip(batches, runner.map([_declare(b) for b in batches]), strict=True):
         output = result.stdout + result.error
+        outputs.append(output)
         tracebacks += output.count("Traceback")
         found = reasons(output).get(batch.name, set())
         if result.ok:
@@ -666,6 +920,7 @@ def test_bad_input_corpus(tmp_path: Path, clean_livekit: Any) -> None:
     ADOPTABLE["id"] = adoptable.sip_trunk_id
     for case, result in zip(programs, runner.map([c.build for c in programs]), strict=True):
         output = result.stdout + result.error
+        outputs.append(output)
         tracebacks += output.count("Traceback")
         named = all(name in output for name in case.names)
         if not result.ok and named and f"{case.field}:" in output and DOCS in output:
@@ -673,22 +928,40 @@ def test_bad_input_corpus(tmp_path: Path, clean_livekit: Any) -> None:
         else:
             problems.append(f"{case.id}: ok={result.ok} output={output[-600:]}")
 
+    harmless = pack_harmless(harmless_cases())
+    accepted: list[Harmless] = []
+    for hbatch, result in zip(harmless, runner.map([_declare(b) for b in harmless]), strict=True):
+        output = result.stdout + result.error
+        tracebacks += output.count("Traceback")
+        if result.ok:
+            accepted += hbatch.cases
+        else:
+            problems.append(f"{hbatch.name}: harmless values refused: {output[-600:]}")
+    secrets_shown = sum(output.count(secret) for secret in CASE_SECRETS for output in outputs)
+
     total = sum(len(b.expected) for b in batches) + len(programs)
     created = (
         len([t for t in clean_livekit.inbound_trunks() if t.sip_trunk_id != adoptable.sip_trunk_id])
         + len(clean_livekit.outbound_trunks())
         + len(clean_livekit.dispatch_rules())
     )
+    previews = len(batches) + len(programs) + len(harmless)
     print(
-        f"\nbad-input corpus: {len(refused)}/{total} refused at preview, {tracebacks} tracebacks, "
-        f"{created} objects created ({len(batches) + len(programs)} previews, "
-        f"{time.monotonic() - started:.0f} s)"
+        f"\nbad-input corpus: {total + len(harmless_cases())} values: {len(refused)}/{total} "
+        f"refused at preview naming the field, {len(accepted)}/{len(harmless_cases())} accepted "
+        f"and harmless; {tracebacks} tracebacks, {secrets_shown} secrets shown, {created} "
+        f"objects created ({previews} previews, {time.monotonic() - started:.0f} s)"
     )
+    for line in classification(provider_cases(), programs, harmless_cases()):
+        print("  " + line)
     for problem in problems:
-        print("  NOT REFUSED AS EXPECTED:", problem)
+        print("  NOT AS EXPECTED:", problem)
     assert problems == []
-    assert len(refused) == total >= 200
+    assert len(refused) == total
+    assert len(accepted) == len(harmless_cases())
+    assert total + len(accepted) >= 400
     assert tracebacks == 0
+    assert secrets_shown == 0
     assert created == 0
 
 

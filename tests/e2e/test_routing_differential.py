@@ -50,8 +50,12 @@ CALLERS = ["14155550001", "14155550002", "4915112345678"]
 PINS = ["1234", "9876"]
 ADDRESSES = ["203.0.113.7", "198.51.100.0/24", "192.0.2.128/25", "2001:db8::/32", "10.1.2.3"]
 HOSTS = ["sip.telnyx.com", "pstn.twilio.com"]
-# Masks the server ignores (isValidMask) or cannot parse: they must not admit or refuse calls.
-ODD_MASKS = ["*", "203.0.113.0/255.255.255.0", "198.51.100.0/024", "10.0.0.0/8, 203.0.113.7"]
+# Masks the server ignores (isValidMask), cannot parse, or parses into what no IPv4 caller
+# equals (IPv4-mapped, zoned): the simulator reads each as the server does.
+ODD_MASKS = [
+    "*", "203.0.113.0/255.255.255.0", "198.51.100.0/024", "10.0.0.0/8, 203.0.113.7",
+    "::ffff:203.0.113.7", "::ffff:198.51.100.0/120", "fe80::1%eth0",
+]  # fmt: skip
 AGENTS = ["support-agent", "sales-agent"]
 ENCRYPTION = ["SIP_MEDIA_ENCRYPT_DISABLE", "SIP_MEDIA_ENCRYPT_ALLOW", "SIP_MEDIA_ENCRYPT_REQUIRE"]
 

@@ -101,9 +101,42 @@ CASES = [
         "empty_name",
         rule(room_config={"agents": [{"agent_name": "support-agent"}, {"agent_name": " "}]}),
         Finding(
-            "is empty: a named worker is never dispatched without its name",
+            "agent_name must be the agent_name the agent worker registers with; an empty "
+            "name never matches, and the call rings with no agent",
             "room_config.agents[1].agent_name",
         ),
+    ),
+    fail(
+        "LKSDR002",
+        "invisible_characters",
+        rule(room_config={"agents": [{"agent_name": "agent\n"}, {"agent_name": "\u200b"}]}),
+        Finding(
+            "'agent\\n' contains invisible or control characters (U+000A): no worker registers "
+            "such a name, so the call would ring with no agent; write the name exactly as the "
+            "worker registers it",
+            "room_config.agents[0].agent_name",
+        ),
+        Finding(
+            "'\\u200b' contains invisible or control characters (U+200B): no worker registers "
+            "such a name, so the call would ring with no agent; write the name exactly as the "
+            "worker registers it",
+            "room_config.agents[1].agent_name",
+        ),
+    ),
+    fail(
+        "LKSDR002",
+        "surrounding_whitespace",
+        rule(room_config={"agents": [{"agent_name": " support-agent"}]}),
+        Finding(
+            "' support-agent' starts or ends with whitespace, so it never matches the worker's "
+            "agent_name and the call would ring with no agent: write 'support-agent'",
+            "room_config.agents[0].agent_name",
+        ),
+    ),
+    ok(
+        "LKSDR002",
+        "inner_space_and_unicode",
+        rule(room_config={"agents": [{"agent_name": "s\u00fc a"}]}),
     ),
     fail(
         "LKSDR002",
@@ -237,6 +270,34 @@ CASES = [
     ),
     # LKSDR008 values the server takes
     ok("LKSDR008", "baseline", DISPATCH),
+    fail(
+        "LKSDR008",
+        "entries_named_twice",
+        rule(
+            trunk_ids=["ST_a", "ST_b", "ST_a"],
+            numbers=["+15105550100", "+15105550100"],
+            inbound_numbers=["+15105550199", "+15105550199"],
+        ),
+        Finding(
+            "'ST_a' repeats trunk_ids[0]: the server refuses a rule that lists an entry twice, "
+            "as conflicting with itself (the same trunk, number and PIN twice); list each entry "
+            "once",
+            "trunk_ids[2]",
+        ),
+        Finding(
+            "'+15105550199' repeats inbound_numbers[0]: the server refuses a rule that lists an "
+            "entry twice, as conflicting with itself (the same trunk, number and PIN twice); "
+            "list each entry once",
+            "inbound_numbers[1]",
+        ),
+        Finding(
+            "'+15105550100' repeats numbers[0]: the server refuses a rule that lists an entry "
+            "twice, as conflicting with itself (the same trunk, number and PIN twice); list each "
+            "entry once",
+            "numbers[1]",
+        ),
+    ),
+    ok("LKSDR008", "distinct_entries", rule(trunk_ids=["ST_a", "ST_b"], numbers=["+15105550100"])),
     ok("LKSDR008", "direct", kind(DIRECT, room_name="lobby \u00e9", pin="1234")),
     ok("LKSDR008", "direct_unknown_room", kind(DIRECT, room_name=UNKNOWN)),
     ok(

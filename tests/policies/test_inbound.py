@@ -150,6 +150,56 @@ CASES = [
             "allowed_addresses",
         ),
     ),
+    # ... as the server's Go parser reads them
+    fail(
+        "LKSIN003",
+        "leading_zero_in_prefix_length",
+        trunk(allowed_addresses=["1.2.3.4/08"]),
+        Finding(
+            "'1.2.3.4/08' never matches a caller's address: the prefix length '08' has a "
+            "leading zero, which the server's parser refuses: write '1.2.3.4/8'",
+            "allowed_addresses[0]",
+        ),
+    ),
+    fail(
+        "LKSIN003",
+        "netmask",
+        trunk(allowed_addresses=["203.0.113.0/255.255.255.0"]),
+        Finding(
+            "'203.0.113.0/255.255.255.0' never matches a caller's address: '255.255.255.0' is a "
+            "netmask, and the server takes only a prefix length: write '203.0.113.0/24'",
+            "allowed_addresses[0]",
+        ),
+    ),
+    fail(
+        "LKSIN003",
+        "zone_in_range",
+        trunk(allowed_addresses=["fe80::1%eth0/64"]),
+        Finding(
+            "'fe80::1%eth0/64' never matches a caller's address: a range cannot carry a zone "
+            "('%eth0'), which the server's parser refuses: write 'fe80::/64'",
+            "allowed_addresses[0]",
+        ),
+    ),
+    fail(
+        "LKSIN003",
+        "ipv4_mapped_address",
+        trunk(allowed_addresses=["::ffff:203.0.113.10", "::ffff:203.0.113.0/120"]),
+        Finding(
+            "'::ffff:203.0.113.10' is an IPv4 address written as IPv6 (IPv4-mapped); the server "
+            "compares an IPv4 caller's address as IPv4, so it never matches: write "
+            "'203.0.113.10'",
+            "allowed_addresses[0]",
+        ),
+        Finding(
+            "'::ffff:203.0.113.0/120' is an IPv4 address written as IPv6 (IPv4-mapped); the "
+            "server compares an IPv4 caller's address as IPv4, so it never matches: write "
+            "'203.0.113.0/24'",
+            "allowed_addresses[1]",
+        ),
+    ),
+    ok("LKSIN003", "zoned_address_is_an_address", trunk(allowed_addresses=["fe80::1%eth0"])),
+    ok("LKSIN003", "ipv4_compatible_is_ipv6", trunk(allowed_addresses=["::203.0.113.10"])),
     # LKSIN004 not the whole internet
     ok("LKSIN004", "baseline", INBOUND),
     ok("LKSIN004", "slash_2", trunk(allowed_addresses=["0.0.0.0/2"])),
@@ -165,6 +215,22 @@ CASES = [
         "ipv6_slash_1",
         trunk(allowed_addresses=["8000::/1"]),
         Finding("'8000::/1' admits half of all source addresses", "allowed_addresses[0]"),
+    ),
+    # LKSIN008 no interface zone
+    ok("LKSIN008", "baseline", INBOUND),
+    ok("LKSIN008", "link_local_range", trunk(allowed_addresses=["fe80::/10", "fe80::1"])),
+    ok("LKSIN008", "unknown", trunk(allowed_addresses=UNKNOWN)),
+    ok("LKSIN008", "zoned_range_is_lksin003s", trunk(allowed_addresses=["fe80::1%eth0/64"])),
+    fail(
+        "LKSIN008",
+        "zoned_address",
+        trunk(allowed_addresses=["203.0.113.0/24", "fe80::1%eth0"]),
+        Finding(
+            "'fe80::1%eth0' carries an interface zone ('%eth0'): it matches only a caller on "
+            "the SIP server's own network link, reaching it through interface 'eth0', and a "
+            "provider's calls never come from there; write the provider's public address",
+            "allowed_addresses[1]",
+        ),
     ),
     # LKSIN005 auth pair
     ok("LKSIN005", "baseline", INBOUND),
@@ -324,6 +390,47 @@ CASES = [
             "media.encryption",
         ),
     ),
+    fail(
+        "LKSIN007",
+        "crlf_in_digest_credentials",
+        trunk(auth_username="u\r\nX-Evil: 1", auth_password=SECRET + "\n", auth_realm="r\n"),
+        Finding(
+            "'u\\r\\nX-Evil: 1' contains control characters ('\\n', '\\r'): auth_username goes "
+            "into the SIP Digest authentication headers, where CR/LF would start a new header; "
+            "remove them",
+            "auth_username",
+        ),
+        Finding(
+            "the value contains control characters, such as a line break copied from a file "
+            "(value not shown): the provider's password has none, so every digest answer would "
+            "be wrong; remove them",
+            "auth_password",
+        ),
+        Finding(
+            "'r\\n' contains control characters ('\\n'): auth_realm goes into the SIP Digest "
+            "authentication headers, where CR/LF would start a new header; remove them",
+            "auth_realm",
+        ),
+    ),
+    ok("LKSIN007", "tab_and_unicode_in_credentials", trunk(auth_username="\u00fcser\tx")),
+    fail(
+        "LKSIN007",
+        "duration_below_a_nanosecond",
+        trunk(ringing_timeout=1e-10, max_call_duration=5e-10),
+        Finding(
+            "must be 0 or at least 1 nanosecond (1e-09 seconds), the smallest duration the "
+            "protocol holds: 1e-10 seconds would be stored as 0, which the server reads as not "
+            "set (its default)",
+            "ringing_timeout",
+        ),
+        Finding(
+            "must be 0 or at least 1 nanosecond (1e-09 seconds), the smallest duration the "
+            "protocol holds: 5e-10 seconds would be stored as 0, which the server reads as not "
+            "set (its default)",
+            "max_call_duration",
+        ),
+    ),
+    ok("LKSIN007", "one_nanosecond", trunk(ringing_timeout=1e-9, max_call_duration=6e-10)),
     ok(
         "LKSIN007",
         "enum_names",

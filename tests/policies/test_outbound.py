@@ -389,6 +389,23 @@ CASES = [
 
     # LKSOUT009 values the server takes
     ok("LKSOUT009", "baseline", OUTBOUND),
+    fail(
+        "LKSOUT009",
+        "line_breaks_in_digest_credentials",
+        trunk(auth_username="livekit-user\n", auth_password=SECRET + "\r\n"),
+        Finding(
+            "'livekit-user\\n' contains control characters ('\\n'): auth_username goes into the "
+            "SIP Digest authentication headers, where CR/LF would start a new header; remove "
+            "them",
+            "auth_username",
+        ),
+        Finding(
+            "the value contains control characters, such as a line break copied from a file "
+            "(value not shown): the provider's password has none, so every digest answer would "
+            "be wrong; remove them",
+            "auth_password",
+        ),
+    ),
     ok(
         "LKSOUT009",
         "media",
