@@ -191,3 +191,63 @@ def test_yaml_dispatch_rule_without_agent_is_blocked_like_python(
     assert found == FAILURES["no-agent-dispatch"], result
     assert len(mandatory) == len(found), result
     assert clean_livekit.inbound_trunks() == [] and clean_livekit.dispatch_rules() == []
+
+
+def _no_resources(program: dict[str, Any]) -> None:
+    program["resources"] = {}
+    del program["outputs"]
+
+
+def test_pulumi_import_of_a_live_trunk_into_a_yaml_program(
+    request, yaml_cli, yaml_project, stacks, clean_livekit
+) -> None:
+    """`pulumi import livekit-sip:index:SipInboundTrunk <name> ST_...`: the engine reads the live
+    object through the plugin and writes its declaration; with it in the program, preview shows
+    no changes and the object keeps its ID and fields."""
+    from livekit import api
+
+    made = clean_livekit.call(
+        lambda lk: lk.sip.create_inbound_trunk(
+            api.CreateSIPInboundTrunkRequest(
+                trunk=api.SIPInboundTrunkInfo(
+                    name="made-by-hand",
+                    numbers=["+15105550177"],
+                    allowed_addresses=["203.0.113.0/24"],
+                    krisp_enabled=True,
+                    headers={"X-Team": "support"},
+                )
+            )
+        )
+    )
+    folder = yaml_project(_no_resources)
+    stack = CliStack(yaml_cli, folder).init()
+    stacks.append(stack)
+    _configure(stack, clean_livekit)
+    code = folder / "imported.yaml"
+    started = time.monotonic()
+    stack.ok(
+        "import", "livekit-sip:index:SipInboundTrunk", "byhand", made.sip_trunk_id,
+        "--yes", "--protect=false", "--out", str(code),
+    )  # fmt: skip
+    took = time.monotonic() - started
+    generated = yaml.safe_load(code.read_text())["resources"]["byhand"]
+    assert generated["properties"] == {
+        "allowedAddresses": ["203.0.113.0/24"],
+        "headers": {"X-Team": "support"},
+        "krispEnabled": True,
+        "name": "made-by-hand",
+        "numbers": ["+15105550177"],
+    }
+    program = yaml.safe_load((folder / "Pulumi.yaml").read_text())
+    program["resources"] = {"byhand": generated}
+    (folder / "Pulumi.yaml").write_text(yaml.safe_dump(program, sort_keys=False))
+    stack.ok("preview", "--expect-no-changes")
+    # The pack sees the imported trunk: no dispatch rule routes its calls.
+    checked = stack.run("preview", "--policy-pack", PACK)
+    assert checked.returncode != 0
+    assert [line.strip() for line in checked.stdout.splitlines() if "[mandatory]" in line] == [
+        "- [mandatory] [severity: high]  LKSSTK005  (livekit-sip:index:SipInboundTrunk: byhand)"
+    ], checked
+    [trunk] = clean_livekit.inbound_trunks()
+    assert trunk == made  # same ID, same fields: the import changed nothing
+    report(request, f"pulumi import of a live trunk: {took:.1f}s")
