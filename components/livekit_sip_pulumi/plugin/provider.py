@@ -21,6 +21,7 @@ translation does:
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Mapping
 from types import SimpleNamespace
 from typing import Any
@@ -183,7 +184,7 @@ class LiveKitSipProvider(Provider):
         result: dynamic.CheckResult = await asyncio.to_thread(provider.check, olds, news)
         inputs = dict(result.inputs or {})
         failures = [
-            CheckFailure(camel_case(f.property) if f.property else "", f.reason)
+            CheckFailure(camel_case(f.property) if f.property else "", _schema_reason(f.reason))
             for f in result.failures or []
         ]
         return CheckResponse(inputs=to_property_values(inputs, secret), failures=failures)
@@ -253,6 +254,18 @@ class LiveKitSipProvider(Provider):
         provider = self._provider(request.type)
         props = from_property_values(request.properties)
         await asyncio.to_thread(provider.delete, request.resource_id, props)
+
+
+_FIELD_PATH = re.compile(r"[a-z][a-z0-9_]*(?:\[\d+\])*(?:\.[a-z][a-z0-9_]*(?:\[\d+\])*)*")
+
+
+def _schema_reason(reason: str) -> str:
+    """A check failure's reason, its leading field path (``trunk_ids[0]: ...``) in the schema's
+    spelling (``trunkIds[0]: ...``)."""
+    path, sep, rest = reason.partition(": ")
+    if not sep or not _FIELD_PATH.fullmatch(path):
+        return reason
+    return ".".join(camel_case(part) for part in path.split(".")) + sep + rest
 
 
 def _declared(provider: SipProviderBase, outs: Mapping[str, Any]) -> dict[str, Any]:
