@@ -26,6 +26,7 @@ toolchain:
 	scripts/build-sip-oracle.sh
 	scripts/build-sip-bridge.sh
 	scripts/build-yaml-host.sh
+	scripts/build-nodejs-host.sh
 	scripts/ensure-system-packages.sh
 
 venv: $(VENV)/.installed
