@@ -25,6 +25,8 @@ toolchain:
 	scripts/build-toolchain.sh pulumi language-host livekit
 	scripts/build-sip-oracle.sh
 	scripts/build-sip-bridge.sh
+	scripts/build-yaml-host.sh
+	scripts/build-nodejs-host.sh
 	scripts/ensure-system-packages.sh
 
 venv: $(VENV)/.installed

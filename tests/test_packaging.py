@@ -55,6 +55,9 @@ def test_wheel_builds_cleanly_and_installs_the_packages(tmp_path: Path) -> None:
     [entry_points] = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
     scripts = zipfile.ZipFile(wheel).read(entry_points).decode()
     assert "livekit-sip = livekit_sip_pulumi.cli:main" in scripts
+    # The provider plugin (other languages) and its executable.
+    assert "livekit_sip_pulumi/plugin/provider.py" in names
+    assert "pulumi-resource-livekit-sip = livekit_sip_pulumi.plugin.__main__:main" in scripts
 
     # Install the wheel (not the tree) into a fresh virtualenv. Its dependencies come from the
     # test environment's site-packages, added by a .pth file; .pth files found there are not

@@ -19,6 +19,12 @@ __all__ = [
     "DYNAMIC_MODULE",
     "INBOUND_TRUNK_TYPE",
     "OUTBOUND_TRUNK_TYPE",
+    "PLUGIN_DISPATCH_RULE_TYPE",
+    "PLUGIN_INBOUND_TRUNK_TYPE",
+    "PLUGIN_OUTBOUND_TRUNK_TYPE",
+    "PLUGIN_PACKAGE",
+    "PLUGIN_PROVIDER_TYPE",
+    "PLUGIN_TYPES",
     "RULE_CALLEE",
     "RULE_DIRECT",
     "RULE_INDIVIDUAL",
@@ -113,6 +119,22 @@ DYNAMIC_MODULE = "livekit"
 INBOUND_TRUNK_TYPE = f"pulumi-python:dynamic/{DYNAMIC_MODULE}:SipInboundTrunk"
 OUTBOUND_TRUNK_TYPE = f"pulumi-python:dynamic/{DYNAMIC_MODULE}:SipOutboundTrunk"
 DISPATCH_RULE_TYPE = f"pulumi-python:dynamic/{DYNAMIC_MODULE}:SipDispatchRule"
+#: The provider plugin's package (``pulumi-resource-livekit-sip``), for programs in every
+#: language, and its resource types.
+PLUGIN_PACKAGE = "livekit-sip"
+PLUGIN_INBOUND_TRUNK_TYPE = f"{PLUGIN_PACKAGE}:index:SipInboundTrunk"
+PLUGIN_OUTBOUND_TRUNK_TYPE = f"{PLUGIN_PACKAGE}:index:SipOutboundTrunk"
+PLUGIN_DISPATCH_RULE_TYPE = f"{PLUGIN_PACKAGE}:index:SipDispatchRule"
+#: The type of the plugin's provider resource (its configuration: URL, key, secret).
+PLUGIN_PROVIDER_TYPE = f"pulumi:providers:{PLUGIN_PACKAGE}"
+#: The one table of type tokens: each plugin type -> the dynamic type of the same object. The
+#: pack and the doctor know the dynamic types; a plugin resource is read as the dynamic one
+#: (its camelCase properties turned back into the protocol's names, :mod:`.names`).
+PLUGIN_TYPES = {
+    PLUGIN_INBOUND_TRUNK_TYPE: INBOUND_TRUNK_TYPE,
+    PLUGIN_OUTBOUND_TRUNK_TYPE: OUTBOUND_TRUNK_TYPE,
+    PLUGIN_DISPATCH_RULE_TYPE: DISPATCH_RULE_TYPE,
+}
 #: The package of the ComponentResources (``livekit-sip:index:AgentPhoneLine``, ...).
 COMPONENT_PACKAGE = "livekit-sip"
 COMPONENT_TYPE_PREFIX = f"{COMPONENT_PACKAGE}:"

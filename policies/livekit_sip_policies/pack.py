@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
+from livekit_sip_core import PLUGIN_TYPES
+from livekit_sip_core.names import protocol_names, schema_names, snake_case
 from pulumi_policy import (
     EnforcementLevel,
     Policy,
@@ -39,7 +41,7 @@ from .rule import (
     is_exempt,
 )
 
-__all__ = ["EXEMPT_KEY", "build_policies", "is_exempt", "name_of_urn", "plain"]
+__all__ = ["EXEMPT_KEY", "as_dynamic", "build_policies", "is_exempt", "name_of_urn", "plain"]
 
 PACK_NAME = "livekit-sip"
 
@@ -151,6 +153,16 @@ def _raw_item(container: Any, key: Any) -> Any:
     return container[key]
 
 
+def as_dynamic(resource_type: str, props: Any) -> tuple[str, Any]:
+    """A resource of the provider plugin (``livekit-sip:index:SipInboundTrunk``, camelCase
+    properties) as the rules know it: the dynamic type of the same object and the protocol's
+    property names (``livekit_sip_core.PLUGIN_TYPES``). Other resources are returned as they are."""
+    dynamic = PLUGIN_TYPES.get(resource_type)
+    if dynamic is None:
+        return resource_type, props
+    return dynamic, protocol_names(props)
+
+
 def _enforcement(rule: Rule) -> EnforcementLevel:
     return EnforcementLevel(rule.enforcement.value)
 
@@ -174,24 +186,27 @@ def _common(rule: Rule) -> dict[str, Any]:
 
 def _resource_policy(rule: ResourceRule) -> Policy:
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-        if args.resource_type not in rule.resource_types:
+        if PLUGIN_TYPES.get(args.resource_type, args.resource_type) not in rule.resource_types:
             return
         config = args.get_config()
         if _exempt(args, config):
             return
-        props = plain(args.props)
+        _type, props = as_dynamic(args.resource_type, plain(args.props))
         for finding in rule.check(props, config):
             report_violation(rule.format(finding), None)
 
     def remediate(args: ResourceValidationArgs) -> Mapping[str, Any] | None:
-        if args.resource_type not in rule.resource_types:
+        if PLUGIN_TYPES.get(args.resource_type, args.resource_type) not in rule.resource_types:
             return None
         config = args.get_config()
         if _exempt(args, config):
             return None
-        fixed = rule.remediate(plain(args.props), config)
+        _type, props = as_dynamic(args.resource_type, plain(args.props))
+        fixed = rule.remediate(props, config)
         if fixed is None:
             return None
+        if args.resource_type in PLUGIN_TYPES:  # back to the plugin's camelCase names
+            fixed = schema_names(fixed)
         # Mutate in place: a copy would drop the secretness of the other values. Compare with
         # the unwrapped props: reading an unknown value through the proxy raises.
         current = plain(args.props)
@@ -212,19 +227,25 @@ def _resource_policy(rule: ResourceRule) -> Policy:
 def _stack_resources(
     args: StackValidationArgs, exempt: Sequence[Any] = ()
 ) -> list[StackResource]:
-    return [
-        StackResource(
-            urn=r.urn,
-            name=r.name,
-            type=r.resource_type,
-            props=plain(r.props),
-            property_dependencies={
-                key: [dep.urn for dep in deps] for key, deps in r.property_dependencies.items()
-            },
+    resources = []
+    for r in args.resources:
+        if exempt and is_exempt(r.name, _ancestor_names(r), exempt):
+            continue
+        resource_type, props = as_dynamic(r.resource_type, plain(r.props))
+        rename = snake_case if r.resource_type in PLUGIN_TYPES else str
+        resources.append(
+            StackResource(
+                urn=r.urn,
+                name=r.name,
+                type=resource_type,
+                props=props,
+                property_dependencies={
+                    rename(key): [dep.urn for dep in deps]
+                    for key, deps in r.property_dependencies.items()
+                },
+            )
         )
-        for r in args.resources
-        if not exempt or not is_exempt(r.name, _ancestor_names(r), exempt)
-    ]
+    return resources
 
 
 def _stack_policy(rule: StackRule) -> Policy:

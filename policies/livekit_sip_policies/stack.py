@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from livekit_sip_core import TELNYX, TRUNK_ID_PREFIX, provider_of
+from livekit_sip_core import PLUGIN_PROVIDER_TYPE, TELNYX, TRUNK_ID_PREFIX, provider_of
 from livekit_sip_core.links import TELNYX_DOC, TROUBLESHOOTING
 
 from .references import StackReferences
@@ -178,8 +178,12 @@ class UninspectableObjects(StackRule):
                         None,
                         resource.urn,
                     )
-            elif resource.type.startswith(COMPONENT_TYPE_PREFIX):
-                # livekit-sip-pulumi's own components: their children are checked.
+            elif (
+                resource.type.startswith(COMPONENT_TYPE_PREFIX)
+                or resource.type == PLUGIN_PROVIDER_TYPE
+            ):
+                # livekit-sip-pulumi's own components (their children are checked) and the
+                # provider plugin's configuration.
                 continue
             elif "livekit" in lowered and "sip" in lowered and resource.props:
                 yield Finding(

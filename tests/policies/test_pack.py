@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from livekit_sip_core import PLUGIN_PROVIDER_TYPE, PLUGIN_TYPES
 from livekit_sip_core.links import TROUBLESHOOTING
+from livekit_sip_core.names import schema_names
 from livekit_sip_policies import DISPATCH_RULE, INBOUND_TRUNK, OUTBOUND_TRUNK, REGISTRY, UNKNOWN
 from livekit_sip_policies.pack import (
     EXEMPT_KEY,
     PACK_NAME,
+    as_dynamic,
     build_policies,
     is_exempt,
     name_of_urn,
@@ -319,3 +322,83 @@ def test_stack_policy_exempts_a_component_and_its_children() -> None:
     assert _stack_report("LKSSTK005", [line, trunk], {EXEMPT_KEY: ["support"]}) == []
     assert _stack_report("LKSSTK005", [line, trunk], {EXEMPT_KEY: ["support-*"]}) == []
     assert _stack_report("LKSSTK005", [line, trunk], {EXEMPT_KEY: ["sales"]})
+
+
+# --- resources of the provider plugin (other languages) -------------------------------------
+
+PLUGIN = {dynamic: plugin for plugin, dynamic in PLUGIN_TYPES.items()}
+
+
+def _as_plugin(props: dict[str, Any]) -> dict[str, Any]:
+    return schema_names(props)
+
+
+def test_one_table_maps_every_resource_type() -> None:
+    assert set(PLUGIN) == {INBOUND_TRUNK, OUTBOUND_TRUNK, DISPATCH_RULE}
+    assert sorted(PLUGIN.values()) == [
+        "livekit-sip:index:SipDispatchRule",
+        "livekit-sip:index:SipInboundTrunk",
+        "livekit-sip:index:SipOutboundTrunk",
+    ]
+
+
+def test_plugin_props_are_read_with_the_protocol_names() -> None:
+    props = _as_plugin(changed(INBOUND, {"headers": {"X-Customer-Id": "42"}}))
+    assert "allowedAddresses" in props and props["headers"] == {"X-Customer-Id": "42"}
+    assert as_dynamic(PLUGIN[INBOUND_TRUNK], props) == (
+        INBOUND_TRUNK,
+        changed(INBOUND, {"headers": {"X-Customer-Id": "42"}}),
+    )
+    other = {"bucketName": "x"}
+    assert as_dynamic("aws:s3:Bucket", other) == ("aws:s3:Bucket", other)
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "type_", "props"),
+    [
+        ("LKSDR002", DISPATCH_RULE, changed(DISPATCH, {"room_config": None})),
+        ("LKSOUT004", OUTBOUND_TRUNK, changed(OUTBOUND, {"auth_username": ""})),
+        ("LKSIN001", INBOUND_TRUNK, changed(INBOUND, {"numbers": ["4155550100"]})),
+    ],
+)
+def test_rules_report_plugin_resources_as_dynamic_ones(rule_id: str, type_: str, props) -> None:
+    dynamic = _validate(rule_id, _resource_args(type_, props))
+    assert dynamic, f"{rule_id} should report the dynamic resource"
+    assert _validate(rule_id, _resource_args(PLUGIN[type_], _as_plugin(props))) == dynamic
+
+
+def test_stack_rules_see_plugin_resources() -> None:
+    trunk = _policy_resource(
+        PLUGIN[INBOUND_TRUNK],
+        "support",
+        _as_plugin(changed(INBOUND, {"sip_trunk_id": UNKNOWN_STRING_VALUE})),
+    )
+    out = _policy_resource(
+        PLUGIN[OUTBOUND_TRUNK],
+        "out",
+        _as_plugin(changed(OUTBOUND, {"sip_trunk_id": UNKNOWN_STRING_VALUE})),
+    )
+    props = _as_plugin(changed(DISPATCH, {"trunk_ids": [UNKNOWN_STRING_VALUE]}))
+    wrong = _policy_resource(PLUGIN[DISPATCH_RULE], "wrong", props, {"trunkIds": [out]})
+    [(message, where)] = _stack_report("LKSSTK001", [trunk, out, wrong])
+    assert message.startswith("trunk_ids: references outbound trunk 'out'")
+    assert where == urn(PLUGIN[DISPATCH_RULE], "wrong")
+    good = _policy_resource(PLUGIN[DISPATCH_RULE], "good", props, {"trunkIds": [trunk]})
+    assert _stack_report("LKSSTK001", [trunk, out, good]) == []
+
+
+def test_remediation_of_a_plugin_resource_writes_camel_case() -> None:
+    props = _as_plugin(changed(OUTBOUND, {"destination_country": "UK"}))
+    args = _resource_args(PLUGIN[OUTBOUND_TRUNK], props)
+    fixed = POLICIES["LKSOUT006"].remediate(args)
+    assert plain(fixed)["destinationCountry"] == "gb"
+    assert "destination_country" not in plain(fixed)
+
+
+def test_the_plugins_provider_resource_is_not_an_uninspectable_sip_object() -> None:
+    provider = _policy_resource(
+        PLUGIN_PROVIDER_TYPE, "default", {"url": "https://x.livekit.cloud", "apiKey": "k"}
+    )
+    assert _stack_report("LKSSTK008", [provider]) == []
+    other = _policy_resource("acme:index:LivekitSipTrunk", "t", {"numbers": ["+15105550100"]})
+    assert len(_stack_report("LKSSTK008", [provider, other])) == 1

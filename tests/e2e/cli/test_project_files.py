@@ -16,7 +16,17 @@ import yaml
 
 from tests.e2e.cli.pulumi_cli import ROOT
 
-PROJECTS = [*sorted(p.parent for p in ROOT.glob("examples/**/Pulumi.yaml")), ROOT]
+ALL_PROJECTS = [*sorted(p.parent for p in ROOT.glob("examples/**/Pulumi.yaml")), ROOT]
+
+
+def _runtime(folder: Path) -> str:
+    runtime = yaml.safe_load((folder / "Pulumi.yaml").read_text())["runtime"]
+    return str(runtime if isinstance(runtime, str) else runtime["name"])
+
+
+PROJECTS = [p for p in ALL_PROJECTS if _runtime(p) == "python"]
+#: Programs in other languages, through the provider plugin (provider/).
+PLUGIN_PROJECTS = [p for p in ALL_PROJECTS if _runtime(p) != "python"]
 
 
 def rel(path: Path) -> str:
@@ -32,6 +42,16 @@ def test_project_runs_with_the_repository_virtualenv(folder: Path):
     assert "main" not in project, "the dynamic providers would resolve virtualenv from `main`"
     assert (folder / "__main__.py").exists()
     assert (folder / "README.md").exists() or folder == ROOT
+
+
+@pytest.mark.parametrize("folder", PLUGIN_PROJECTS, ids=rel)
+def test_program_in_another_language_names_the_plugin_of_this_checkout(folder: Path):
+    project = yaml.safe_load((folder / "Pulumi.yaml").read_text())
+    plugin = (folder / project["packages"]["livekit-sip"]).resolve()
+    assert plugin == (ROOT / "provider").resolve()
+    shim = plugin / "pulumi-resource-livekit-sip"
+    assert shim.is_file() and shim.stat().st_mode & 0o111, f"{shim} must be executable"
+    assert (folder / "README.md").exists()
 
 
 def test_every_example_folder_is_a_project():

@@ -1,0 +1,284 @@
+"""The ``livekit-sip`` resource provider plugin: LiveKit SIP objects for programs in every
+Pulumi language (YAML, TypeScript, Go, C#...), and ``pulumi import``.
+
+The only module of the plugin that knows ``pulumi.provider.experimental``. Each request is
+translated and handed to the dynamic provider of the same object (:data:`.schema.PROVIDERS`):
+check, diff, create, read, update and delete run the same code as for Python programs
+(adoption, idempotent creates, autonaming, password digests, deadlines and retries). What the
+translation does:
+
+- property names: the schema's camelCase (``trunkIds``) <-> the protocol's (``trunk_ids``),
+  :mod:`livekit_sip_core.names`;
+- values: ``PropertyValue`` <-> plain Python values; unknowns (preview) become
+  ``pulumi.output.Unknown``, which the providers' checks already handle;
+- secrets: ``authPassword`` (inputs, and the digest the outputs keep) and every value that came
+  in secret go out secret, so the engine encrypts them in state and masks them in its logs;
+  the dynamic door's sealed password references are not needed here and never leave check;
+- configuration: ``livekit-sip:url``, ``livekit-sip:apiKey``, ``livekit-sip:apiSecret``,
+  ``livekit-sip:timeoutSeconds``, falling back to LiveKit's environment variables.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Mapping
+from types import SimpleNamespace
+from typing import Any
+
+from livekit_sip_core import PASSWORD_FIELD, PLUGIN_PACKAGE
+from livekit_sip_core.names import camel_case, protocol_names, schema_names, snake_case
+from pulumi import dynamic
+from pulumi.output import Unknown
+from pulumi.provider.experimental.property_value import Computed, PropertyValue
+from pulumi.provider.experimental.provider import (
+    CheckFailure,
+    CheckRequest,
+    CheckResponse,
+    ConfigureRequest,
+    ConfigureResponse,
+    CreateRequest,
+    CreateResponse,
+    DeleteRequest,
+    DiffRequest,
+    DiffResponse,
+    GetSchemaRequest,
+    GetSchemaResponse,
+    Provider,
+    ReadRequest,
+    ReadResponse,
+    UpdateRequest,
+    UpdateResponse,
+)
+from pulumi.runtime import rpc
+
+from ..errors import LiveKitSipError
+from ..providers import AUTONAME, SipProviderBase, autoname
+from .schema import CONFIG, PROVIDERS, SECRET_FIELDS, schema_json
+
+__all__ = ["LiveKitSipProvider", "from_property_values", "to_property_values"]
+
+
+# --- values ---------------------------------------------------------------------------------
+
+
+def _plain(value: PropertyValue) -> Any:
+    inner = value.value
+    if isinstance(inner, Computed) or inner == rpc.UNKNOWN:  # an unknown output: the sentinel
+        return Unknown()
+    if isinstance(inner, Mapping):
+        return {k: _plain(v) for k, v in inner.items()}
+    if isinstance(inner, tuple):
+        return [_plain(v) for v in inner]
+    return inner
+
+
+def from_property_values(values: Mapping[str, PropertyValue]) -> dict[str, Any]:
+    """Plain values with the protocol's names (what the dynamic providers take)."""
+    return dict(protocol_names({k: _plain(v) for k, v in values.items()}))
+
+
+def _property_value(value: Any) -> PropertyValue:
+    if isinstance(value, Unknown):
+        # The wire form of an unknown: PropertyValue.marshal (pulumi 3.259) cannot send a
+        # Computed, so the sentinel string the engine reads as one is sent instead.
+        return PropertyValue(rpc.UNKNOWN)
+    if isinstance(value, Mapping):
+        return PropertyValue({str(k): _property_value(v) for k, v in value.items()})
+    if isinstance(value, (list, tuple)):
+        return PropertyValue([_property_value(v) for v in value])
+    if isinstance(value, int) and not isinstance(value, bool):
+        return PropertyValue(float(value))
+    return PropertyValue(value)
+
+
+def to_property_values(
+    values: Mapping[str, Any], secret: frozenset[str] = frozenset()
+) -> dict[str, PropertyValue]:
+    """``values`` (protocol names) as the schema's properties; the top-level keys in
+    ``secret``, and the password, marked secret."""
+    secrets = secret | SECRET_FIELDS
+    converted = schema_names(dict(values))
+    result = {}
+    for key in values:
+        name = camel_case(key)
+        value = _property_value(converted[name])
+        result[name] = value.with_secret(True) if key in secrets else value
+    return result
+
+
+def _secret_keys(*maps: Mapping[str, PropertyValue]) -> frozenset[str]:
+    """The top-level keys (protocol names) that hold a secret in any of ``maps``."""
+    return frozenset(
+        snake_case(key)
+        for values in maps
+        for key, value in values.items()
+        if value.contains_secret()
+    )
+
+
+# --- the provider ---------------------------------------------------------------------------
+
+
+def _urn_parts(urn: str) -> tuple[str, str, str, str]:
+    """(stack, project, type, name) of ``urn:pulumi:<stack>::<project>::<types>::<name>``."""
+    head, project, types, name = urn.split("::", 3)
+    return head.removeprefix("urn:pulumi:"), project, types.rsplit("$", 1)[-1], name
+
+
+class LiveKitSipProvider(Provider):
+    """One provider for the three kinds of object; a provider instance per kind does the work."""
+
+    def __init__(self, version: str) -> None:
+        self.version = version
+        self._kinds: dict[str, SipProviderBase] = {
+            token: provider_class() for token, provider_class in PROVIDERS.items()
+        }
+
+    def _provider(self, type_token: str) -> SipProviderBase:
+        try:
+            return self._kinds[type_token]
+        except KeyError:
+            raise LiveKitSipError(
+                f"unknown resource type {type_token!r}: the livekit-sip provider has "
+                f"{', '.join(sorted(self._kinds))}"
+            ) from None
+
+    async def get_schema(self, request: GetSchemaRequest) -> GetSchemaResponse:
+        return GetSchemaResponse(schema=schema_json(self.version))
+
+    async def configure(self, request: ConfigureRequest) -> ConfigureResponse:
+        # The engine sends the provider's config as args (``url``...) and as variables
+        # (``livekit-sip:config:url``); unset keys fall back to LiveKit's environment variables
+        # in the dynamic providers' configure.
+        values: dict[str, Any] = {}
+        for name, (key, _text, _secret) in CONFIG.items():
+            value = _plain(request.args[name]) if name in request.args else None
+            if value is None:
+                value = request.variables.get(f"{PLUGIN_PACKAGE}:config:{name}")
+            if value is not None and not isinstance(value, Unknown):
+                values[key] = value
+        config = SimpleNamespace(config=SimpleNamespace(get=values.get))
+        for provider in self._kinds.values():
+            provider.configure(config)  # type: ignore[arg-type]
+        # accept_secrets=False: the engine logs (at -v=9) the value inside every secret it
+        # sends to a provider that accepts them; to one that does not, it sends the plain value
+        # without logging it. The password then travels as the dynamic door's sealed reference
+        # (check returns it, create and update in this process resolve it), and the engine keeps
+        # the outputs of secret inputs secret.
+        return ConfigureResponse(
+            accept_secrets=False,
+            supports_preview=True,
+            accept_outputs=False,
+            accept_resources=False,
+        )
+
+    async def check(self, request: CheckRequest) -> CheckResponse:
+        provider = self._provider(request.type)
+        olds = from_property_values(request.old_inputs)
+        news = from_property_values(request.new_inputs)
+        secret = _secret_keys(request.new_inputs)
+        if not olds:
+            stack, project, type_token, name = _urn_parts(request.urn)
+            news[AUTONAME] = autoname(project, stack, type_token, name)
+        result: dynamic.CheckResult = await asyncio.to_thread(provider.check, olds, news)
+        inputs = dict(result.inputs or {})
+        failures = [
+            CheckFailure(camel_case(f.property) if f.property else "", _schema_reason(f.reason))
+            for f in result.failures or []
+        ]
+        return CheckResponse(inputs=to_property_values(inputs, secret), failures=failures)
+
+    async def diff(self, request: DiffRequest) -> DiffResponse:
+        provider = self._provider(request.type)
+        olds = from_property_values(request.old_state)
+        news = from_property_values(request.new_inputs)
+        result: dynamic.DiffResult = await asyncio.to_thread(
+            provider.diff, request.resource_id, olds, news
+        )
+        return DiffResponse(
+            changes=result.changes,
+            replaces=list(result.replaces or []),
+            delete_before_replace=bool(result.delete_before_replace),
+        )
+
+    async def create(self, request: CreateRequest) -> CreateResponse:
+        provider = self._provider(request.type)
+        props = from_property_values(request.properties)
+        secret = _secret_keys(request.properties)
+        id_field = provider.object_api.id_field
+        if request.preview:
+            return CreateResponse(
+                resource_id="",
+                properties=to_property_values({**props, id_field: Unknown()}, secret),
+            )
+        result: dynamic.CreateResult = await asyncio.to_thread(provider.create, props)
+        return CreateResponse(
+            resource_id=result.id, properties=to_property_values(result.outs or {}, secret)
+        )
+
+    async def read(self, request: ReadRequest) -> ReadResponse:
+        provider = self._provider(request.type)
+        props = from_property_values(request.properties)
+        secret = _secret_keys(request.properties, request.inputs)
+        result: dynamic.ReadResult = await asyncio.to_thread(
+            provider.read, request.resource_id, props
+        )
+        if not result.id:
+            return ReadResponse(resource_id=None, properties={}, inputs={})
+        outs = dict(result.outs or {})
+        if request.inputs:
+            inputs = dict(request.inputs)
+        else:  # `pulumi import`: the declaration of the live object, its defaults left out
+            inputs = to_property_values(_declared(provider, outs), secret)
+        return ReadResponse(
+            resource_id=result.id, properties=to_property_values(outs, secret), inputs=inputs
+        )
+
+    async def update(self, request: UpdateRequest) -> UpdateResponse:
+        provider = self._provider(request.type)
+        olds = from_property_values(request.olds)
+        news = from_property_values(request.news)
+        secret = _secret_keys(request.news, request.olds)
+        if request.preview:
+            id_field = provider.object_api.id_field
+            return UpdateResponse(
+                properties=to_property_values({**news, id_field: olds.get(id_field)}, secret)
+            )
+        result: dynamic.UpdateResult = await asyncio.to_thread(
+            provider.update, request.resource_id, olds, news
+        )
+        return UpdateResponse(properties=to_property_values(result.outs or {}, secret))
+
+    async def delete(self, request: DeleteRequest) -> None:
+        provider = self._provider(request.type)
+        props = from_property_values(request.properties)
+        await asyncio.to_thread(provider.delete, request.resource_id, props)
+
+
+_FIELD_PATH = re.compile(r"[a-z][a-z0-9_]*(?:\[\d+\])*(?:\.[a-z][a-z0-9_]*(?:\[\d+\])*)*")
+
+
+def _schema_reason(reason: str) -> str:
+    """A check failure's reason, its leading field path (``trunk_ids[0]: ...``) in the schema's
+    spelling (``trunkIds[0]: ...``)."""
+    path, sep, rest = reason.partition(": ")
+    if not sep or not _FIELD_PATH.fullmatch(path):
+        return reason
+    return ".".join(camel_case(part) for part in path.split(".")) + sep + rest
+
+
+def _declared(provider: SipProviderBase, outs: Mapping[str, Any]) -> dict[str, Any]:
+    """The inputs that declare an object read from LiveKit: its spec fields that differ from
+    their defaults (the password digest is not an input: an imported trunk's password must be
+    declared again)."""
+    spec = provider.spec_class
+    defaults = spec.with_defaults({})
+    return {
+        name: outs[name]
+        for name in spec.model_fields
+        if name in outs
+        and name != PASSWORD_FIELD
+        and outs[name] is not None
+        and outs[name] != defaults.get(name)
+    }
