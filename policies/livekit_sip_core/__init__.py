@@ -87,6 +87,7 @@ from .regions import (
     country_problem,
     region_pin_of,
 )
+from .servers import NEWEST_SERVER, OLDEST_SERVER, SERVER_RELEASES, ServerRelease, server_release
 from .text import PASSWORD_FIELD, secret_text_problem, text_problem
 
 __all__ = [
@@ -108,11 +109,14 @@ __all__ = [
     "MAX_MEDIA_TIMEOUT",
     "MAX_UINT32",
     "MEDIA_ENCRYPTIONS",
+    "NEWEST_SERVER",
+    "OLDEST_SERVER",
     "OUTBOUND_TRUNK_TYPE",
     "PASSWORD_FIELD",
     "PLIVO",
     "PROVIDERS",
     "REQUIRED_REGION_PINS",
+    "SERVER_RELEASES",
     "RULE_CALLEE",
     "RULE_DIRECT",
     "RULE_INDIVIDUAL",
@@ -128,6 +132,7 @@ __all__ = [
     "Invalid",
     "Provider",
     "RegionPin",
+    "ServerRelease",
     "SipHeaderOptions",
     "SipMediaEncryption",
     "SipTransport",
@@ -157,6 +162,7 @@ __all__ = [
     "seconds_problem",
     "secret_text_problem",
     "server_drops_address",
+    "server_release",
     "sip_host_problem",
     "split_host_port",
     "text_problem",
