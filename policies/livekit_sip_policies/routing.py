@@ -21,13 +21,15 @@ Sources, read from the module cache of the livekit-server builds (v1.13.5 and v1
 code quoted below is the same in both releases unless a quote says otherwise):
 
 - livekit/protocol ``sip/sip.go`` at v1.50.5-0.20260728075222-28e604c046c6 (the version
-  livekit-server v1.13.5 pins) and v1.53.1-0.20261023175527-46332a036e25 (v1.13.11): ``MatchTrunkDetailed``, ``matchNumbers``, ``matchAddrMasks``,
-  ``MatchDispatchRuleIter``, ``DispatchRulePriority``, ``hasHigherPriority``,
-  ``EvaluateDispatchRule``, ``InboundTrunkAuthPrompt``; ``livekit/sip.go`` for the list filters
-  and ``SIPMediaConfig.Merge``; ``utils/guid`` for the random room suffix.
-- livekit/livekit ``pkg/service/ioservice_sip.go`` at v1.13.5 and v1.13.11: ``EvaluateSIPDispatchRules``,
-  ``GetSIPTrunkAuthentication``, ``matchSIPTrunk``, ``SelectSIPInboundTrunk``,
-  ``SelectSIPDispatchRule``; ``redisstore_sip.go``/``redisstore.go``: lists are sorted by ID.
+  livekit-server v1.13.5 pins) and v1.53.1-0.20261023175527-46332a036e25 (v1.13.11):
+  ``MatchTrunkDetailed``, ``matchNumbers``, ``matchAddrMasks``, ``MatchDispatchRuleIter``,
+  ``DispatchRulePriority``, ``hasHigherPriority``, ``EvaluateDispatchRule``,
+  ``InboundTrunkAuthPrompt``; ``livekit/sip.go`` for the list filters and
+  ``SIPMediaConfig.Merge``; ``utils/guid`` for the random room suffix.
+- livekit/livekit ``pkg/service/ioservice_sip.go`` at v1.13.5 and v1.13.11:
+  ``EvaluateSIPDispatchRules``, ``GetSIPTrunkAuthentication``, ``matchSIPTrunk``,
+  ``SelectSIPInboundTrunk``, ``SelectSIPDispatchRule``; ``redisstore_sip.go``/``redisstore.go``:
+  lists are sorted by ID.
 
 tests/e2e/test_routing_differential.py holds this port equal to the real server (through
 ``tools/sip-oracle``, which calls the server's IOInfo service as the SIP bridge does) on
