@@ -82,7 +82,10 @@ build() {
     lksp_log "sip-oracle for livekit-server $version up to date in $dir"
   else
     lksp_log "building sip-oracle for livekit-server $version (tools/sip-oracle, $(basename "$modfile"))"
-    (cd "$src" && go build -modfile "$modfile" -trimpath -ldflags '-s -w' -o "$out.tmp" .) ||
+    # psrpc v0.8 moved the Redis bus (redisbus.New): bus.go or bus_psrpc07.go, by build tag.
+    local tags=""
+    if grep -qE '^[[:space:]]*github.com/livekit/psrpc v0\.[0-7]\.' "$modfile"; then tags=psrpc07; fi
+    (cd "$src" && go build -modfile "$modfile" -tags "$tags" -trimpath -ldflags '-s -w' -o "$out.tmp" .) ||
       lksp_die "go build of tools/sip-oracle for livekit-server $version failed (see above)"
     mv -f "$out.tmp" "$out"
     printf '%s\n' "$hash" >"$stamp"

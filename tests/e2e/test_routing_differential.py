@@ -35,6 +35,7 @@ from typing import Any
 import pytest
 from google.protobuf import json_format
 from livekit import api
+from livekit_sip_core import server_release
 from livekit_sip_policies import routing
 from livekit_sip_policies.routing import Call
 
@@ -497,6 +498,7 @@ def test_routing_agrees_with_server(
     outcomes: collections.Counter[str] = collections.Counter()
     reports: list[str] = []
     refused = 0
+    with_status = 0  # accepted calls whose answer carries the trunk's ringing_timeout_status
 
     async def one_project(lk: Any) -> Project:
         return await _create_project(lk, rng)
@@ -518,6 +520,7 @@ def test_routing_agrees_with_server(
             ours = simulator_view(route, server.get("room"))
             server_auth, our_auth = compare_auth(project, call, auth_answer)
             outcomes[server["result"]] += 1
+            with_status += bool(server.get("ringing_timeout_status"))
             if server == ours and server_auth == our_auth:
                 agree += 1
             elif len(reports) < 5:
@@ -533,7 +536,8 @@ def test_routing_agrees_with_server(
         print(f"\n{summary}")
         print(
             f"  outcomes (server): {distribution}; {PROJECTS} projects, "
-            f"{refused} objects refused as conflicts, {elapsed:.1f}s"
+            f"{refused} objects refused as conflicts, {with_status} answers with a ringing "
+            f"timeout status, {elapsed:.1f}s"
         )
         for report in reports:
             print(report)
@@ -543,6 +547,8 @@ def test_routing_agrees_with_server(
     no_rule = routing.evaluate([], [], Call("+1", "+1"), server=version).result
     for result in (routing.ACCEPT, routing.REQUEST_PIN, no_rule):
         assert outcomes[result] >= 0.03 * total, distribution
+    # The ringing timeout status is compared, not only absent: releases that answer it do.
+    assert (with_status > 0) == server_release(version).ringing_timeout_status, with_status
     assert clean_livekit.inbound_trunks() == []
 
 

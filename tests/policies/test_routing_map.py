@@ -160,3 +160,24 @@ def test_script_renders_png_and_svg(tmp_path: Path) -> None:
 def test_render_writes_the_file(tmp_path: Path) -> None:
     out = render(to_dot(build_map(TRUNKS, RULES)), tmp_path / "m.svg", "svg")
     assert b"agents: support&#45;agent" in out.read_bytes()  # "-" escaped by dot
+
+
+@pytest.mark.parametrize(
+    ("server", "label"),
+    [
+        (None, "no dispatch rule: rejected (SIP 404)"),
+        ("v1.13.11", "no dispatch rule: rejected (SIP 404)"),
+        ("v1.13.5", "no dispatch rule: dropped (no answer)"),
+    ],
+)
+def test_a_trunk_no_rule_takes_leads_to_the_releases_answer(server: str | None, label: str) -> None:
+    # RULES' fallback has no trunk_ids: it takes calls of every trunk.
+    lonely = trunk("lonely", numbers=["+15105550199"])
+    routing_map = build_map([*TRUNKS, lonely], RULES[:2], server=server)
+    outcomes = [n for n in routing_map.nodes if n.kind == "outcome"]
+    assert [n.label for n in outcomes] == [label]
+    assert [e.source for e in routing_map.edges if e.target == outcomes[0].key] == [
+        "trunk:ST_lonely"
+    ]
+    assert not [n for n in build_map([*TRUNKS, lonely], RULES).nodes if n.kind == "outcome"]
+    assert label in to_mermaid(routing_map) and label in to_dot(routing_map)

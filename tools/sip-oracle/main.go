@@ -206,7 +206,7 @@ func run() error {
 	if err := rc.Ping(ctx).Err(); err != nil {
 		return fmt.Errorf("redis %s: %w", *addr, err)
 	}
-	client, err := rpc.NewIOInfoClient(psrpc.NewRedisMessageBus(rc))
+	client, err := rpc.NewIOInfoClient(newBus(rc))
 	if err != nil {
 		return err
 	}
