@@ -40,6 +40,15 @@ class ServerRelease:
     #: panics (the call is refused); protocol v1.53 uses ``n = min(1, len(from))`` and accepts
     #: the call as ``Phone `` (an empty number).
     hides_empty_caller: bool
+    #: What the installed Python ``livekit-protocol`` (1.1.29) has and this release's protocol
+    #: lacks, in ``livekit_sip.proto``, ``livekit_room.proto`` and
+    #: ``livekit_agent_dispatch.proto``: messages, enums, and fields or values of the others.
+    #: The server drops such a field when it receives it. tests/e2e/test_protocol_releases.py
+    #: compares the descriptors of both.
+    protocol_lacks: frozenset[str] = frozenset()
+    #: The other way round: what this release's protocol has and livekit-protocol lacks (it
+    #: cannot be set from Python at all).
+    protocol_adds: frozenset[str] = frozenset()
 
 
 SERVER_RELEASES: tuple[ServerRelease, ...] = (
@@ -49,6 +58,18 @@ SERVER_RELEASES: tuple[ServerRelease, ...] = (
         no_rule_result="DROP",
         ringing_timeout_status=False,
         hides_empty_caller=False,
+        protocol_lacks=frozenset(
+            {
+                # Exposed (SipInboundTrunkArgs.ringing_timeout_status): v1.13.5 drops it.
+                "livekit.SIPInboundTrunkInfo.ringing_timeout_status",
+                # Not modelled: placing calls and transfers are not resources.
+                "livekit.CreateSIPParticipantRequest.to_user_override",
+                "livekit.SIPTransferInfo.reason",
+                "livekit.SIPTransferError",
+                "livekit.SIPTransferReason",
+                "livekit.TransferSIPParticipantResponse",
+            }
+        ),
     ),
     ServerRelease(
         version="v1.13.11",

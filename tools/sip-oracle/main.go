@@ -24,6 +24,8 @@
 //	-> {"response": {"livekit.SIPInboundTrunkInfo": {"fields": {"name": 2, ...}}, ...}}
 //
 // usage: sip-oracle -redis 127.0.0.1:6379
+//
+//	sip-oracle -describe      (describe requests only: no server, no Redis)
 package main
 
 import (
@@ -198,21 +200,25 @@ func describe(names []string) (json.RawMessage, error) {
 func run() error {
 	addr := flag.String("redis", "127.0.0.1:6379", "the Redis address livekit-server uses")
 	timeout := flag.Duration("timeout", 5*time.Second, "timeout of one request")
+	describeOnly := flag.Bool("describe", false, "answer describe requests only (no server, no Redis)")
 	flag.Parse()
 
-	rc := redis.NewClient(&redis.Options{Addr: *addr})
-	defer rc.Close()
 	ctx := context.Background()
-	if err := rc.Ping(ctx).Err(); err != nil {
-		return fmt.Errorf("redis %s: %w", *addr, err)
-	}
-	client, err := rpc.NewIOInfoClient(newBus(rc))
-	if err != nil {
-		return err
-	}
-
-	if err := warmUp(ctx, client); err != nil {
-		return err
+	var client rpc.IOInfoClient
+	if !*describeOnly {
+		rc := redis.NewClient(&redis.Options{Addr: *addr})
+		defer rc.Close()
+		if err := rc.Ping(ctx).Err(); err != nil {
+			return fmt.Errorf("redis %s: %w", *addr, err)
+		}
+		var err error
+		client, err = rpc.NewIOInfoClient(newBus(rc))
+		if err != nil {
+			return err
+		}
+		if err := warmUp(ctx, client); err != nil {
+			return err
+		}
 	}
 
 	in := bufio.NewScanner(os.Stdin)
@@ -231,6 +237,8 @@ func run() error {
 			} else {
 				a.Response = b
 			}
+		} else if client == nil {
+			a.Error = &errorOut{Code: "bad_input", Message: "-describe answers describe requests only"}
 		} else {
 			rctx, cancel := context.WithTimeout(ctx, *timeout)
 			resp, err := ask(rctx, client, &c)
