@@ -346,9 +346,10 @@ def test_route_explains_failing_calls(livekit, broken):
     [([], "reject", "v1.13.11"), (["--server", "v1.13.5"], "drop", "v1.13.5")],
 )
 def test_route_names_the_release_it_simulates(livekit, broken, args, result, server):
+    # The no-agent line's trunk, with a PIN no rule has: no dispatch rule takes the call.
     nowhere = run(
-        "route", "--to", "+15105559999", "--from", "+14155550001", "--json", *args,
-        env=credentials(livekit),
+        "route", "--to", "+15105550101", "--from", "+14155550001", "--pin", "9999", "--json",
+        *args, env=credentials(livekit),
     )
     assert nowhere.returncode == 1, nowhere
     document = json.loads(nowhere.stdout)
@@ -362,7 +363,8 @@ def test_route_refuses_an_unknown_release(livekit, broken):
         env=credentials(livekit),
     )
     assert unknown.returncode == 2, unknown
-    assert "not a supported release" in unknown.stderr and "v1.13.5" in unknown.stderr
+    words = " ".join(unknown.stderr.replace("│", " ").split())
+    assert "'v1.12.0' is not a supported release (supported: v1.13.5, v1.13.11)" in words
 
 
 def test_map_draws_the_live_project(livekit, broken, tmp_path):
