@@ -268,7 +268,7 @@ class SipInboundTrunkArgs:
     """The SIP status the caller gets when ``ringing_timeout`` elapses: a 4xx-6xx
     ``SIPStatusCode`` name (``SIP_STATUS_BUSY_HERE``, ``SIP_STATUS_TEMPORARILY_UNAVAILABLE``...);
     unset (``SIP_STATUS_UNKNOWN``) for the server's default. livekit-server v1.13.11 and later;
-    v1.13.5 does not know the field and drops it."""
+    v1.13.5 stores it and lists it back, but does not use it."""
     max_call_duration: Input[float] | None = None
     """Longest call in seconds; unset for the server's default."""
     krisp_enabled: Input[bool] | None = None

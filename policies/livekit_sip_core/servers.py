@@ -34,7 +34,8 @@ class ServerRelease:
     no_rule_result: str
     #: ``EvaluateDispatchRule`` copies ``trunk.RingingTimeoutStatus`` into the answer
     #: (protocol v1.53: ``resp.RingingTimeoutStatus = trunk.RingingTimeoutStatus``); the older
-    #: protocol has no such field, and the server drops it when a trunk is created.
+    #: protocol has no such field: v1.13.5 keeps it as an unknown field of the stored trunk
+    #: (and lists it back), but never answers it.
     ringing_timeout_status: bool
     #: ``hide_phone_number`` with an empty caller: v1.13.5 slices ``from[len(from)-1:]`` and
     #: panics (the call is refused); protocol v1.53 uses ``n = min(1, len(from))`` and accepts
@@ -43,8 +44,8 @@ class ServerRelease:
     #: What the installed Python ``livekit-protocol`` (1.1.29) has and this release's protocol
     #: lacks, in ``livekit_sip.proto``, ``livekit_room.proto`` and
     #: ``livekit_agent_dispatch.proto``: messages, enums, and fields or values of the others.
-    #: The server drops such a field when it receives it. tests/e2e/test_protocol_releases.py
-    #: compares the descriptors of both.
+    #: The server cannot act on such a field (v1.13.5 keeps a trunk's unknown fields in storage
+    #: and lists them back). tests/e2e/test_protocol_releases.py compares the descriptors.
     protocol_lacks: frozenset[str] = frozenset()
     #: The other way round: what this release's protocol has and livekit-protocol lacks (it
     #: cannot be set from Python at all).
@@ -60,7 +61,8 @@ SERVER_RELEASES: tuple[ServerRelease, ...] = (
         hides_empty_caller=False,
         protocol_lacks=frozenset(
             {
-                # Exposed (SipInboundTrunkArgs.ringing_timeout_status): v1.13.5 drops it.
+                # Exposed (SipInboundTrunkArgs.ringing_timeout_status): v1.13.5 stores it
+                # unread.
                 "livekit.SIPInboundTrunkInfo.ringing_timeout_status",
                 # Not modelled: placing calls and transfers are not resources.
                 "livekit.CreateSIPParticipantRequest.to_user_override",
