@@ -38,8 +38,8 @@ class ServerRelease:
     #: (and lists it back), but never answers it.
     ringing_timeout_status: bool
     #: ``hide_phone_number`` with an empty caller: v1.13.5 slices ``from[len(from)-1:]`` and
-    #: panics (the call is refused); protocol v1.53 uses ``n = min(1, len(from))`` and accepts
-    #: the call as ``Phone `` (an empty number).
+    #: panics (measured: the whole server exits, the request times out); protocol v1.53 uses
+    #: ``n = min(1, len(from))`` and accepts the call as ``Phone `` (an empty number).
     hides_empty_caller: bool
     #: What the installed Python ``livekit-protocol`` (1.1.29) has and this release's protocol
     #: lacks, in ``livekit_sip.proto``, ``livekit_room.proto`` and

@@ -961,9 +961,18 @@ def evaluate(
     identity = "sip_" + from_
     if _bool(rule, "hide_phone_number"):
         if not from_ and not release.hides_empty_caller:
-            # from[len(from)-1:] panics in Go for an empty caller.
+            # from[len(from)-1:] panics in Go for an empty caller: measured, the whole server
+            # exits (the bridge's request times out).
             return Route(
-                call, ERROR, trunk_match, selection, error="empty caller number", server=version
+                call,
+                ERROR,
+                trunk_match,
+                selection,
+                error=(
+                    f"empty caller number: livekit-server {version} panics on a rule with "
+                    "hide_phone_number and exits"
+                ),
+                server=version,
             )
         digest = hashlib.sha256(from_.encode("utf-8", "surrogateescape")).hexdigest()
         identity = "sip_" + digest[:16]

@@ -481,7 +481,8 @@ def test_an_unknown_release_is_refused_not_guessed() -> None:
 @pytest.mark.parametrize(
     ("server", "expect"),
     [
-        (OLDEST_SERVER, {"result": "error", "error": "empty caller number"}),
+        # Measured: the v1.13.5 process exits on this call (a panic), v1.13.11 accepts it.
+        (OLDEST_SERVER, {"result": "error", "error": "panics on a rule with hide_phone_number"}),
         # sha256("")[:8] as hex; the number itself is empty.
         (NEWEST_SERVER, {"result": "accept", "identity": "sip_e3b0c44298fc1c14",
                          "name": "Phone ", "room": "room-r"}),
