@@ -21,9 +21,10 @@ test: venv toolchain
 bench: venv toolchain
 	scripts/with-services.sh $(PY) bench/run.py
 
+# Every supported livekit-server release (newest and oldest) and an oracle for each.
 toolchain:
-	scripts/build-toolchain.sh pulumi language-host livekit
-	scripts/build-sip-oracle.sh
+	scripts/build-toolchain.sh pulumi language-host livekit-releases
+	scripts/build-sip-oracle.sh all
 	scripts/build-sip-bridge.sh
 	scripts/build-yaml-host.sh
 	scripts/build-nodejs-host.sh

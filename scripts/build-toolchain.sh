@@ -5,8 +5,10 @@
 # Built from the Go module proxy with pinned versions, cached outside the repository.
 # Idempotent: a binary that already reports the pinned version is not rebuilt.
 #
-# usage: scripts/build-toolchain.sh [pulumi] [language-host] [livekit] [lk]
+# usage: scripts/build-toolchain.sh [pulumi] [language-host] [livekit] [livekit-releases] [lk]
 #        (default: pulumi language-host livekit)
+#   livekit            livekit-server $LIVEKIT_SERVER_VERSION (default: the newest supported)
+#   livekit-releases   every supported livekit-server release (newest and oldest)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=toolchain-env.sh
@@ -90,24 +92,68 @@ GOMOD
   lksp_log "pulumi $("$LKSP_BIN/pulumi" version) ready in $LKSP_BIN"
 }
 
-build_livekit() {
-  local stamp="$LKSP_BIN/.livekit-server.version"
-  if [ -x "$LKSP_BIN/livekit-server" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$LIVEKIT_SERVER_VERSION" ]; then
-    lksp_log "livekit-server $LIVEKIT_SERVER_VERSION already built in $LKSP_BIN"
+# livekit-server $1 into $LKSP_CACHE/livekit-server/$1/ (see toolchain-env.sh).
+#
+# The module is downloaded by its exact version, copied somewhere writable and built there.
+# From v1.13.6 on its go.mod replaces pion/webrtc/v4, pion/dtls/v3 and pion/ice/v4 with LiveKit's
+# "-warp" forks, which the Go module proxy refuses (403), so neither `go install ...@version`
+# nor a plain build works. Recipe (docs/toolchain.md): drop those replace directives and the two
+# calls only the forks have (se.EnableSped, se.EnableSctpSnap in pkg/rtc/transport.go, inside
+# `if params.EnableWarp`, a WebRTC transport option that SIP routing and the SIP API never touch),
+# then build against the upstream pion modules the go.mod requires.
+build_livekit_release() {
+  local version="$1" dir="$LKSP_CACHE/livekit-server/$1"
+  local out="$dir/livekit-server" stamp="$dir/.version"
+  if [ -x "$out" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$version" ]; then
+    lksp_log "livekit-server $version already built in $dir"
+    return 0
+  fi
+  mkdir -p "$dir"
+  # A binary of this release from the earlier single-release layout is copied, not rebuilt.
+  if [ -x "$LKSP_BIN/livekit-server" ] && [ "$(cat "$LKSP_BIN/.livekit-server.version" 2>/dev/null)" = "$version" ]; then
+    install -m 0755 "$LKSP_BIN/livekit-server" "$out"
+    printf '%s\n' "$version" >"$stamp"
+    lksp_log "livekit-server $version taken from $LKSP_BIN into $dir"
     return 0
   fi
   need_go
-  local src="$LKSP_CACHE/src/livekit-server"
-  mkdir -p "$src"
-  lksp_log "building livekit-server $LIVEKIT_SERVER_VERSION from the Go module proxy"
-  (
-    cd "$src"
-    GOBIN="$src/bin" go install -trimpath "github.com/livekit/livekit-server/cmd/server@$LIVEKIT_SERVER_VERSION" ||
-      lksp_die "go install github.com/livekit/livekit-server/cmd/server@$LIVEKIT_SERVER_VERSION failed (see above); set LIVEKIT_SERVER_VERSION to another release"
-    install -m 0755 "$src/bin/server" "$LKSP_BIN/livekit-server"
-  )
-  printf '%s\n' "$LIVEKIT_SERVER_VERSION" >"$stamp"
-  lksp_log "livekit-server $LIVEKIT_SERVER_VERSION ready in $LKSP_BIN"
+  lksp_log "building livekit-server $version from the Go module proxy (cold: about 3-6 minutes)"
+  local moddir src="$LKSP_CACHE/src/livekit-server-$version"
+  moddir="$(go mod download -json "github.com/livekit/livekit-server@$version" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')"
+  [ -n "$moddir" ] && [ -d "$moddir" ] ||
+    lksp_die "go mod download github.com/livekit/livekit-server@$version failed (see above); set LIVEKIT_SERVER_VERSION to another release"
+  rm -rf "$src"
+  mkdir -p "$(dirname "$src")"
+  cp -r "$moddir" "$src"
+  chmod -R u+w "$src"
+  local flags=()
+  if grep -q '^replace github.com/pion/' "$src/go.mod"; then
+    local transport="$src/pkg/rtc/transport.go" calls
+    calls="$(grep -cE '^[[:space:]]*se\.(EnableSped|EnableSctpSnap)\(true\)$' "$transport" || true)"
+    [ "$calls" = 2 ] ||
+      lksp_die "livekit-server $version: expected the two fork-only calls (se.EnableSped, se.EnableSctpSnap) in pkg/rtc/transport.go, found $calls; the recipe in docs/toolchain.md needs updating for this release"
+    sed -i '/^replace github.com\/pion\//d' "$src/go.mod"
+    sed -i -E '/^[[:space:]]*se\.(EnableSped|EnableSctpSnap)\(true\)$/d' "$transport"
+    lksp_log "livekit-server $version: dropped the pion -warp fork replaces and their two calls (docs/toolchain.md)"
+    # go.sum lacks the upstream pion modules the replaces hid: let go record them.
+    flags=(-mod=mod)
+  fi
+  (cd "$src" && go build "${flags[@]}" -trimpath -o "$out.tmp" ./cmd/server) ||
+    lksp_die "go build of github.com/livekit/livekit-server@$version ./cmd/server failed (see above)"
+  mv -f "$out.tmp" "$out"
+  printf '%s\n' "$version" >"$stamp"
+  lksp_log "livekit-server $version ready in $dir"
+}
+
+# The release of LIVEKIT_SERVER_VERSION (default: the newest).
+build_livekit() {
+  build_livekit_release "$LIVEKIT_SERVER_VERSION"
+}
+
+# Every supported release: the newest and the oldest (the differentials run against both).
+build_livekit_releases() {
+  build_livekit_release "$LIVEKIT_SERVER_NEWEST"
+  [ "$LIVEKIT_SERVER_OLDEST" = "$LIVEKIT_SERVER_NEWEST" ] || build_livekit_release "$LIVEKIT_SERVER_OLDEST"
 }
 
 build_lk() {
@@ -187,7 +233,8 @@ for t in "${targets[@]}"; do
     pulumi) build_pulumi ;;
     language-host) build_language_host ;;
     livekit) build_livekit ;;
+    livekit-releases) build_livekit_releases ;;
     lk) build_lk ;;
-    *) lksp_die "unknown target '$t' (pulumi, language-host, livekit, lk)" ;;
+    *) lksp_die "unknown target '$t' (pulumi, language-host, livekit, livekit-releases, lk)" ;;
   esac
 done

@@ -36,6 +36,43 @@ def toolchain_bin() -> Path:
     return Path(out.stdout)
 
 
+def livekit_releases() -> tuple[str, str]:
+    """(newest, oldest) livekit-server release the toolchain builds (toolchain-env.sh)."""
+    out = subprocess.run(
+        [
+            "bash",
+            "-c",
+            f'source "{ROOT}/scripts/toolchain-env.sh" && '
+            'printf "%s %s" "$LIVEKIT_SERVER_NEWEST" "$LIVEKIT_SERVER_OLDEST"',
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    newest, oldest = out.stdout.split()
+    return newest, oldest
+
+
+def livekit_server_dir(version: str | None = None) -> Path:
+    """Where scripts/build-toolchain.sh puts livekit-server ``version`` and its sip-oracle
+    (default: LIVEKIT_SERVER_VERSION, else the newest release)."""
+    env = {**os.environ}
+    if version is not None:
+        env["LIVEKIT_SERVER_VERSION"] = version
+    out = subprocess.run(
+        [
+            "bash",
+            "-c",
+            f'source "{ROOT}/scripts/toolchain-env.sh" && printf %s "$LKSP_LIVEKIT_DIR"',
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    return Path(out.stdout)
+
+
 def pulumi_command() -> auto.PulumiCommand:
     """The pulumi CLI built by scripts/build-toolchain.sh, or the one on PATH."""
     bin_dir = toolchain_bin()

@@ -7,6 +7,9 @@
 #   scripts/services.sh status
 #
 # Ports: LKSP_REDIS_PORT (default 6391), LKSP_LIVEKIT_PORT (default 7890).
+# Release: LIVEKIT_SERVER_VERSION (default: the newest supported, see toolchain-env.sh), from
+# $LKSP_CACHE/livekit-server/<version>/ (scripts/build-toolchain.sh livekit); without that build,
+# a livekit-server on PATH. The env file names the release that runs (LKSP_LIVEKIT_VERSION).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=toolchain-env.sh
@@ -42,10 +45,16 @@ port_in_use() {
 start() {
   command -v redis-server >/dev/null 2>&1 ||
     lksp_die "redis-server not found: install it with 'apt-get install -y redis-server' (make test does this on Debian)"
-  [ -x "$LKSP_BIN/livekit-server" ] || command -v livekit-server >/dev/null 2>&1 ||
-    lksp_die "livekit-server not found: run 'scripts/build-toolchain.sh livekit'"
-  local lk_bin
-  lk_bin="$(command -v livekit-server)"
+  local lk_bin lk_version
+  if [ -x "$LKSP_LIVEKIT_DIR/livekit-server" ]; then
+    lk_bin="$LKSP_LIVEKIT_DIR/livekit-server"
+    lk_version="$(cat "$LKSP_LIVEKIT_DIR/.version")"
+  elif [ -z "${LKSP_REQUIRE_BUILT_LIVEKIT:-}" ] && lk_bin="$(PATH="${PATH#"$LKSP_BIN:"}" command -v livekit-server)"; then
+    # An installed one: its own answer says which release it is ("livekit-server version 1.13.11").
+    lk_version="v$("$lk_bin" --version 2>/dev/null | sed -n 's/.*version \([0-9][0-9.]*\).*/\1/p')"
+  else
+    lksp_die "livekit-server $LIVEKIT_SERVER_VERSION not found in $LKSP_LIVEKIT_DIR: run 'LIVEKIT_SERVER_VERSION=$LIVEKIT_SERVER_VERSION scripts/build-toolchain.sh livekit'"
+  fi
 
   if pid_alive "$LKSP_RUN/redis.pid"; then
     lksp_log "redis already running (pid $(cat "$LKSP_RUN/redis.pid"))"
@@ -98,12 +107,13 @@ YAML
     done
     curl -fsS -o /dev/null "http://127.0.0.1:$LIVEKIT_PORT/" ||
       lksp_die "livekit-server did not answer on 127.0.0.1:$LIVEKIT_PORT; see $LKSP_RUN/livekit.log"
-    lksp_log "livekit-server on 127.0.0.1:$LIVEKIT_PORT (pid $(cat "$LKSP_RUN/livekit.pid"))"
+    lksp_log "livekit-server $lk_version on 127.0.0.1:$LIVEKIT_PORT (pid $(cat "$LKSP_RUN/livekit.pid"))"
   fi
   cat >"$LKSP_RUN/env" <<ENV
 export LIVEKIT_URL=http://127.0.0.1:$LIVEKIT_PORT
 export LIVEKIT_API_KEY=$DEV_KEY
 export LIVEKIT_API_SECRET=$DEV_SECRET
+export LKSP_LIVEKIT_VERSION=$lk_version
 ENV
 }
 

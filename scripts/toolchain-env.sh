@@ -24,7 +24,16 @@ fi
 PULUMI_VERSION="${PULUMI_VERSION:-3.259.0}"
 # The last sdk/v3 release whose module zip ships the pulumi-analyzer-policy-python shim.
 PULUMI_POLICY_SHIM_SDK_VERSION="${PULUMI_POLICY_SHIM_SDK_VERSION:-v3.217.1}"
-LIVEKIT_SERVER_VERSION="${LIVEKIT_SERVER_VERSION:-v1.13.5}"
+# livekit-server: the newest release the Go module proxy lists (what the tests and the demo run
+# against unless LIVEKIT_SERVER_VERSION says otherwise) and the oldest release still supported
+# (the routing and conflict differentials run against both). Pinned here and nowhere else in the
+# scripts; livekit_sip_core/servers.py describes the same releases (a test compares them).
+LIVEKIT_SERVER_NEWEST="v1.13.11"
+LIVEKIT_SERVER_OLDEST="v1.13.5"
+LIVEKIT_SERVER_VERSION="${LIVEKIT_SERVER_VERSION:-$LIVEKIT_SERVER_NEWEST}"
+# One folder per release: its livekit-server and the sip-oracle built against its protocol pins.
+# ($LKSP_BIN/livekit-server is the binary of an earlier single-release layout; it is left alone.)
+LKSP_LIVEKIT_DIR="$LKSP_CACHE/livekit-server/$LIVEKIT_SERVER_VERSION"
 LK_CLI_VERSION="${LK_CLI_VERSION:-v2.16.3}"
 # Pulumi's YAML language host (scripts/build-yaml-host.sh), for the YAML program tests.
 PULUMI_YAML_VERSION="${PULUMI_YAML_VERSION:-v1.25.0}"

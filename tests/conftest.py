@@ -23,7 +23,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from localstack import toolchain_bin  # noqa: E402
+from localstack import livekit_releases, livekit_server_dir, toolchain_bin  # noqa: E402
 
 T = TypeVar("T")
 
@@ -39,6 +39,8 @@ class LiveKitServer:
     api_key: str
     api_secret: str
     run_dir: Path
+    #: The release running ("v1.13.11"), as scripts/services.sh reports it.
+    version: str = ""
 
     def config(self) -> dict[str, str]:
         return {"livekit:url": self.url, "livekit:apiKey": self.api_key}
@@ -160,8 +162,10 @@ def toolchain(request: pytest.FixtureRequest) -> Path:
     host = _language_host(bin_dir)
     if host is None:
         missing.append("pulumi-language-python (+ pulumi-language-python-exec beside it)")
-    if not (bin_dir / "livekit-server").exists() and shutil.which("livekit-server") is None:
-        missing.append("livekit-server")
+    if not (livekit_server_dir() / "livekit-server").exists() and shutil.which(
+        "livekit-server"
+    ) is None:
+        missing.append(f"livekit-server (in {livekit_server_dir()})")
     if shutil.which("redis-server") is None:
         missing.append("redis-server")
     if missing:
@@ -185,13 +189,13 @@ def toolchain(request: pytest.FixtureRequest) -> Path:
     return bin_dir
 
 
-@pytest.fixture(scope="session")
-def livekit(toolchain: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveKitServer]:
-    """A livekit-server in dev mode with Redis, on free loopback ports, for the whole session.
-
-    Started with scripts/services.sh in a run directory of its own; stopped by PID at the end,
-    whatever happened.
-    """
+@contextlib.contextmanager
+def _services(
+    tmp_path_factory: pytest.TempPathFactory, version: str | None = None
+) -> Iterator[LiveKitServer]:
+    """Redis + livekit-server ``version`` (default: LIVEKIT_SERVER_VERSION, else the newest)
+    started with scripts/services.sh in a run directory of its own, on free loopback ports;
+    stopped by PID at the end, whatever happened."""
     run_dir = tmp_path_factory.mktemp("services")
     env = {
         **os.environ,
@@ -199,6 +203,9 @@ def livekit(toolchain: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         "LKSP_REDIS_PORT": str(_free_port()),
         "LKSP_LIVEKIT_PORT": str(_free_port()),
     }
+    if version is not None:
+        # A named release must be the built one, not whatever livekit-server is on PATH.
+        env.update(LIVEKIT_SERVER_VERSION=version, LKSP_REQUIRE_BUILT_LIVEKIT="1")
     script = ROOT / "scripts" / "services.sh"
     started = subprocess.run([str(script), "start"], env=env, capture_output=True, text=True)
     try:
@@ -213,9 +220,59 @@ def livekit(toolchain: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             api_key=values["LIVEKIT_API_KEY"],
             api_secret=values["LIVEKIT_API_SECRET"],
             run_dir=run_dir,
+            version=values.get("LKSP_LIVEKIT_VERSION", ""),
         )
     finally:
         subprocess.run([str(script), "stop"], env=env, capture_output=True, text=True)
+
+
+@pytest.fixture(scope="session")
+def livekit(toolchain: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveKitServer]:
+    """A livekit-server in dev mode with Redis, on free loopback ports, for the whole session:
+    the release LIVEKIT_SERVER_VERSION names, by default the newest supported."""
+    with _services(tmp_path_factory) as server:
+        yield server
+
+
+#: Every supported livekit-server release, newest first (scripts/toolchain-env.sh).
+LIVEKIT_RELEASES = livekit_releases()
+
+
+@pytest.fixture(scope="session")
+def livekit_release(
+    livekit: LiveKitServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[[str], LiveKitServer]]:
+    """``livekit_release(version)``: a server of that release. The session's own server when
+    it runs that release; otherwise one started on first use and kept for the session (the
+    differentials run against every supported release)."""
+    started = {livekit.version: livekit}
+    with contextlib.ExitStack() as stack:
+
+        def get(version: str) -> LiveKitServer:
+            if version not in started:
+                started[version] = stack.enter_context(_services(tmp_path_factory, version))
+            return started[version]
+
+        yield get
+
+
+@pytest.fixture(scope="module", params=LIVEKIT_RELEASES)
+def release_server(
+    request: pytest.FixtureRequest, livekit_release: Callable[[str], LiveKitServer]
+) -> LiveKitServer:
+    """A livekit-server of each supported release in turn: a test using it runs once per
+    release (the differentials)."""
+    running = livekit_release(request.param)
+    assert running.version == request.param, (running.version, request.param)
+    return running
+
+
+@pytest.fixture
+def clean_release_server(release_server: LiveKitServer) -> Iterator[LiveKitServer]:
+    """:func:`release_server` with no SIP objects before and after the test."""
+    release_server.delete_everything()
+    yield release_server
+    release_server.delete_everything()
 
 
 @pytest.fixture

@@ -279,6 +279,11 @@ class SipInboundTrunkArgs:
     ``SIP_NO_HEADERS`` (default), ``SIP_X_HEADERS`` or ``SIP_ALL_HEADERS``."""
     ringing_timeout: Input[float] | None = None
     """Seconds a call may ring before LiveKit gives up on it; unset for the server's default."""
+    ringing_timeout_status: Input[str] | None = None
+    """The SIP status the caller gets when ``ringing_timeout`` elapses: a 4xx-6xx
+    ``SIPStatusCode`` name (``SIP_STATUS_BUSY_HERE``, ``SIP_STATUS_TEMPORARILY_UNAVAILABLE``...);
+    unset (``SIP_STATUS_UNKNOWN``) for the server's default. livekit-server v1.13.11 and later;
+    v1.13.5 stores it and lists it back, but does not use it."""
     max_call_duration: Input[float] | None = None
     """Longest call in seconds; unset for the server's default."""
     krisp_enabled: Input[bool] | None = None
@@ -319,6 +324,7 @@ class SipInboundTrunk(_SipObject, module=DYNAMIC_MODULE, name="SipInboundTrunk")
     attributes_to_headers: Output[dict[str, str]]
     include_headers: Output[str]
     ringing_timeout: Output[float | None]
+    ringing_timeout_status: Output[str]
     max_call_duration: Output[float | None]
     krisp_enabled: Output[bool]
     media_encryption: Output[str]

@@ -252,6 +252,30 @@ Seconds = Annotated[float, BeforeValidator(_seconds(MAX_DURATION))]
 UInt32 = Annotated[int, BeforeValidator(_whole_number)]
 
 
+def _ringing_timeout_status(value: str) -> str:
+    """``SIPInboundTrunkInfo.ValidateResult`` (protocol v1.53): a ``SIPStatusCode`` name, unset
+    (``SIP_STATUS_UNKNOWN``) or a final failure status, 4xx to 6xx ("ringing timeout status
+    must be 4xx-6xx, got %d")."""
+    number = sip_pb.SIPStatusCode.DESCRIPTOR.values_by_name.get(value)
+    if number is None or not (number.number == 0 or 400 <= number.number <= 699):
+        allowed = [
+            v.name
+            for v in sip_pb.SIPStatusCode.DESCRIPTOR.values
+            if v.number == 0 or 400 <= v.number <= 699
+        ]
+        raise _error(
+            ErrorType.ENUM,
+            f"{quote(value)} is not a SIP status LiveKit can answer a call that rang too long "
+            f"with: give a 4xx-6xx SIPStatusCode name such as 'SIP_STATUS_BUSY_HERE' or "
+            f"'SIP_STATUS_TEMPORARILY_UNAVAILABLE' ({len(allowed)} in all), or "
+            "'SIP_STATUS_UNKNOWN' for the server's default",
+        )
+    return value
+
+
+RingingTimeoutStatus = Annotated[Text, AfterValidator(_ringing_timeout_status)]
+
+
 # --- media ------------------------------------------------------------------------------------
 
 class _NestedSpec(MessageSpec):
@@ -365,7 +389,6 @@ class SipInboundTrunkSpec(SipSpec):
         "sip_trunk_id": SERVER_ASSIGNED,
         "created_at": SERVER_ASSIGNED,
         "updated_at": SERVER_ASSIGNED,
-        "ringing_timeout_status": "not in the protocol of livekit-server v1.13.5, which drops it",
     }
 
     name: Text = ""
@@ -381,6 +404,7 @@ class SipInboundTrunkSpec(SipSpec):
     attributes_to_headers: AttributesToHeaders = Field(default_factory=dict)
     include_headers: SipHeaderOptions = SipHeaderOptions.SIP_NO_HEADERS
     ringing_timeout: Seconds | None = None
+    ringing_timeout_status: RingingTimeoutStatus = "SIP_STATUS_UNKNOWN"
     max_call_duration: Seconds | None = None
     krisp_enabled: StrictBool = False
     media_encryption: SipMediaEncryption = SipMediaEncryption.SIP_MEDIA_ENCRYPT_DISABLE

@@ -104,6 +104,7 @@ from .regions import (
     region_pin_of,
     sip_region_problem,
 )
+from .servers import NEWEST_SERVER, OLDEST_SERVER, SERVER_RELEASES, ServerRelease, server_release
 from .text import (
     DIGEST_FIELDS,
     PASSWORD_FIELD,
@@ -137,6 +138,8 @@ __all__ = [
     "MAX_UINT32",
     "MEDIA_ENCRYPTIONS",
     "NANOSECOND",
+    "NEWEST_SERVER",
+    "OLDEST_SERVER",
     "OUTBOUND_TRUNK_TYPE",
     "PASSWORD_FIELD",
     "PLIVO",
@@ -151,6 +154,7 @@ __all__ = [
     "RULE_CALLEE",
     "RULE_DIRECT",
     "RULE_INDIVIDUAL",
+    "SERVER_RELEASES",
     "SIP_REGIONS",
     "SUPPORTED_COUNTRIES",
     "TELNYX",
@@ -165,6 +169,7 @@ __all__ = [
     "Invalid",
     "Provider",
     "RegionPin",
+    "ServerRelease",
     "SipHeaderOptions",
     "SipMediaEncryption",
     "SipTransport",
@@ -205,6 +210,7 @@ __all__ = [
     "seconds_problem",
     "secret_text_problem",
     "server_drops_address",
+    "server_release",
     "sip_host_problem",
     "sip_region_problem",
     "split_host_port",

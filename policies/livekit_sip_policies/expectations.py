@@ -9,7 +9,10 @@ Call keys: ``from`` and ``to`` (required), ``sourceIp``, ``host`` (the caller's 
 ``pin`` (digits entered at the PIN prompt), ``noPin`` (the call cannot enter one),
 ``authUsername`` (the user name the caller authenticates with), ``name`` (a label).
 
-``expect`` is ``"drop"`` (no dispatch rule: the call is hung up), ``"refused"`` (the server
+``expect`` is ``"reject"`` or ``"drop"`` (one expectation, two words: no dispatch rule takes
+the call; livekit-server v1.13.11 answers REJECT and the SIP bridge answers the caller 404,
+v1.13.5 answers DROP and the bridge hangs up without an answer; either word is met by either
+answer, so an expectation holds on every supported release), ``"refused"`` (the server
 refuses it: several trunks match, or authentication fails), ``"accept"``, or an object of
 any of: ``agent`` (dispatched to the room), ``agents`` (exactly these), ``room`` (the room name;
 write ``{random}`` for the random suffix, e.g. ``call-_+14155550001_{random}``), ``pin``
@@ -23,13 +26,25 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .routing import ACCEPT, AUTH_FAILED, DROP, ERROR, RANDOM, REQUEST_PIN, Call, Route, room_regex
+from .routing import (
+    ACCEPT,
+    AUTH_FAILED,
+    ERROR,
+    NO_RULE_RESULTS,
+    RANDOM,
+    REQUEST_PIN,
+    Call,
+    Route,
+    room_regex,
+)
 
 __all__ = ["CALL_KEYS", "EXPECT_KEYS", "Expectation", "parse_expectations", "unmet"]
 
 CALL_KEYS = ("from", "to", "sourceIp", "host", "pin", "noPin", "authUsername", "name", "expect")
 EXPECT_KEYS = ("agent", "agents", "room", "pin", "trunk", "rule", "identity")
-EXPECT_WORDS = ("drop", "refused", "accept")
+EXPECT_WORDS = ("reject", "drop", "refused", "accept")
+#: The words that mean "no dispatch rule takes the call", whatever the release answers.
+NO_RULE_WORDS = ("reject", "drop")
 
 
 @dataclass(frozen=True)
@@ -89,7 +104,7 @@ def _problem(entry: Any) -> str | None:
             return f"expect {expect!r} is not one of {', '.join(EXPECT_WORDS)} or an object"
         return None
     if not isinstance(expect, Mapping) or not expect:
-        return "expect must be 'drop', 'refused', 'accept' or a non-empty object"
+        return "expect must be 'reject' (or 'drop'), 'refused', 'accept' or a non-empty object"
     unknown = sorted(set(expect) - set(EXPECT_KEYS))
     if unknown:
         return f"expect has unknown keys {unknown} (known: {', '.join(EXPECT_KEYS)})"
@@ -104,8 +119,11 @@ def _prediction(route: Route, names: Mapping[str, str]) -> str:
         return f"it is accepted into room '{route.room_pattern}' ({agents}) by rule '{rule}'"
     if route.result == REQUEST_PIN:
         return f"the caller is asked for the PIN of rule '{names.get(route.rule_id, '')}'"
-    if route.result == DROP:
-        return f"it is dropped (trunk: {trunk}, no dispatch rule matches)"
+    if route.result in NO_RULE_RESULTS:
+        return (
+            f"no dispatch rule takes it (trunk: {trunk}; livekit-server {route.server} answers "
+            f"{route.result.upper()})"
+        )
     return f"it is refused: {route.error}"
 
 
@@ -120,7 +138,8 @@ def unmet(expectation: Expectation, route: Route, names: Mapping[str, Sequence[s
     wanted: list[str] = []
     if isinstance(expect, str):
         ok = {
-            "drop": route.result == DROP,
+            "reject": route.result in NO_RULE_RESULTS,
+            "drop": route.result in NO_RULE_RESULTS,
             "refused": route.result in (ERROR, AUTH_FAILED),
             "accept": route.result == ACCEPT,
         }[expect]

@@ -1,20 +1,35 @@
 """Call routing, simulated: which trunk, which dispatch rule, which room, which agent.
 
-A port of what livekit-server v1.13.5 answers the SIP bridge for an incoming call, so that "a
-call from +14155550001 at 203.0.113.7 to +15105550100: what happens?" has an answer before
-anything is dialled. Inputs are plain dicts with the protocol's field names (as the rules and
+A port of what livekit-server answers the SIP bridge for an incoming call, so that "a call from
++14155550001 at 203.0.113.7 to +15105550100: what happens?" has an answer before anything is
+dialled. Inputs are plain dicts with the protocol's field names (as the rules and
 ``SIPInboundTrunkInfo``/``SIPDispatchRuleInfo`` spell them); nothing here needs Pulumi.
 
-Sources, read from the module cache of the livekit-server v1.13.5 build:
+Each prediction is for one server release (``server=``, a version of
+``livekit_sip_core.SERVER_RELEASES``; default the newest, ``NEWEST_SERVER``). The releases
+differ in three places, each quoted where it is ported:
+
+- a call no dispatch rule takes: v1.13.5 answers ``DROP`` (:data:`DROP`), v1.13.11 ``REJECT``
+  (:data:`REJECT`; livekit-server ``pkg/service/ioservice_sip.go``,
+  ``Result: rpc.SIPDispatchResult_REJECT``);
+- the trunk's ``ringing_timeout_status`` is in the answer from v1.13.11 on (protocol
+  ``sip/sip.go``: ``resp.RingingTimeoutStatus = trunk.RingingTimeoutStatus``);
+- ``hide_phone_number`` with an empty caller: v1.13.5 panics (the call is refused), v1.13.11
+  accepts it (``n = min(1, len(from))``).
+
+Sources, read from the module cache of the livekit-server builds (v1.13.5 and v1.13.11; the
+code quoted below is the same in both releases unless a quote says otherwise):
 
 - livekit/protocol ``sip/sip.go`` at v1.50.5-0.20260728075222-28e604c046c6 (the version
-  livekit-server v1.13.5 pins): ``MatchTrunkDetailed``, ``matchNumbers``, ``matchAddrMasks``,
-  ``MatchDispatchRuleIter``, ``DispatchRulePriority``, ``hasHigherPriority``,
-  ``EvaluateDispatchRule``, ``InboundTrunkAuthPrompt``; ``livekit/sip.go`` for the list filters
-  and ``SIPMediaConfig.Merge``; ``utils/guid`` for the random room suffix.
-- livekit/livekit ``pkg/service/ioservice_sip.go`` at v1.13.5: ``EvaluateSIPDispatchRules``,
-  ``GetSIPTrunkAuthentication``, ``matchSIPTrunk``, ``SelectSIPInboundTrunk``,
-  ``SelectSIPDispatchRule``; ``redisstore_sip.go``/``redisstore.go``: lists are sorted by ID.
+  livekit-server v1.13.5 pins) and v1.53.1-0.20261023175527-46332a036e25 (v1.13.11):
+  ``MatchTrunkDetailed``, ``matchNumbers``, ``matchAddrMasks``, ``MatchDispatchRuleIter``,
+  ``DispatchRulePriority``, ``hasHigherPriority``, ``EvaluateDispatchRule``,
+  ``InboundTrunkAuthPrompt``; ``livekit/sip.go`` for the list filters and
+  ``SIPMediaConfig.Merge``; ``utils/guid`` for the random room suffix.
+- livekit/livekit ``pkg/service/ioservice_sip.go`` at v1.13.5 and v1.13.11:
+  ``EvaluateSIPDispatchRules``, ``GetSIPTrunkAuthentication``, ``matchSIPTrunk``,
+  ``SelectSIPInboundTrunk``, ``SelectSIPDispatchRule``; ``redisstore_sip.go``/``redisstore.go``:
+  lists are sorted by ID.
 
 tests/e2e/test_routing_differential.py holds this port equal to the real server (through
 ``tools/sip-oracle``, which calls the server's IOInfo service as the SIP bridge does) on
@@ -43,15 +58,18 @@ from typing import Any
 
 from livekit_sip_core import (
     DISPATCH_RULE_KINDS,
+    NEWEST_SERVER,
     RULE_CALLEE,
     RULE_DIRECT,
     RULE_INDIVIDUAL,
+    SERVER_RELEASES,
     SipMediaEncryption,
     match_addr_mask,
     normalize_number,
     parse_addr,
     printable,
     server_drops_address,
+    server_release,
 )
 
 from .conflicts import DispatchRuleKeys, dispatch_rule_conflicts
@@ -61,8 +79,11 @@ __all__ = [
     "AUTH_FAILED",
     "DROP",
     "ERROR",
+    "NEWEST_SERVER",
+    "NO_RULE_RESULTS",
     "RANDOM",
     "RANDOM_ALPHABET",
+    "REJECT",
     "REQUEST_PIN",
     "AuthResult",
     "Call",
@@ -85,8 +106,12 @@ __all__ = [
 ACCEPT = "accept"
 REQUEST_PIN = "request_pin"
 DROP = "drop"
+REJECT = "reject"
 ERROR = "error"
 AUTH_FAILED = "auth_failed"
+#: What a call that no dispatch rule takes gets: ``DROP`` (livekit-server v1.13.5) or
+#: ``REJECT`` (v1.13.11), by :attr:`ServerRelease.no_rule_result`.
+NO_RULE_RESULTS = (DROP, REJECT)
 
 #: Stands for the random suffix of a room name in :attr:`Route.room_pattern`.
 RANDOM = "{random}"
@@ -656,10 +681,13 @@ class Route:
     """What the server answers for a call (``EvaluateSIPDispatchRulesResponse``), explained.
 
     ``result``: 'accept' (the call joins ``room_name``), 'request_pin' (the caller is asked for
-    a PIN), 'drop' (no dispatch rule: the call is hung up), 'error' (the server refuses the
-    call: ``error``), 'auth_failed' (:func:`route` only: the caller's user name is not the
-    trunk's). ``room_name`` is exact when deterministic; ``room_pattern`` has :data:`RANDOM`
-    where the server appends a random suffix.
+    a PIN), 'reject' or 'drop' (no dispatch rule takes the call: ``server`` v1.13.11 answers
+    REJECT, the bridge answers 404; v1.13.5 answers DROP, the bridge hangs up without an
+    answer), 'error' (the server refuses the call: ``error``), 'auth_failed' (:func:`route`
+    only: the caller's user name is not the trunk's). ``room_name`` is exact when
+    deterministic; ``room_pattern`` has :data:`RANDOM` where the server appends a random
+    suffix. ``server`` is the livekit-server release predicted; ``ringing_timeout_status`` the
+    trunk's (an ``SIPStatusCode`` name, '' when unset or when the release has no such field).
     """
 
     call: Call
@@ -678,6 +706,8 @@ class Route:
     krisp: bool = False
     media_encryption: str = ENCRYPT_DISABLE
     auth: AuthResult | None = None
+    server: str = NEWEST_SERVER
+    ringing_timeout_status: str = ""
 
     @property
     def trunk_id(self) -> str:
@@ -739,13 +769,39 @@ class Route:
             )
         elif self.result == REQUEST_PIN:
             lines.append("REQUEST_PIN: the caller is asked for the rule's PIN")
-        elif self.result == DROP:
-            lines.append("DROP: the call is hung up ('No SIP Dispatch Rules matched')")
+        elif self.result in NO_RULE_RESULTS:
+            lines.append(_no_rule_words(self.server))
         else:
             lines.append(f"{self.result.upper()}: {self.error}")
         # The names, rooms and messages in a line are what LiveKit holds: escaped, so that a
         # line break or an escape sequence in one cannot start a line or recolour the terminal.
         return "\n  ".join(printable(line) for line in lines)
+
+
+def _no_rule_words(server: str) -> str:
+    """What a call no dispatch rule takes gets from ``server``, and from the other releases."""
+    release = server_release(server)
+    others = [r for r in SERVER_RELEASES if r.no_rule_result != release.no_rule_result]
+    other = "; ".join(f"{r.version} answers {r.no_rule_result}" for r in others)
+    return (
+        f"{release.no_rule_result}: no dispatch rule takes the call, "
+        f"{_NO_RULE_BRIDGE[release.no_rule_result]} (livekit-server {release.version}"
+        + (f"; {other})" if other else ")")
+    )
+
+
+#: What the SIP bridge (livekit/sip v1.8.0, ``pkg/sip/inbound.go``) does with each answer.
+_NO_RULE_BRIDGE = {
+    "DROP": "the SIP bridge hangs up without answering the caller",
+    "REJECT": "the SIP bridge answers 404 'Does not match Trunks or Dispatch Rules'",
+}
+
+
+def _status_name(value: Any) -> str:
+    """A ``SIPStatusCode`` as its name ('' for unset or SIP_STATUS_UNKNOWN)."""
+    if value is None or value == "" or value == 0 or value == "SIP_STATUS_UNKNOWN":
+        return ""
+    return str(value)
 
 
 def _encryption(obj: Mapping[str, Any] | None) -> str | None:
@@ -787,13 +843,18 @@ def _agents(rule: Mapping[str, Any]) -> tuple[str, ...]:
 
 
 def evaluate(
-    trunks: Sequence[Mapping[str, Any]], rules: Sequence[Mapping[str, Any]], call: Call
+    trunks: Sequence[Mapping[str, Any]],
+    rules: Sequence[Mapping[str, Any]],
+    call: Call,
+    server: str | None = None,
 ) -> Route:
-    """``IOInfoService.EvaluateSIPDispatchRules`` then ``EvaluateDispatchRule``::
+    """``IOInfoService.EvaluateSIPDispatchRules`` then ``EvaluateDispatchRule``, as the release
+    ``server`` runs them (default: the newest supported)::
 
         trunk, err := s.matchSIPTrunk(ctx, req.SipTrunkId, call)      // err: refused
         best, err := s.matchSIPDispatchRule(ctx, trunk, req)
-        if ErrNoDispatchMatched { return {SipTrunkId: trunkID, Result: DROP} }
+        if ErrNoDispatchMatched { return {SipTrunkId: trunkID, Result: DROP} }      // v1.13.5
+        if ErrNoDispatchMatched { return {SipTrunkId: trunkID, Result: REJECT} }    // v1.13.11
 
         // EvaluateDispatchRule(projectID, trunk, rule, req):
         attrs := maps.Clone(rule.Attributes)
@@ -802,7 +863,8 @@ def evaluate(
         if rule.HidePhoneNumber {
             h := sha256.Sum256([]byte(call.From.User))
             fromID = "sip_" + hex.EncodeToString(h[:8])
-            n := 4; if len(from) <= 4 { n = 1 }
+            n := 4; if len(from) <= 4 { n = 1 }                   // v1.13.5
+            n := 4; if len(from) <= 4 { n = min(1, len(from)) }   // v1.13.11
             from = from[len(from)-n:]; fromName = "Phone " + from
         } else {
             attrs["sip.phoneNumber"] = call.From.User; attrs["sip.hostname"] = call.From.Host
@@ -817,27 +879,43 @@ def evaluate(
         resp := {Result: ACCEPT, RoomName: room, ParticipantIdentity: fromID, ...,
                  RoomConfig: rule.RoomConfig, MediaEncryption: enc}
         krispEnabled = trunk.KrispEnabled || rule.KrispEnabled
+        resp.RingingTimeoutStatus = trunk.RingingTimeoutStatus    // v1.13.11
 
     The random suffix of a room name is :data:`RANDOM` in :attr:`Route.room_pattern`.
+    Raises ValueError for a ``server`` that is not a supported release.
     """
+    release = server_release(server)
+    version = release.version
     bad_source = _bad_source(call)
     if bad_source is not None:
-        return Route(call, ERROR, TrunkMatch(None, "empty", ()), error=bad_source)
+        return Route(
+            call, ERROR, TrunkMatch(None, "empty", ()), error=bad_source, server=version
+        )
     trunk_match = match_trunk(trunks, call)
     if trunk_match.error is not None:
-        return Route(call, ERROR, trunk_match, error=trunk_match.error)
+        return Route(call, ERROR, trunk_match, error=trunk_match.error, server=version)
     trunk = trunk_match.trunk
     selection = match_dispatch_rule(trunk, rules, call)
     if selection.error is not None:
-        return Route(call, ERROR, trunk_match, selection, error=selection.error)
+        return Route(
+            call, ERROR, trunk_match, selection, error=selection.error, server=version
+        )
     rule = selection.rule
     if rule is None:
-        return Route(call, DROP, trunk_match, selection)
+        no_rule = DROP if release.no_rule_result == "DROP" else REJECT
+        return Route(call, no_rule, trunk_match, selection, server=version)
     tid = trunk_id(trunk) if trunk is not None else call.trunk_id
     room, rule_pin = pin_and_room(rule) or ("", "")
     encryption = _merge_encryption(_encryption(trunk), _encryption(rule)) or ENCRYPT_DISABLE
     if rule_pin and not call.pin:
-        return Route(call, REQUEST_PIN, trunk_match, selection, media_encryption=encryption)
+        return Route(
+            call,
+            REQUEST_PIN,
+            trunk_match,
+            selection,
+            media_encryption=encryption,
+            server=version,
+        )
     attributes = {
         str(k): str(v)
         for k, v in (rule.get("attributes") or {}).items()
@@ -848,13 +926,24 @@ def evaluate(
     from_ = call.from_
     identity = "sip_" + from_
     if _bool(rule, "hide_phone_number"):
-        if not from_:
-            # from[len(from)-1:] panics in Go for an empty caller.
-            return Route(call, ERROR, trunk_match, selection, error="empty caller number")
+        if not from_ and not release.hides_empty_caller:
+            # from[len(from)-1:] panics in Go for an empty caller: measured, the whole server
+            # exits (the bridge's request times out).
+            return Route(
+                call,
+                ERROR,
+                trunk_match,
+                selection,
+                error=(
+                    f"empty caller number: livekit-server {version} panics on a rule with "
+                    "hide_phone_number and exits"
+                ),
+                server=version,
+            )
         digest = hashlib.sha256(from_.encode("utf-8", "surrogateescape")).hexdigest()
         identity = "sip_" + digest[:16]
         raw = from_.encode("utf-8", "surrogateescape")
-        n = 1 if len(raw) <= 4 else 4
+        n = min(1, len(raw)) if len(raw) <= 4 else 4
         from_ = raw[len(raw) - n :].decode("utf-8", "replace")
     else:
         attributes["sip.phoneNumber"] = call.from_
@@ -888,21 +977,32 @@ def evaluate(
         room_preset=_s(rule, "room_preset"),
         krisp=(trunk is not None and _bool(trunk, "krisp_enabled")) or _bool(rule, "krisp_enabled"),
         media_encryption=encryption,
+        server=version,
+        ringing_timeout_status=(
+            _status_name(trunk.get("ringing_timeout_status"))
+            if trunk is not None and release.ringing_timeout_status
+            else ""
+        ),
     )
 
 
 def route(
-    trunks: Sequence[Mapping[str, Any]], rules: Sequence[Mapping[str, Any]], call: Call
+    trunks: Sequence[Mapping[str, Any]],
+    rules: Sequence[Mapping[str, Any]],
+    call: Call,
+    server: str | None = None,
 ) -> Route:
-    """The whole call as the bridge drives it: authentication, then evaluation.
+    """The whole call as the bridge drives it: authentication, then evaluation, as the release
+    ``server`` answers them (default: the newest supported).
 
     The bridge asks for the trunk's credentials first (:func:`authenticate`); when the trunk
     has an auth_username and the call's ``auth_username`` is given and differs, the caller
     fails the challenge. Otherwise the call is evaluated with that trunk's ID.
     """
+    version = server_release(server).version
     auth = authenticate(trunks, call)
     if auth.error is not None:
-        return Route(call, ERROR, auth.match, error=auth.error, auth=auth)
+        return Route(call, ERROR, auth.match, error=auth.error, auth=auth, server=version)
     if auth.username and call.auth_username is not None and call.auth_username != auth.username:
         error = (
             f"trunk {_label(auth.match.trunk or {}, auth.trunk_id)} challenges the caller for "
@@ -921,8 +1021,10 @@ def route(
                 ),
             ),
         )
-        return Route(call, AUTH_FAILED, failed, error=error, auth=auth)
-    result = evaluate(trunks, rules, dataclasses.replace(call, trunk_id=auth.trunk_id))
+        return Route(call, AUTH_FAILED, failed, error=error, auth=auth, server=version)
+    result = evaluate(
+        trunks, rules, dataclasses.replace(call, trunk_id=auth.trunk_id), server=version
+    )
     # The trunk is the one authentication matched; its checks explain the match better.
     trunk = auth.match if auth.trunk_id == result.trunk_id else result.trunk
     return dataclasses.replace(result, auth=auth, trunk=trunk)

@@ -9,7 +9,9 @@ The edges follow the server's rules (see :mod:`.routing`): a called number reach
 that list it (normalized) or list no numbers; a trunk reaches the rules that name it in
 trunk_ids, and the rules without trunk_ids (dashed: they apply only when no rule naming the
 trunk matches); each rule shows its filters, PIN and priority, and leads to its room pattern
-and agents.
+and agents. A trunk no rule can take leads to what its calls get from the livekit-server
+release mapped (``server``, default the newest): rejected with SIP 404 (v1.13.11) or dropped
+unanswered (v1.13.5).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from livekit_sip_core import PASSWORD_FIELD, normalize_number, printable
+from livekit_sip_core import PASSWORD_FIELD, normalize_number, printable, server_release
 
 from .routing import (
     CALLEE,
@@ -55,7 +57,7 @@ ANY_NUMBER = "any number"
 @dataclass(frozen=True)
 class Node:
     key: str
-    kind: str  # number, trunk, rule, room
+    kind: str  # number, trunk, rule, room, outcome
     label: str
 
 
@@ -140,11 +142,22 @@ def _shown(value: Any) -> Any:
     return value
 
 
+#: What a call no dispatch rule takes gets, by the release's answer (see routing.Route).
+NO_RULE_LABELS = {
+    "REJECT": "no dispatch rule: rejected (SIP 404)",
+    "DROP": "no dispatch rule: dropped (no answer)",
+}
+
+
 def build_map(
-    trunks: Sequence[Mapping[str, Any]], rules: Sequence[Mapping[str, Any]]
+    trunks: Sequence[Mapping[str, Any]],
+    rules: Sequence[Mapping[str, Any]],
+    server: str | None = None,
 ) -> RoutingMap:
-    """The routing map of these trunks and rules (the server's order: by ID); the labels
-    escape what the objects hold (:func:`_shown`)."""
+    """The routing map of these trunks and rules (the server's order: by ID), as livekit-server
+    ``server`` (default: the newest supported) routes them; the labels escape what the objects
+    hold (:func:`_shown`)."""
+    no_rule = NO_RULE_LABELS[server_release(server).no_rule_result]
     nodes: dict[str, Node] = {}
     edges: list[Edge] = []
     trunks = sorted(trunks, key=trunk_id)
@@ -178,6 +191,12 @@ def build_map(
         if not named and not trunks:
             nodes.setdefault("trunk:", Node("trunk:", "trunk", "no trunk"))
             edges.append(Edge("trunk:", rkey, "no trunk_ids", fallback=True))
+    routed = {edge.source for edge in edges if edge.target.startswith("rule:")}
+    for trunk in trunks:
+        tkey = f"trunk:{trunk_id(trunk)}"
+        if tkey not in routed:
+            nodes.setdefault("outcome:no-rule", Node("outcome:no-rule", "outcome", no_rule))
+            edges.append(Edge(tkey, "outcome:no-rule"))
     return RoutingMap(tuple(nodes.values()), tuple(edges))
 
 
@@ -186,6 +205,7 @@ _SHAPES = {
     "trunk": ("box", "#fef7e0"),
     "rule": ("box", "#e6f4ea"),
     "room": ("note", "#fce8e6"),
+    "outcome": ("octagon", "#eeeeee"),
 }
 
 
@@ -250,6 +270,7 @@ def to_mermaid(routing_map: RoutingMap) -> str:
         "trunk": ("[", "]"),
         "rule": ("{{", "}}"),
         "room": ("[/", "/]"),
+        "outcome": ("[[", "]]"),
     }
     lines = ["flowchart LR"]
     for node in routing_map.nodes:

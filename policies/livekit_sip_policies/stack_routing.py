@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from livekit_sip_core import normalize_number
+from livekit_sip_core import NEWEST_SERVER, OLDEST_SERVER, normalize_number
 from livekit_sip_core.links import DISPATCH_RULE_DOC, INBOUND_TRUNK_DOC, TROUBLESHOOTING
 
 from .expectations import parse_expectations, unmet
@@ -43,8 +43,9 @@ class InboundTrunkReachable(StackRule):
     title = "Every inbound trunk has a dispatch rule"
     description = (
         "Each inbound trunk is named by some dispatch rule's trunk_ids, or a rule without "
-        "trunk_ids (matching every trunk) exists. Otherwise calls to the trunk are accepted "
-        "and then dropped: 'No SIP Dispatch Rules matched'."
+        "trunk_ids (matching every trunk) exists. Otherwise calls to the trunk are turned "
+        f"away: livekit-server {NEWEST_SERVER} rejects them (the SIP bridge answers 404 'Does "
+        f"not match Trunks or Dispatch Rules'), {OLDEST_SERVER} drops them unanswered."
     )
     severity = Severity.HIGH
     enforcement = Enforcement.MANDATORY
@@ -63,7 +64,8 @@ class InboundTrunkReachable(StackRule):
         for trunk in of_type(resources, INBOUND_TRUNK):
             if not references.routed(trunk):
                 yield Finding(
-                    "no dispatch rule routes calls from this trunk, so they are dropped",
+                    "no dispatch rule routes calls from this trunk, so they are turned away "
+                    "(rejected with 404, or dropped by older servers)",
                     None,
                     trunk.urn,
                 )
@@ -268,11 +270,13 @@ class RoutingExpectations(StackRule):
     title = "Calls are routed as expected"
     description = (
         "Each call listed in the calls knob (caller, called number, source address, PIN) gets "
-        "the configured outcome: an agent, a room, a PIN prompt, a drop. The pack simulates "
-        "livekit-server v1.13.5's routing (trunk matching, dispatch rule selection and "
-        "priorities, room names) over the stack's trunks and rules, the first preview "
-        "included; a failure names the call, the predicted outcome and why. Without calls "
-        "there is nothing to check. Objects outside the stack are not simulated."
+        "the configured outcome: an agent, a room, a PIN prompt, a rejection. The pack "
+        f"simulates livekit-server {NEWEST_SERVER}'s routing (trunk matching, dispatch rule "
+        "selection and priorities, room names) over the stack's trunks and rules, the first "
+        "preview included; a failure names the call, the predicted outcome and why. 'reject' "
+        "and 'drop' are one expectation (no dispatch rule takes the call): "
+        f"{NEWEST_SERVER} answers REJECT, {OLDEST_SERVER} DROP. Without calls there is "
+        "nothing to check. Objects outside the stack are not simulated."
     )
     severity = Severity.HIGH
     enforcement = Enforcement.MANDATORY
@@ -287,8 +291,8 @@ class RoutingExpectations(StackRule):
             "items": {"type": "object"},
             "description": (
                 "Calls and their expected routing: {from, to, sourceIp?, host?, pin?, noPin?, "
-                "authUsername?, name?, expect: 'drop' | 'refused' | 'accept' | {agent?, "
-                "agents?, room?, pin?, trunk?, rule?, identity?}}."
+                "authUsername?, name?, expect: 'reject' (or 'drop') | 'refused' | 'accept' | "
+                "{agent?, agents?, room?, pin?, trunk?, rule?, identity?}}."
             ),
             "default": [],
         }

@@ -727,3 +727,34 @@ def test_type_errors_name_the_type_never_the_value() -> None:
 def test_list_type_hint_for_a_single_string() -> None:
     [(field, message)] = problems(SipInboundTrunkSpec, {"numbers": "+15105550100"})
     assert field == "numbers" and "not a list of one" in message
+
+
+# --- ringing_timeout_status (livekit-server v1.13.11's protocol, livekit-protocol's too) -----
+
+INBOUND_OK: dict[str, Any] = {"numbers": ["+15105550100"], "allowed_addresses": ["203.0.113.7"]}
+
+
+@pytest.mark.parametrize(
+    "status",
+    ["SIP_STATUS_BUSY_HERE", "SIP_STATUS_TEMPORARILY_UNAVAILABLE", "SIP_STATUS_GLOBAL_DECLINE"],
+)
+def test_ringing_timeout_status_takes_a_final_failure_status(status: str) -> None:
+    spec = validate_spec(SipInboundTrunkSpec, {**INBOUND_OK, "ringing_timeout_status": status})
+    assert spec.to_proto().ringing_timeout_status == sip_pb.SIPStatusCode.Value(status)
+    assert spec.outputs()["ringing_timeout_status"] == status
+
+
+def test_ringing_timeout_status_defaults_to_the_servers_choice() -> None:
+    spec = validate_spec(SipInboundTrunkSpec, INBOUND_OK)
+    assert spec.ringing_timeout_status == "SIP_STATUS_UNKNOWN"
+    assert spec.to_proto().ringing_timeout_status == 0
+
+
+@pytest.mark.parametrize("status", ["SIP_STATUS_OK", "SIP_STATUS_RINGING", "BUSY", "486"])
+def test_ringing_timeout_status_refuses_what_the_server_refuses(status: str) -> None:
+    # protocol v1.53 SIPInboundTrunkInfo.ValidateResult: "ringing timeout status must be
+    # 4xx-6xx"; a name outside the enum cannot be sent at all.
+    with pytest.raises(SpecError) as caught:
+        validate_spec(SipInboundTrunkSpec, {**INBOUND_OK, "ringing_timeout_status": status})
+    text = str(caught.value)
+    assert "ringing_timeout_status" in text and "4xx-6xx" in text and "SIP_STATUS_BUSY_HERE" in text

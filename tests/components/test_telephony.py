@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from livekit_sip_policies import routing
@@ -114,10 +115,42 @@ def test_the_right_agent_meets_the_expectation() -> None:
 def test_outcomes_in_the_simulators_words() -> None:
     spec = CallSpec("+1", "+2")
     assert suite._real_result(CallReport(spec, "dropped"), spec) == routing.DROP
-    assert suite._real_result(CallReport(spec, "rejected", sip_code=404), spec) == routing.DROP
+    # 404 'Does not match Trunks or Dispatch Rules': the bridge on livekit-server's REJECT.
+    assert suite._real_result(CallReport(spec, "rejected", sip_code=404), spec) == routing.REJECT
     assert suite._real_result(CallReport(spec, "rejected", sip_code=486), spec) == routing.ERROR
     assert suite._real_result(CallReport(spec, "pin_prompt"), spec) == routing.REQUEST_PIN
     assert suite._real_result(CallReport(spec, "ringing"), spec) == routing.ERROR  # no room
+
+
+@pytest.mark.parametrize("word", ["drop", "reject"])
+@pytest.mark.parametrize(
+    ("outcome", "code", "met"),
+    [("dropped", None, True), ("rejected", 404, True), ("rejected", 486, False)],
+)
+def test_drop_and_reject_expectations_accept_either_answer(
+    word: str, outcome: str, code: int | None, met: bool
+) -> None:
+    spec = CallSpec("+1", "+2")
+    (expectation,), _ = parse_expectations([{"from": "+2", "to": "+1", "expect": word}])
+    route = routing.route([], [], expectation.call)
+    report = CallReport(spec, outcome, sip_code=code)
+    assert (suite.check_call(expectation, report, route, {}, []) == []) == met
+
+
+def test_the_replica_names_the_release_it_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built = tmp_path / "livekit-server" / "v1.13.5" / "livekit-server"
+    built.parent.mkdir(parents=True)
+    built.write_text("#!/bin/sh\n")
+    monkeypatch.setenv("LKSP_CACHE", str(tmp_path))
+    monkeypatch.setenv("LIVEKIT_SERVER_VERSION", "v1.13.5")
+    assert services.find_livekit_server("hint") == (str(built), "v1.13.5")
+    replica = SimpleNamespace(server_version="v1.13.5")
+    assert suite._simulated_release(replica) == "v1.13.5"  # type: ignore[arg-type]
+    for unknown in ("", "v9.9.9"):
+        replica.server_version = unknown
+        assert suite._simulated_release(replica) is None  # type: ignore[arg-type]
 
 
 def test_worker_registrations_are_read_from_the_server_log(tmp_path: Path) -> None:

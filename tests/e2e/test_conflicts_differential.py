@@ -9,6 +9,9 @@ later checks).
 
 Any other server error fails the test: it means a generated object is invalid on its own, which
 the generator must avoid.
+
+The tests that create objects run once per supported livekit-server release (the newest and
+the oldest the toolchain builds).
 """
 
 from __future__ import annotations
@@ -302,34 +305,34 @@ def _check(
     assert not reports, summary + "\n" + "\n".join(reports[:5])
 
 
-def test_inbound_trunks_agree_with_server(clean_livekit: Any, capsys: Any) -> None:
+def test_inbound_trunks_agree_with_server(clean_release_server: Any, capsys: Any) -> None:
     cases = generate(random_trunk, 1)
     start = time.monotonic()
-    outcomes = run_on_server(clean_livekit, cases, _run_trunk_case)
+    outcomes = run_on_server(clean_release_server, cases, _run_trunk_case)
     _check(
-        "inbound trunks",
+        f"inbound trunks (livekit-server {clean_release_server.version})",
         cases,
         outcomes,
         inbound_trunk_conflicts,
         time.monotonic() - start,
         capsys,
     )
-    assert clean_livekit.inbound_trunks() == []
+    assert clean_release_server.inbound_trunks() == []
 
 
-def test_dispatch_rules_agree_with_server(clean_livekit: Any, capsys: Any) -> None:
+def test_dispatch_rules_agree_with_server(clean_release_server: Any, capsys: Any) -> None:
     cases = generate(random_rule, 2)
     start = time.monotonic()
-    outcomes = run_on_server(clean_livekit, cases, _run_rule_case)
+    outcomes = run_on_server(clean_release_server, cases, _run_rule_case)
     _check(
-        "dispatch rules",
+        f"dispatch rules (livekit-server {clean_release_server.version})",
         cases,
         outcomes,
         dispatch_rule_conflicts,
         time.monotonic() - start,
         capsys,
     )
-    assert clean_livekit.dispatch_rules() == []
+    assert clean_release_server.dispatch_rules() == []
 
 
 def test_generated_cases_exercise_both_outcomes() -> None:
@@ -398,8 +401,8 @@ RULE_REGRESSIONS: list[tuple[str, list[RuleSpec], list[bool]]] = [
 @pytest.mark.parametrize(
     ("name", "specs", "expected"), TRUNK_REGRESSIONS, ids=[c[0] for c in TRUNK_REGRESSIONS]
 )
-def test_trunk_regressions(clean_livekit: Any, name: str, specs: Any, expected: Any) -> None:
-    [outcome] = run_on_server(clean_livekit, [specs], _run_trunk_case)
+def test_trunk_regressions(clean_release_server: Any, name: str, specs: Any, expected: Any) -> None:
+    [outcome] = run_on_server(clean_release_server, [specs], _run_trunk_case)
     assert outcome.rejected == expected, outcome.messages
     assert port_verdict(specs, inbound_trunk_conflicts) == expected
 
@@ -407,7 +410,7 @@ def test_trunk_regressions(clean_livekit: Any, name: str, specs: Any, expected: 
 @pytest.mark.parametrize(
     ("name", "specs", "expected"), RULE_REGRESSIONS, ids=[c[0] for c in RULE_REGRESSIONS]
 )
-def test_rule_regressions(clean_livekit: Any, name: str, specs: Any, expected: Any) -> None:
-    [outcome] = run_on_server(clean_livekit, [specs], _run_rule_case)
+def test_rule_regressions(clean_release_server: Any, name: str, specs: Any, expected: Any) -> None:
+    [outcome] = run_on_server(clean_release_server, [specs], _run_rule_case)
     assert outcome.rejected == expected, outcome.messages
     assert port_verdict(specs, dispatch_rule_conflicts) == expected

@@ -94,3 +94,60 @@ def test_state_written_before_the_field_existed_shows_no_diff(tmp_path, clean_li
     assert refreshed.ok, refreshed.error
     assert refreshed.change_summary == {"same": 2}
     assert stack.destroy().ok
+
+
+def inbound_stack(tmp_path: Path, server: Any, status: str | None) -> LocalStack:
+    from livekit_sip_pulumi import SipInboundTrunk
+
+    def program() -> None:
+        trunk = SipInboundTrunk(
+            "support-line", numbers=["+15105550100"], ringing_timeout_status=status
+        )
+        pulumi.export("status", trunk.ringing_timeout_status)
+
+    return LocalStack(
+        "protocol-fields-inbound-e2e",
+        program,
+        tmp_path / "state",
+        config=server.config(),
+        secret_config=server.secret_config(),
+    )
+
+
+def test_ringing_timeout_status_round_trips_on_each_release(tmp_path, clean_release_server):
+    """Stored and read back by both releases: v1.13.11 knows the field; v1.13.5's protocol
+    does not (ServerRelease.protocol_lacks), but keeps it as an unknown field of the stored
+    trunk and returns it (it never answers it to the bridge)."""
+    server = clean_release_server
+    stack = inbound_stack(tmp_path, server, "SIP_STATUS_BUSY_HERE")
+    up = stack.up()
+    assert up.ok, up.error
+    assert up.outputs["status"] == "SIP_STATUS_BUSY_HERE"
+    [trunk] = server.inbound_trunks()
+    assert trunk.ringing_timeout_status == 486  # SIP_STATUS_BUSY_HERE
+    refreshed = stack.refresh()
+    assert refreshed.ok, refreshed.error
+    assert refreshed.change_summary == {"same": 2}
+    assert stack.up().change_summary == {"same": 2}
+    assert stack.destroy().ok
+
+
+def test_inbound_state_written_before_ringing_timeout_status_shows_no_diff(
+    tmp_path, clean_livekit
+):
+    stack = inbound_stack(tmp_path, clean_livekit, None)
+    up = stack.up()
+    assert up.ok, up.error
+    deployment = stack.stack.export_stack()
+    [resource] = [
+        r for r in deployment.deployment["resources"] if r["type"].endswith("SipInboundTrunk")
+    ]
+    assert resource["outputs"].pop("ringing_timeout_status") == "SIP_STATUS_UNKNOWN"
+    stack.stack.import_stack(deployment)
+    preview = stack.preview()
+    assert preview.ok, preview.error
+    assert preview.change_summary == {"same": 2}
+    refreshed = stack.refresh()
+    assert refreshed.ok, refreshed.error
+    assert refreshed.change_summary == {"same": 2}
+    assert stack.destroy().ok

@@ -8,8 +8,13 @@ differential does. Random calls, mostly aimed at the declared numbers and addres
 the server the way LiveKit's SIP bridge sends them: ``tools/sip-oracle`` calls the server's
 IOInfo service (``EvaluateSIPDispatchRules``, ``GetSIPTrunkAuthentication``) over psrpc on its
 Redis. ``livekit_sip_policies.routing`` must give the same answer for every call: trunk, rule,
-result (room / PIN request / drop / refusal), room name (exact, or the pattern when the server
-adds a random suffix), participant identity, name and attributes, agents, krisp, encryption.
+result (room / PIN request / reject or drop / refusal), room name (exact, or the pattern when
+the server adds a random suffix), participant identity, name and attributes, agents, krisp,
+encryption, the trunk's ringing timeout status.
+
+Every test runs once per supported livekit-server release (the newest and the oldest the
+toolchain builds), each with the sip-oracle built against that release's protocol, and the
+simulator is asked for that release's answer.
 """
 
 from __future__ import annotations
@@ -30,9 +35,11 @@ from typing import Any
 import pytest
 from google.protobuf import json_format
 from livekit import api
+from livekit_sip_core import server_release
 from livekit_sip_policies import routing
 from livekit_sip_policies.routing import Call
 
+from ..conftest import LiveKitServer
 from ..policies.test_routing import CASES, Case, matches
 
 pytestmark = pytest.mark.e2e
@@ -58,6 +65,12 @@ ODD_MASKS = [
 ]  # fmt: skip
 AGENTS = ["support-agent", "sales-agent"]
 ENCRYPTION = ["SIP_MEDIA_ENCRYPT_DISABLE", "SIP_MEDIA_ENCRYPT_ALLOW", "SIP_MEDIA_ENCRYPT_REQUIRE"]
+# What the bridge answers when the caller does not pick up in time (v1.13.11 and later).
+RINGING_STATUS = [
+    "SIP_STATUS_BUSY_HERE",
+    "SIP_STATUS_TEMPORARILY_UNAVAILABLE",
+    "SIP_STATUS_GLOBAL_DECLINE",
+]
 
 
 ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
@@ -110,6 +123,8 @@ def random_trunk(rng: random.Random, index: int) -> dict[str, Any]:
         trunk["auth_password"] = f"pw-{rng.getrandbits(32):x}"
     if rng.random() < 0.3:
         trunk["krisp_enabled"] = True
+    if rng.random() < 0.2:
+        trunk["ringing_timeout_status"] = rng.choice(RINGING_STATUS)
     _encryption(rng, trunk)
     return trunk
 
@@ -325,18 +340,25 @@ class SipOracle:
             self.proc.wait()
 
 
-@pytest.fixture(scope="session")
-def sip_oracle_binary(toolchain: Path) -> Path:
-    """tools/sip-oracle, built (or found up to date) by scripts/build-sip-oracle.sh."""
+def build_oracle(version: str) -> Path:
+    """tools/sip-oracle for livekit-server ``version``, built (or found up to date) by
+    scripts/build-sip-oracle.sh."""
     built = subprocess.run(
-        [str(ROOT / "scripts" / "build-sip-oracle.sh")], capture_output=True, text=True
+        [str(ROOT / "scripts" / "build-sip-oracle.sh"), version], capture_output=True, text=True
     )
     if built.returncode != 0:
         pytest.fail(
-            f"could not build tools/sip-oracle (scripts/build-sip-oracle.sh):\n{built.stderr}",
+            f"could not build tools/sip-oracle for livekit-server {version} "
+            f"(scripts/build-sip-oracle.sh {version}):\n{built.stderr}",
             pytrace=False,
         )
     return Path(built.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def sip_oracle_binary(toolchain: Path, release_server: LiveKitServer) -> Path:
+    """tools/sip-oracle built against the protocol of the server's release."""
+    return build_oracle(release_server.version)
 
 
 def redis_address(livekit: Any) -> str:
@@ -348,9 +370,9 @@ def redis_address(livekit: Any) -> str:
 
 
 @pytest.fixture(scope="module")
-def oracle(sip_oracle_binary: Path, livekit: Any) -> Iterator[SipOracle]:
-    """One oracle process for the module, stopped at the end (stdin closed, then by PID)."""
-    client = SipOracle(sip_oracle_binary, redis_address(livekit))
+def oracle(sip_oracle_binary: Path, release_server: LiveKitServer) -> Iterator[SipOracle]:
+    """One oracle process per release, stopped at the end (stdin closed, then by PID)."""
+    client = SipOracle(sip_oracle_binary, redis_address(release_server))
     try:
         yield client
     finally:
@@ -380,7 +402,12 @@ def server_view(answer: Mapping[str, Any]) -> dict[str, Any]:
         message = answer["error"]["message"]
         return {"result": routing.ERROR, "error": _error_kind(message)}
     r = answer["response"]
-    result = {"ACCEPT": routing.ACCEPT, "REQUEST_PIN": routing.REQUEST_PIN, "DROP": routing.DROP}
+    result = {
+        "ACCEPT": routing.ACCEPT,
+        "REQUEST_PIN": routing.REQUEST_PIN,
+        "DROP": routing.DROP,
+        "REJECT": routing.REJECT,
+    }
     view: dict[str, Any] = {
         "result": result.get(r.get("result", ""), r.get("result")),
         "trunk": r.get("sipTrunkId", ""),
@@ -396,6 +423,7 @@ def server_view(answer: Mapping[str, Any]) -> dict[str, Any]:
             agents=[a.get("agentName", "") for a in r.get("roomConfig", {}).get("agents", [])],
             krisp="KRISP_ENABLED" in r.get("enabledFeatures", []),
             encryption=r.get("mediaEncryption", "SIP_MEDIA_ENCRYPT_DISABLE"),
+            ringing_timeout_status=r.get("ringingTimeoutStatus", ""),
         )
     return view
 
@@ -428,6 +456,7 @@ def simulator_view(route: routing.Route, room: str | None = None) -> dict[str, A
             agents=list(route.agents),
             krisp=route.krisp,
             encryption=route.media_encryption,
+            ringing_timeout_status=route.ringing_timeout_status,
         )
     return view
 
@@ -463,14 +492,17 @@ def _redacted(project: Project) -> str:
 
 
 def test_routing_agrees_with_server(
-    clean_livekit: Any, oracle: SipOracle, capsys: pytest.CaptureFixture[str]
+    clean_release_server: LiveKitServer, oracle: SipOracle, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    clean_livekit = clean_release_server
+    version = clean_release_server.version
     rng = random.Random(SEED)
     start = time.monotonic()
     total = agree = 0
     outcomes: collections.Counter[str] = collections.Counter()
     reports: list[str] = []
     refused = 0
+    with_status = 0  # accepted calls whose answer carries the trunk's ringing_timeout_status
 
     async def one_project(lk: Any) -> Project:
         return await _create_project(lk, rng)
@@ -488,10 +520,11 @@ def test_routing_agrees_with_server(
         for call, answer, auth_answer in zip(project.calls, evaluated, authed, strict=True):
             total += 1
             server = server_view(answer)
-            route = routing.evaluate(project.trunks, project.rules, call)
+            route = routing.evaluate(project.trunks, project.rules, call, server=version)
             ours = simulator_view(route, server.get("room"))
             server_auth, our_auth = compare_auth(project, call, auth_answer)
             outcomes[server["result"]] += 1
+            with_status += bool(server.get("ringing_timeout_status"))
             if server == ours and server_auth == our_auth:
                 agree += 1
             elif len(reports) < 5:
@@ -501,29 +534,35 @@ def test_routing_agrees_with_server(
                     f"  project: {_redacted(project)}"
                 )
     elapsed = time.monotonic() - start
-    summary = f"routing differential: {agree}/{total} calls agree"
+    summary = f"routing differential (livekit-server {version}): {agree}/{total} calls agree"
     distribution = ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items()))
     with capsys.disabled():
         print(f"\n{summary}")
         print(
             f"  outcomes (server): {distribution}; {PROJECTS} projects, "
-            f"{refused} objects refused as conflicts, {elapsed:.1f}s"
+            f"{refused} objects refused as conflicts, {with_status} answers with a ringing "
+            f"timeout status, {elapsed:.1f}s"
         )
         for report in reports:
             print(report)
     assert not reports, summary + "\n" + "\n".join(reports)
     assert total >= 2000
     # Every outcome must be common enough to be tested.
-    for result in (routing.ACCEPT, routing.REQUEST_PIN, routing.DROP):
+    no_rule = routing.evaluate([], [], Call("+1", "+1"), server=version).result
+    for result in (routing.ACCEPT, routing.REQUEST_PIN, no_rule):
         assert outcomes[result] >= 0.03 * total, distribution
+    # The ringing timeout status is compared, not only absent: releases that answer it do.
+    assert (with_status > 0) == server_release(version).ringing_timeout_status, with_status
     assert clean_livekit.inbound_trunks() == []
 
 
-def test_oracle_binary_is_cached(sip_oracle_binary: Path) -> None:
-    """A second build with unchanged sources reuses the binary (the stamp matches)."""
+def test_oracle_binary_is_cached(sip_oracle_binary: Path, release_server: LiveKitServer) -> None:
+    """A second build with unchanged sources reuses the binary (the stamp matches), one binary
+    per release in the release's own folder."""
+    assert sip_oracle_binary.parent.name == release_server.version
     before = sip_oracle_binary.stat().st_mtime_ns
     again = subprocess.run(
-        [str(ROOT / "scripts" / "build-sip-oracle.sh")],
+        [str(ROOT / "scripts" / "build-sip-oracle.sh"), release_server.version],
         capture_output=True,
         text=True,
         env={**os.environ},
@@ -568,14 +607,17 @@ def _case_view(answer: Mapping[str, Any], names: Mapping[str, str]) -> dict[str,
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_hand_written_cases_on_server(clean_livekit: Any, oracle: SipOracle, case: Case) -> None:
+def test_hand_written_cases_on_server(
+    clean_release_server: LiveKitServer, oracle: SipOracle, case: Case
+) -> None:
+    clean_livekit = clean_release_server
     ids = clean_livekit.call(lambda lk: _create_case(lk, case))
     names = {ids[t["sip_trunk_id"]]: t["name"] for t in case.trunks}
     names.update({ids[r["sip_dispatch_rule_id"]]: r["name"] for r in case.rules})
     call = dataclasses.replace(case.call, trunk_id=ids.get(case.call.trunk_id, case.call.trunk_id))
     answer, auth_answer = oracle.ask([oracle_request(call), oracle_request(call, "auth")])
 
-    expect = dict(case.expect)
+    expect = case.expect_for(clean_release_server.version)
     if "attributes" in expect:
         expect["attributes"] = {
             k: ids.get(v, v) if isinstance(v, str) else v for k, v in expect["attributes"].items()
@@ -595,7 +637,7 @@ def test_hand_written_cases_on_server(clean_livekit: Any, oracle: SipOracle, cas
         for r in case.rules
     ]
     server = server_view(answer)
-    route = routing.evaluate(trunks, rules, call)
+    route = routing.evaluate(trunks, rules, call, server=clean_release_server.version)
     assert simulator_view(route, server.get("room")) == server, route.explain()
     project = Project(trunks, rules, [call])
     server_auth, our_auth = compare_auth(project, call, auth_answer)

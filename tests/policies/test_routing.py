@@ -1,10 +1,12 @@
 """The routing simulator on hand-written cases.
 
-Each case of :data:`CASES` pins a behaviour of livekit-server v1.13.5's routing, several of
-them surprising (rule numbers compared as written, a rule naming the trunk beating a better
-rule without trunk_ids, a trunk ID that yields no trunk at all). tests/e2e/
-test_routing_differential.py runs the same table against the real server, so the expectations
-below are the server's answers, not the simulator's.
+Each case of :data:`CASES` pins a behaviour of livekit-server's routing, several of them
+surprising (rule numbers compared as written, a rule naming the trunk beating a better rule
+without trunk_ids, a trunk ID that yields no trunk at all), for every supported release: a
+value that differs between releases is a :class:`PerServer` (see :data:`NO_RULE`).
+tests/e2e/test_routing_differential.py runs the same table against the real server (each
+release the toolchain builds), so the expectations below are the server's answers, not the
+simulator's.
 
 Trunk and rule IDs here are placeholders ('ST_<name>', 'SDR_<name>'); the e2e test replaces
 them with the IDs the server assigns.
@@ -17,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from livekit_sip_core import NEWEST_SERVER, OLDEST_SERVER, SERVER_RELEASES
 from livekit_sip_policies import UNKNOWN, Finding, routing
 from livekit_sip_policies.routing import Call
 from livekit_sip_policies.stack_routing import routing_objects
@@ -51,6 +54,16 @@ def rule(name: str, kind: str, *, trunks: tuple[str, ...] = (), **fields: Any) -
 
 AGENT = {"room_config": {"agents": [{"agent_name": "support-agent", "metadata": ""}]}}
 
+SERVERS = [r.version for r in SERVER_RELEASES]
+
+
+class PerServer(dict[str, Any]):
+    """An expected value that differs between livekit-server releases: version -> value."""
+
+
+#: A call that no dispatch rule takes: DROP on v1.13.5, REJECT on v1.13.11.
+NO_RULE = PerServer({OLDEST_SERVER: "drop", NEWEST_SERVER: "reject"})
+
 
 @dataclass(frozen=True)
 class Case:
@@ -68,6 +81,10 @@ class Case:
     expect: Mapping[str, Any]
     notes: str = ""
     auth: Mapping[str, Any] = field(default_factory=dict)
+
+    def expect_for(self, server: str) -> dict[str, Any]:
+        """``expect`` as release ``server`` answers (each :class:`PerServer` resolved)."""
+        return {k: v[server] if isinstance(v, PerServer) else v for k, v in self.expect.items()}
 
 
 QUICKSTART_TRUNK = trunk("support", numbers=[TO], krisp_enabled=True)
@@ -108,7 +125,7 @@ CASES: list[Case] = [
         [trunk("t", numbers=[TO])],
         [rule("r", "direct", trunks=("t",), numbers=["15105550100"])],
         Call(TO, FROM, IP),
-        {"result": "drop", "trunk": "t", "rule": ""},
+        {"result": NO_RULE, "trunk": "t", "rule": ""},
         "the trunk matches the normalized number, the rule's numbers must be written as called",
     ),
     Case(
@@ -116,7 +133,7 @@ CASES: list[Case] = [
         [trunk("t", numbers=[TO])],
         [rule("r", "direct", trunks=("t",), inbound_numbers=["1 415 555 0001"])],
         Call(TO, FROM, IP),
-        {"result": "drop", "trunk": "t"},
+        {"result": NO_RULE, "trunk": "t"},
     ),
     Case(
         "a rule naming the trunk beats a better rule without trunk_ids",
@@ -151,7 +168,7 @@ CASES: list[Case] = [
             rule("open", "individual", trunks=("t",), numbers=[TO]),
         ],
         Call(TO, FROM, IP, pin="0000"),
-        {"result": "drop", "trunk": "t"},
+        {"result": NO_RULE, "trunk": "t"},
     ),
     Case(
         "one PIN rule on the trunk prompts every caller",
@@ -226,7 +243,7 @@ CASES: list[Case] = [
         [trunk("t", numbers=[TO], allowed_addresses=["198.51.100.0/24"])],
         [rule("r", "direct", trunks=("t",))],
         Call(TO, FROM, IP),
-        {"result": "drop", "trunk": ""},
+        {"result": NO_RULE, "trunk": ""},
     ),
     Case(
         "a host name in allowed_addresses matches the caller's host",
@@ -357,10 +374,12 @@ def _names(case: Case) -> dict[str, str]:
     return out
 
 
+@pytest.mark.parametrize("server", SERVERS)
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_simulator_answers_like_the_server(case: Case) -> None:
-    route = routing.evaluate(case.trunks, case.rules, case.call)
-    assert matches(case.expect, observed(route, _names(case))) == [], route.explain()
+def test_simulator_answers_like_the_server(case: Case, server: str) -> None:
+    route = routing.evaluate(case.trunks, case.rules, case.call, server=server)
+    assert route.server == server
+    assert matches(case.expect_for(server), observed(route, _names(case))) == [], route.explain()
 
 
 @pytest.mark.parametrize(
@@ -398,7 +417,7 @@ def test_explain_says_which_filter_each_trunk_failed() -> None:
         trunk("c", numbers=["+15105550199"]),
     ]
     route = routing.evaluate(trunks, [rule("r", "direct", trunks=("a",))], Call(TO, FROM, IP))
-    assert route.result == routing.DROP
+    assert route.result == routing.REJECT
     failed = {c.name: c.failed_on for c in route.trunk.checks}
     assert failed == {"a": "allowed_numbers", "b": "allowed_addresses"}
     text = route.explain()
@@ -419,12 +438,76 @@ def test_drop_lists_candidates_and_why_they_were_skipped() -> None:
         rule("pin", "direct", trunks=("t",), body={"pin": "1"}),
     ]
     route = routing.evaluate([trunk("t", numbers=[TO])], rules, Call(TO, FROM, IP, pin="2"))
-    assert route.result == routing.DROP
+    assert route.result == routing.REJECT
     skipped = {c.name: c.skipped for c in route.selection.candidates}  # type: ignore[union-attr]
     assert skipped == {
         "numbers": "called number '+15105550100' is not in numbers ['15105550100']",
         "pin": "the call's PIN is not this rule's",
     }
+
+
+@pytest.mark.parametrize(
+    ("server", "result", "words"),
+    [
+        (OLDEST_SERVER, routing.DROP, "DROP: no dispatch rule takes the call, the SIP bridge "
+         "hangs up without answering the caller (livekit-server v1.13.5; v1.13.11 answers "
+         "REJECT)"),
+        (NEWEST_SERVER, routing.REJECT, "REJECT: no dispatch rule takes the call, the SIP "
+         "bridge answers 404 'Does not match Trunks or Dispatch Rules' (livekit-server "
+         "v1.13.11; v1.13.5 answers DROP)"),
+    ],
+)
+def test_a_call_no_rule_takes_is_dropped_or_rejected_by_release(
+    server: str, result: str, words: str
+) -> None:
+    rules = [rule("r", "direct", trunks=("t",), numbers=["+15105550199"])]
+    for simulate in (routing.evaluate, routing.route):
+        route = simulate([trunk("t", numbers=[TO])], rules, Call(TO, FROM, IP), server=server)
+        assert (route.result, route.server, route.trunk_id) == (result, server, "ST_t")
+        assert route.explain().endswith(words)
+
+
+def test_the_newest_release_is_the_default() -> None:
+    route = routing.evaluate([trunk("t", numbers=[TO])], [], Call(TO, FROM, IP))
+    assert route.server == NEWEST_SERVER == SERVERS[-1] and route.result == routing.REJECT
+
+
+def test_an_unknown_release_is_refused_not_guessed() -> None:
+    with pytest.raises(ValueError, match=r"'v1\.12\.0' is not a supported release.*v1\.13\.5"):
+        routing.evaluate([], [], Call(TO, FROM, IP), server="v1.12.0")
+    assert routing.evaluate([], [], Call(TO, FROM, IP), server="1.13.5").server == "v1.13.5"
+
+
+@pytest.mark.parametrize(
+    ("server", "expect"),
+    [
+        # Measured: the v1.13.5 process exits on this call (a panic), v1.13.11 accepts it.
+        (OLDEST_SERVER, {"result": "error", "error": "panics on a rule with hide_phone_number"}),
+        # sha256("")[:8] as hex; the number itself is empty.
+        (NEWEST_SERVER, {"result": "accept", "identity": "sip_e3b0c44298fc1c14",
+                         "name": "Phone ", "room": "room-r"}),
+    ],
+)
+def test_hide_phone_number_with_an_empty_caller(server: str, expect: dict[str, Any]) -> None:
+    rules = [rule("r", "direct", trunks=("t",), hide_phone_number=True)]
+    route = routing.evaluate([trunk("t", numbers=[TO])], rules, Call(TO, "", IP), server=server)
+    assert matches(expect, observed(route, {})) == [], route.explain()
+
+
+@pytest.mark.parametrize(
+    ("server", "status"), [(OLDEST_SERVER, ""), (NEWEST_SERVER, "SIP_STATUS_BUSY_HERE")]
+)
+def test_ringing_timeout_status_is_in_the_answer_from_v1_13_11(server: str, status: str) -> None:
+    trunks = [trunk("t", numbers=[TO], ringing_timeout_status="SIP_STATUS_BUSY_HERE")]
+    route = routing.evaluate(trunks, [rule("r", "direct")], Call(TO, FROM, IP), server=server)
+    assert route.result == routing.ACCEPT and route.ringing_timeout_status == status
+    unset = routing.evaluate(
+        [trunk("t", numbers=[TO], ringing_timeout_status="SIP_STATUS_UNKNOWN")],
+        [rule("r", "direct")],
+        Call(TO, FROM, IP),
+        server=server,
+    )
+    assert unset.ringing_timeout_status == ""
 
 
 def test_route_rejects_a_caller_with_the_wrong_user_name() -> None:
@@ -517,7 +600,9 @@ ROUTING_RULE_CASES = [
                     "identity": "sip_653b70552e9e4b88",
                 },
             },
+            # One expectation, two words: met by REJECT (v1.13.11) and DROP (v1.13.5) alike.
             {**OUTSIDER, "expect": "drop"},
+            {**OUTSIDER, "expect": "reject"},
         ),
     ),
     ok(
@@ -541,12 +626,14 @@ ROUTING_RULE_CASES = [
         NEW_STACK,
         Finding(
             "call #1 from '+14155550001' at 198.51.100.1 to '+15105550100': expected agent "
-            "'support-agent', but it is dropped (trunk: no trunk, no dispatch rule matches).\n"
+            "'support-agent', but no dispatch rule takes it (trunk: no trunk; livekit-server "
+            "v1.13.11 answers REJECT).\n"
             "Why: call from '+14155550001' at 198.51.100.1 to '+15105550100':\n"
             "  no inbound trunk matched: 'support' (<support>) failed on allowed_addresses: "
             "source '198.51.100.1' is not in allowed_addresses ['203.0.113.0/24']\n"
             "  no dispatch rule matched: 'calls' (<calls>) names trunks and the call has none\n"
-            "  DROP: the call is hung up ('No SIP Dispatch Rules matched')",
+            "  REJECT: no dispatch rule takes the call, the SIP bridge answers 404 'Does not "
+            "match Trunks or Dispatch Rules' (livekit-server v1.13.11; v1.13.5 answers DROP)",
             "calls[0]",
             new_line.urn,
         ),
@@ -575,7 +662,8 @@ ROUTING_RULE_CASES = [
         NEW_STACK,
         Finding("policy config entry misses to, expect", "calls[0]"),
         Finding(
-            "policy config entry expect 'dropped' is not one of drop, refused, accept or an object",
+            "policy config entry expect 'dropped' is not one of reject, drop, refused, accept or "
+            "an object",
             "calls[1]",
         ),
         Finding(
@@ -684,3 +772,19 @@ def test_explanation_escapes_names_and_rooms_livekit_holds() -> None:
     assert lines[3] == f"  ACCEPT: room '{shown}', participant 'sip_+14155550001', agents" + (
         " ['support-agent']"
     )
+
+
+@pytest.mark.parametrize("server", SERVERS)
+@pytest.mark.parametrize("word", ["drop", "reject"])
+def test_drop_and_reject_are_one_expectation_on_every_release(server: str, word: str) -> None:
+    from livekit_sip_policies.expectations import parse_expectations, unmet
+
+    (expectation,), problems = parse_expectations([{"from": FROM, "to": TO, "expect": word}])
+    assert problems == []
+    turned_away = routing.route([trunk("t", numbers=[TO])], [], expectation.call, server=server)
+    assert turned_away.result in routing.NO_RULE_RESULTS
+    assert unmet(expectation, turned_away, {}) is None
+    accepted = routing.route(
+        [trunk("t", numbers=[TO])], [rule("r", "direct")], expectation.call, server=server
+    )
+    assert f"expected '{word}', but it is accepted" in (unmet(expectation, accepted, {}) or "")

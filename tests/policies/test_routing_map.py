@@ -232,3 +232,24 @@ def test_svg_shows_entities_and_control_characters_literally(tmp_path: Path) -> 
     assert not [c for c in svg if (ord(c) < 0x20 and c != "\n") or 0x7F <= ord(c) < 0xA0], svg
     assert "&amp;#27;[31m" in svg  # the text '&#27;[31m', as the name holds it
     assert "\\x1b[2J" in svg
+
+
+@pytest.mark.parametrize(
+    ("server", "label"),
+    [
+        (None, "no dispatch rule: rejected (SIP 404)"),
+        ("v1.13.11", "no dispatch rule: rejected (SIP 404)"),
+        ("v1.13.5", "no dispatch rule: dropped (no answer)"),
+    ],
+)
+def test_a_trunk_no_rule_takes_leads_to_the_releases_answer(server: str | None, label: str) -> None:
+    # RULES' fallback has no trunk_ids: it takes calls of every trunk.
+    lonely = trunk("lonely", numbers=["+15105550199"])
+    routing_map = build_map([*TRUNKS, lonely], RULES[:2], server=server)
+    outcomes = [n for n in routing_map.nodes if n.kind == "outcome"]
+    assert [n.label for n in outcomes] == [label]
+    assert [e.source for e in routing_map.edges if e.target == outcomes[0].key] == [
+        "trunk:ST_lonely"
+    ]
+    assert not [n for n in build_map([*TRUNKS, lonely], RULES).nodes if n.kind == "outcome"]
+    assert label in to_mermaid(routing_map) and label in to_dot(routing_map)

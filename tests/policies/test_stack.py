@@ -307,7 +307,10 @@ CASES = [
         "no_rule",
         [support],
         Finding(
-            "no dispatch rule routes calls from this trunk, so they are dropped", None, support.urn
+            "no dispatch rule routes calls from this trunk, so they are turned away "
+            "(rejected with 404, or dropped by older servers)",
+            None,
+            support.urn,
         ),
     ),
     fail(
@@ -315,7 +318,8 @@ CASES = [
         "preview_other_trunk_only",
         [new_support, new_sales, routed("calls", new_support)],
         Finding(
-            "no dispatch rule routes calls from this trunk, so they are dropped",
+            "no dispatch rule routes calls from this trunk, so they are turned away "
+            "(rejected with 404, or dropped by older servers)",
             None,
             new_sales.urn,
         ),

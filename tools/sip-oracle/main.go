@@ -1,6 +1,8 @@
 // sip-oracle asks a running livekit-server how it routes SIP calls, the way LiveKit's SIP
-// bridge does: over psrpc on the server's Redis, through the IOInfo service that
-// livekit-server v1.13.5 serves (EvaluateSIPDispatchRules, GetSIPTrunkAuthentication).
+// bridge does: over psrpc on the server's Redis, through the IOInfo service that livekit-server
+// serves (EvaluateSIPDispatchRules, GetSIPTrunkAuthentication). It is built once per server
+// release, against the livekit/protocol and psrpc versions that release pins
+// (scripts/build-sip-oracle.sh: go.mod for the newest, livekit-server-<version>.mod otherwise).
 //
 // Calls are read as JSON lines on stdin, one answer is written per line on stdout, in order:
 //
@@ -14,7 +16,16 @@
 // the call both in the legacy fields (CallingNumber, CalledNumber, ...) and in Call, as the
 // bridge does: the server's rule matching reads the former, EvaluateDispatchRule the latter.
 //
+// op "describe" answers, without asking the server, the fields of protocol messages and the
+// values of enums as the protocol this binary was built with has them; a name ending in
+// ".proto" stands for every message and enum of that file, nested ones included:
+//
+//	{"op": "describe", "names": ["livekit_sip.proto", "livekit.RoomConfiguration"]}
+//	-> {"response": {"livekit.SIPInboundTrunkInfo": {"fields": {"name": 2, ...}}, ...}}
+//
 // usage: sip-oracle -redis 127.0.0.1:6379
+//
+//	sip-oracle -describe      (describe requests only: no server, no Redis)
 package main
 
 import (
@@ -25,11 +36,14 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
 
 	"github.com/livekit/protocol/livekit"
 	"github.com/livekit/protocol/rpc"
@@ -37,16 +51,17 @@ import (
 )
 
 type call struct {
-	Op       string `json:"op"`
-	From     string `json:"from"`
-	To       string `json:"to"`
-	SourceIP string `json:"sourceIp"`
-	FromHost string `json:"fromHost"`
-	ToHost   string `json:"toHost"`
-	TrunkID  string `json:"trunkId"`
-	Pin      string `json:"pin"`
-	NoPin    bool   `json:"noPin"`
-	CallID   string `json:"callId"`
+	Op       string   `json:"op"`
+	Names    []string `json:"names"`
+	From     string   `json:"from"`
+	To       string   `json:"to"`
+	SourceIP string   `json:"sourceIp"`
+	FromHost string   `json:"fromHost"`
+	ToHost   string   `json:"toHost"`
+	TrunkID  string   `json:"trunkId"`
+	Pin      string   `json:"pin"`
+	NoPin    bool     `json:"noPin"`
+	CallID   string   `json:"callId"`
 }
 
 type errorOut struct {
@@ -118,24 +133,92 @@ func warmUp(ctx context.Context, client rpc.IOInfoClient) error {
 	return fmt.Errorf("livekit-server does not answer IOInfo requests: %w", err)
 }
 
+type described struct {
+	Fields map[string]int32 `json:"fields,omitempty"`
+	Values map[string]int32 `json:"values,omitempty"`
+	// Set when the protocol has no message or enum of that name.
+	Missing bool `json:"missing,omitempty"`
+}
+
+// describe reads the descriptors compiled into this binary (the server's protocol version).
+func describe(names []string) (json.RawMessage, error) {
+	out := map[string]described{}
+	var add func(d protoreflect.Descriptor)
+	add = func(d protoreflect.Descriptor) {
+		switch d := d.(type) {
+		case protoreflect.MessageDescriptor:
+			item := described{Fields: map[string]int32{}}
+			for i := 0; i < d.Fields().Len(); i++ {
+				f := d.Fields().Get(i)
+				item.Fields[string(f.Name())] = int32(f.Number())
+			}
+			out[string(d.FullName())] = item
+			for i := 0; i < d.Messages().Len(); i++ {
+				if m := d.Messages().Get(i); !m.IsMapEntry() {
+					add(m)
+				}
+			}
+			for i := 0; i < d.Enums().Len(); i++ {
+				add(d.Enums().Get(i))
+			}
+		case protoreflect.EnumDescriptor:
+			item := described{Values: map[string]int32{}}
+			for i := 0; i < d.Values().Len(); i++ {
+				v := d.Values().Get(i)
+				item.Values[string(v.Name())] = int32(v.Number())
+			}
+			out[string(d.FullName())] = item
+		default:
+			out[string(d.FullName())] = described{Missing: true}
+		}
+	}
+	for _, name := range names {
+		if strings.HasSuffix(name, ".proto") {
+			f, err := protoregistry.GlobalFiles.FindFileByPath(name)
+			if err != nil {
+				out[name] = described{Missing: true}
+				continue
+			}
+			for i := 0; i < f.Messages().Len(); i++ {
+				add(f.Messages().Get(i))
+			}
+			for i := 0; i < f.Enums().Len(); i++ {
+				add(f.Enums().Get(i))
+			}
+			continue
+		}
+		d, err := protoregistry.GlobalFiles.FindDescriptorByName(protoreflect.FullName(name))
+		if err != nil {
+			out[name] = described{Missing: true}
+			continue
+		}
+		add(d)
+	}
+	return json.Marshal(out)
+}
+
 func run() error {
 	addr := flag.String("redis", "127.0.0.1:6379", "the Redis address livekit-server uses")
 	timeout := flag.Duration("timeout", 5*time.Second, "timeout of one request")
+	describeOnly := flag.Bool("describe", false, "answer describe requests only (no server, no Redis)")
 	flag.Parse()
 
-	rc := redis.NewClient(&redis.Options{Addr: *addr})
-	defer rc.Close()
 	ctx := context.Background()
-	if err := rc.Ping(ctx).Err(); err != nil {
-		return fmt.Errorf("redis %s: %w", *addr, err)
-	}
-	client, err := rpc.NewIOInfoClient(psrpc.NewRedisMessageBus(rc))
-	if err != nil {
-		return err
-	}
-
-	if err := warmUp(ctx, client); err != nil {
-		return err
+	var client rpc.IOInfoClient
+	if !*describeOnly {
+		rc := redis.NewClient(&redis.Options{Addr: *addr})
+		defer rc.Close()
+		if err := rc.Ping(ctx).Err(); err != nil {
+			return fmt.Errorf("redis %s: %w", *addr, err)
+		}
+		var err error
+		client, err = rpc.NewIOInfoClient(newBus(rc))
+		if err != nil {
+			return err
+		}
+		if err := warmUp(ctx, client); err != nil {
+			return err
+		}
 	}
 
 	in := bufio.NewScanner(os.Stdin)
@@ -148,6 +231,14 @@ func run() error {
 		var a answer
 		if err := json.Unmarshal(in.Bytes(), &c); err != nil {
 			a.Error = &errorOut{Code: "bad_input", Message: err.Error()}
+		} else if c.Op == "describe" {
+			if b, err := describe(c.Names); err != nil {
+				a.Error = &errorOut{Code: "marshal", Message: err.Error()}
+			} else {
+				a.Response = b
+			}
+		} else if client == nil {
+			a.Error = &errorOut{Code: "bad_input", Message: "-describe answers describe requests only"}
 		} else {
 			rctx, cancel := context.WithTimeout(ctx, *timeout)
 			resp, err := ask(rctx, client, &c)

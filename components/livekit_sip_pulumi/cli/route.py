@@ -7,6 +7,7 @@ import sys
 from typing import Annotated, Any
 
 import typer
+from livekit_sip_core import NEWEST_SERVER, SERVER_RELEASES, server_release
 from livekit_sip_policies.routing import ACCEPT, REQUEST_PIN, Call, Route, dispatch_rule_priority
 from livekit_sip_policies.routing import route as simulate
 from rich.table import Table
@@ -39,6 +40,7 @@ def route_json(result: Route) -> dict[str, Any]:
             "source_ip": result.call.source_ip,
             "pin": result.call.pin,
         },
+        "server": result.server,
         "result": result.result,
         "error": result.error,
         "trunk_id": result.trunk_id,
@@ -65,6 +67,7 @@ def route_json(result: Route) -> dict[str, Any]:
         ],
         "room_pattern": result.room_pattern,
         "agents": list(result.agents),
+        "ringing_timeout_status": result.ringing_timeout_status,
         "explanation": result.explain(),
     }
 
@@ -72,6 +75,7 @@ def route_json(result: Route) -> dict[str, Any]:
 def _print(result: Route) -> None:
     console = out()
     console.print(shown(result.call.describe(), style="bold"))
+    console.print(shown(f"as livekit-server {result.server} routes it", style="dim"))
     trunks = Table(title="1. inbound trunks (which trunk takes the call)", title_justify="left")
     for column in ("trunk", "name", "result", "why"):
         trunks.add_column(column)
@@ -122,6 +126,16 @@ def route(
         str, typer.Option("--source-ip", help="The IP address the call comes from.")
     ] = "",
     pin: Annotated[str, typer.Option("--pin", help="The PIN the caller enters.")] = "",
+    server: Annotated[
+        str,
+        typer.Option(
+            "--server",
+            help="The livekit-server release to simulate: "
+            + ", ".join(r.version for r in SERVER_RELEASES)
+            + " (they differ on a call no dispatch rule takes: REJECT from v1.13.11, DROP "
+            "before).",
+        ),
+    ] = NEWEST_SERVER,
     url: Url = "",
     api_key: ApiKey = "",
     api_secret: ApiSecret = "",
@@ -130,11 +144,17 @@ def route(
 ) -> None:
     """Simulate a call against the live project, step by step: the trunk candidates and why
     each matched or not, the dispatch rules with their priorities, the outcome (room, agents).
-    Exit code: 0 the call is accepted (or asked for a PIN), 1 it is dropped or refused,
+    Exit code: 0 the call is accepted (or asked for a PIN), 1 it is rejected, dropped or refused,
     2 cannot run."""
+    try:
+        release = server_release(server).version
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--server") from None
     project = fetch(credentials(url, api_key, api_secret), Progress(quiet))
     trunks, rules = project.routing_inputs()
-    result = simulate(trunks, rules, Call(to=to, from_=from_, source_ip=source_ip, pin=pin))
+    result = simulate(
+        trunks, rules, Call(to=to, from_=from_, source_ip=source_ip, pin=pin), server=release
+    )
     if as_json:
         sys.stdout.write(json.dumps(route_json(result), indent=2) + "\n")
     else:

@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from livekit_sip_core import NEWEST_SERVER
+
 from .netns import SERVER_IP, NetNamespace, NetnsError
 
 __all__ = [
@@ -36,6 +38,7 @@ __all__ = [
     "ReplicaError",
     "Worker",
     "find_binary",
+    "find_livekit_server",
     "service_env",
     "sigterm_as_exit",
     "toolchain_bin",
@@ -100,13 +103,34 @@ def sigterm_as_exit(on_term: Callable[[], object] = _exit_143) -> Iterator[None]
         signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 
 
+def _cache() -> Path:
+    return Path(
+        os.environ.get("LKSP_CACHE")
+        or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "livekit-sip-pulumi"
+    )
+
+
 def toolchain_bin() -> Path:
     """``$LKSP_CACHE/bin`` (default ``~/.cache/livekit-sip-pulumi/bin``), where
-    ``make toolchain`` puts livekit-server and livekit-sip."""
-    cache = os.environ.get("LKSP_CACHE") or str(
-        Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "livekit-sip-pulumi"
-    )
-    return Path(cache) / "bin"
+    ``make toolchain`` puts livekit-sip."""
+    return _cache() / "bin"
+
+
+def find_livekit_server(hint: str) -> tuple[str, str]:
+    """(path, release) of the livekit-server to run: ``make toolchain``'s build of
+    LIVEKIT_SERVER_VERSION (default: the newest supported release), in
+    ``$LKSP_CACHE/livekit-server/<version>/``, else one on PATH (its ``--version`` says which
+    release it is; '' when it does not)."""
+    version = os.environ.get("LIVEKIT_SERVER_VERSION") or NEWEST_SERVER
+    built = _cache() / "livekit-server" / version / "livekit-server"
+    if built.exists():
+        return str(built), version
+    found = shutil.which("livekit-server")
+    if found is None:
+        raise ReplicaError(f"livekit-server not found in {built.parent} or on PATH: {hint}")
+    answer = subprocess.run([found, "--version"], capture_output=True, text=True, check=False)
+    match = re.search(r"version (\d+\.\d+\.\d+)", answer.stdout + answer.stderr)
+    return found, f"v{match.group(1)}" if match else ""
 
 
 def find_binary(name: str, hint: str) -> str:
@@ -232,6 +256,8 @@ class Replica:
     #: False when :meth:`start` made ``run_dir`` (no folder given): :meth:`stop` removes it,
     #: with the logs and the throwaway stack's state in it.
     keep_run_dir: bool = True
+    #: The livekit-server release running ("v1.13.11"; '' when it cannot tell).
+    server_version: str = ""
     server_log: ServerLog = field(init=False, repr=False)
 
     ns_url = f"ws://127.0.0.1:{API_PORT}"
@@ -246,9 +272,10 @@ class Replica:
     def start(cls, run_dir: Path | None = None, *, log_level: str = "info") -> Replica:
         t0 = time.monotonic()
         hint = "run `make toolchain` in a checkout of livekit-sip-pulumi"
+        livekit, server_version = find_livekit_server(hint + " (scripts/build-toolchain.sh)")
         binaries = {
             "redis": find_binary("redis-server", "apt-get install -y redis-server"),
-            "livekit": find_binary("livekit-server", hint + " (scripts/build-toolchain.sh)"),
+            "livekit": livekit,
             "bridge": find_binary("livekit-sip", hint + " (scripts/build-sip-bridge.sh)"),
         }
         keep = run_dir is not None
@@ -260,7 +287,8 @@ class Replica:
             if not keep:
                 shutil.rmtree(run, ignore_errors=True)
             raise ReplicaError(str(exc)) from None
-        replica = cls(ns, run, API_KEY, secrets.token_hex(24), "", keep_run_dir=keep)
+        replica = cls(ns, run, API_KEY, secrets.token_hex(24), "", keep_run_dir=keep,
+                      server_version=server_version)
         try:
             replica._start_services(binaries, log_level)
             replica.url = f"http://127.0.0.1:{ns.forward_tcp(API_PORT)}"

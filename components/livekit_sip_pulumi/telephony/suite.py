@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from livekit_sip_core import printable
+from livekit_sip_core import printable, server_release
 from livekit_sip_core.links import AGENT_DISPATCH_DOC
 from livekit_sip_policies import routing
 from livekit_sip_policies.expectations import Expectation, parse_expectations
@@ -249,8 +249,12 @@ def _real_result(report: CallReport, spec: CallSpec) -> str:
         return routing.ACCEPT
     if report.outcome == "pin_prompt" and not spec.pin:
         return routing.REQUEST_PIN
-    if report.outcome == "dropped" or (report.outcome == "rejected" and report.sip_code == 404):
+    # The bridge (livekit/sip v1.8.0, pkg/sip/inbound.go) on the server's answer: DROP -> hang up
+    # without a final answer; REJECT -> 404 "Does not match Trunks or Dispatch Rules".
+    if report.outcome == "dropped":
         return routing.DROP
+    if report.outcome == "rejected" and report.sip_code == 404:
+        return routing.REJECT
     return routing.ERROR
 
 
@@ -271,7 +275,8 @@ def check_call(expectation: Expectation, report: CallReport, route: Route,
     what = _what(report)
     if isinstance(expect, str):
         ok = {
-            "drop": real == routing.DROP,
+            "reject": real in routing.NO_RULE_RESULTS,
+            "drop": real in routing.NO_RULE_RESULTS,
             "refused": real in (routing.ERROR, routing.DROP) and report.outcome != "pin_prompt",
             "accept": real == routing.ACCEPT,
         }[expect]
@@ -363,6 +368,15 @@ def _spec(expectation: Expectation, route: Route, auth_password: str,
     )
 
 
+def _simulated_release(replica: Replica) -> str | None:
+    """The release the simulator predicts for the replica: the one it runs when the simulator
+    knows it, else the newest it knows."""
+    try:
+        return server_release(replica.server_version).version if replica.server_version else None
+    except ValueError:
+        return None
+
+
 def run_expectations(replica: Replica, expectations: Sequence[Expectation], *,
                      names: Mapping[str, Sequence[str]] | None = None, auth_password: str = "",
                      ring_timeout: float = 10.0,
@@ -382,7 +396,7 @@ def run_expectations(replica: Replica, expectations: Sequence[Expectation], *,
         # The simulator sees the call as it reaches the bridge: from the caller's address.
         call = dataclasses.replace(expectation.call,
                                    source_ip=expectation.call.source_ip or CALLER_IP)
-        route = routing.route(trunks, rules, call)
+        route = routing.route(trunks, rules, call, server=_simulated_release(replica))
         spec = _spec(expectation, route, auth_password, ring_timeout)
         report = place_call(replica, spec)
         workers = replica.registered_agent_names()

@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 from livekit import api
+from livekit_sip_core import server_release
 from livekit_sip_policies import routing
 from livekit_sip_policies.expectations import parse_expectations
 from livekit_sip_pulumi.telephony.netns import CALLER_IP, SERVER_IP, remove_stale_namespaces
@@ -39,6 +40,12 @@ pytestmark = [pytest.mark.e2e, pytest.mark.calls]
 #: The console script the package installs (the commands users run).
 LIVEKIT_SIP = str(Path(sys.executable).with_name("livekit-sip"))
 EXAMPLE = ROOT / "examples" / "telephony-ci"
+#: The livekit-server release the replica runs (LIVEKIT_SERVER_VERSION, default the newest).
+RELEASE = server_release(os.environ.get("LIVEKIT_SERVER_VERSION") or None)
+#: What the bridge (livekit/sip v1.8.0) does with a call no dispatch rule takes: REJECT
+#: (v1.13.11) -> "100 180 404 Does not match Trunks or Dispatch Rules"; DROP (v1.13.5) -> no
+#: final answer, the caller gives up.
+NO_RULE_OUTCOME = "rejected" if RELEASE.no_rule_result == "REJECT" else "dropped"
 
 
 def _times(checks: list[CallCheck]) -> str:
@@ -88,8 +95,13 @@ def test_demo_stack_expectations(demo: Demo, request: pytest.FixtureRequest) -> 
     assert staff.room.startswith("staff-")
     for label in ("a call from outside the provider", "an unknown number"):
         check = by_label[label]
-        assert check.report.outcome == "dropped" and not check.report.room, check.describe()
-        assert check.route.result == routing.DROP
+        assert check.report.outcome == NO_RULE_OUTCOME and not check.report.room, check.describe()
+        if NO_RULE_OUTCOME == "rejected":
+            assert check.report.sip_code == 404, check.describe()
+            assert check.report.sip_reason == "Does not match Trunks or Dispatch Rules"
+        assert check.route.result == (
+            routing.REJECT if RELEASE.no_rule_result == "REJECT" else routing.DROP
+        )
     _all_agree(checks)
 
 
@@ -378,8 +390,9 @@ def test_digest_authentication(sip_replica: Replica) -> None:
 
 
 def test_cli_call_reports_a_drop(tmp_path: Path) -> None:
-    """`call --expect dropped`: a call from outside the provider's addresses, on the example's
-    stack; no worker needed. The report names the outcome and the SIP answers. A secret stack
+    """`call --expect rejected` (``dropped`` on v1.13.5): a call from outside the provider's
+    addresses, on the example's stack; no worker needed. The report names the outcome and the
+    SIP answers. A secret stack
     config given in LKSP_SECRET_CONFIG is in no output, and not readable in the kept logs and
     stack state (--logs); without --logs the replica's folder is removed."""
     secret = "s3cret-" + os.urandom(8).hex()
@@ -388,12 +401,18 @@ def test_cli_call_reports_a_drop(tmp_path: Path) -> None:
     done = subprocess.run(
         [LIVEKIT_SIP, "call", "--program", "infra",
          "--to", "+15105550100", "--from", "+14155550001", "--source-ip", "198.51.100.9",
-         "--expect", "dropped", "--logs", str(logs)],
+         "--expect", NO_RULE_OUTCOME, "--logs", str(logs)],
         cwd=EXAMPLE, capture_output=True, text=True, timeout=300, env=env,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "call from +14155550001 at 198.51.100.9 to +15105550100" in done.stdout
-    assert "outcome: DROPPED, SIP answers: 100 180" in done.stdout
+    if NO_RULE_OUTCOME == "rejected":
+        assert (
+            "outcome: REJECTED (404 Does not match Trunks or Dispatch Rules), SIP answers: "
+            "100 180 404" in done.stdout
+        )
+    else:
+        assert "outcome: DROPPED, SIP answers: 100 180" in done.stdout
     assert secret not in done.stdout + done.stderr
     kept = [p for p in logs.rglob("*") if p.is_file()]
     assert any(p.parent.name == "stack" or "stack" in p.parts for p in kept), kept
@@ -404,7 +423,8 @@ def test_cli_call_reports_a_drop(tmp_path: Path) -> None:
          "--expect", "answered"],
         cwd=EXAMPLE, capture_output=True, text=True, timeout=300, env=env,
     )
-    assert again.returncode == 1 and "expected ANSWERED, got DROPPED" in again.stdout
+    assert again.returncode == 1
+    assert f"expected ANSWERED, got {NO_RULE_OUTCOME.upper()}" in again.stdout
     removed = re.search(r"its folder (\S+) removed", again.stderr)
     assert removed is not None, again.stderr
     assert not Path(removed.group(1)).exists()

@@ -341,6 +341,32 @@ def test_route_explains_failing_calls(livekit, broken):
     assert "no agent dispatched" in no_agent.stdout
 
 
+@pytest.mark.parametrize(
+    ("args", "result", "server"),
+    [([], "reject", "v1.13.11"), (["--server", "v1.13.5"], "drop", "v1.13.5")],
+)
+def test_route_names_the_release_it_simulates(livekit, broken, args, result, server):
+    # The no-agent line's trunk, with a PIN no rule has: no dispatch rule takes the call.
+    nowhere = run(
+        "route", "--to", "+15105550101", "--from", "+14155550001", "--pin", "9999", "--json",
+        *args, env=credentials(livekit),
+    )
+    assert nowhere.returncode == 1, nowhere
+    document = json.loads(nowhere.stdout)
+    assert (document["result"], document["server"]) == (result, server)
+    assert f"{result.upper()}: no dispatch rule takes the call" in document["explanation"]
+
+
+def test_route_refuses_an_unknown_release(livekit, broken):
+    unknown = run(
+        "route", "--to", "+15105559999", "--from", "+14155550001", "--server", "v1.12.0",
+        env=credentials(livekit),
+    )
+    assert unknown.returncode == 2, unknown
+    words = " ".join(unknown.stderr.replace("│", " ").split())
+    assert "'v1.12.0' is not a supported release (supported: v1.13.5, v1.13.11)" in words
+
+
 def test_map_draws_the_live_project(livekit, broken, tmp_path):
     mermaid = run("map", env=credentials(livekit))
     assert mermaid.returncode == 0, mermaid
