@@ -14,21 +14,29 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=toolchain-env.sh
 source "$here/toolchain-env.sh"
 
-mkdir -p "$LKSP_BIN" "$LKSP_PLUGINS" "$GOMODCACHE" "$GOCACHE"
+mkdir -p "$LKSP_BIN" "$LKSP_PLUGINS" "$LKSP_PULUMI_BIN" "$LKSP_PULUMI_PLUGINS" "$GOMODCACHE" "$GOCACHE"
 
 need_go() {
   command -v go >/dev/null 2>&1 ||
     lksp_die "Go is needed to build the toolchain from the Go module proxy (go 1.26+). Install Go, or install the Pulumi CLI with Pulumi's installer and put livekit-server on PATH."
 }
 
+# ldflags_version VERSION: the flags of a release build that reports vVERSION.
 ldflags_version() {
-  printf -- '-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v%s' "$PULUMI_VERSION"
+  printf -- '-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v%s' "$1"
+}
+
+# sdk_module_dir VERSION: the sdk/v3 module's folder in GOMODCACHE (downloaded if needed).
+sdk_module_dir() {
+  go mod download -json "github.com/pulumi/pulumi/sdk/v3@$1" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p'
 }
 
 # A pulumi the user installed (Pulumi's installer puts it in ~/.pulumi/bin) is used when it
-# is recent enough: Python policy packs run through the language host since 3.221.
+# is recent enough: Python policy packs run through the language host since 3.221. Not when
+# LKSP_PULUMI_VERSION asks for a release other than the pinned one: that one is built.
 external_pulumi_ok() {
   local p v
+  [ "$PULUMI_VERSION" = "$PULUMI_PINNED_VERSION" ] || return 1
   p="$(PATH="${PATH#"$LKSP_BIN:"}" command -v pulumi 2>/dev/null)" || return 1
   v="$("$p" version 2>/dev/null)" || return 1
   v="${v#v}"
@@ -43,18 +51,19 @@ PY
 }
 
 build_pulumi() {
-  if [ -x "$LKSP_BIN/pulumi" ] && [ "$("$LKSP_BIN/pulumi" version 2>/dev/null)" = "v$PULUMI_VERSION" ] &&
-    [ -x "$LKSP_BIN/pulumi-resource-pulumi-python" ] && [ -x "$LKSP_PLUGINS/pulumi-analyzer-policy-python" ]; then
-    lksp_log "pulumi v$PULUMI_VERSION already built in $LKSP_BIN"
+  local bin="$LKSP_PULUMI_BIN" plugins="$LKSP_PULUMI_PLUGINS"
+  if [ -x "$bin/pulumi" ] && [ "$("$bin/pulumi" version 2>/dev/null)" = "v$PULUMI_VERSION" ] &&
+    [ -x "$bin/pulumi-resource-pulumi-python" ] && [ -x "$plugins/pulumi-analyzer-policy-python" ]; then
+    lksp_log "pulumi v$PULUMI_VERSION already built in $bin"
     return 0
   fi
   if [ "${LKSP_BUILD_PULUMI:-auto}" != "always" ] && external_pulumi_ok; then
     return 0
   fi
   need_go
-  local src="$LKSP_CACHE/src/pulumi"
+  local src="$LKSP_CACHE/src/pulumi-v$PULUMI_VERSION"
   mkdir -p "$src"
-  lksp_log "building pulumi v$PULUMI_VERSION from the Go module proxy (cold: several minutes)"
+  lksp_log "building pulumi v$PULUMI_VERSION from the Go module proxy into $bin (cold: several minutes)"
   (
     cd "$src"
     cat >go.mod <<GOMOD
@@ -68,8 +77,8 @@ replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-202
 GOMOD
     go get -tool "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi@v$PULUMI_VERSION" "github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION" ||
       lksp_die "go get -tool github.com/pulumi/pulumi/pkg/v3/cmd/pulumi@v$PULUMI_VERSION failed (see above)"
-    go build -trimpath -tags osusergo,grpcnotrace -ldflags "$(ldflags_version)" \
-      -o "$LKSP_BIN/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi ||
+    go build -trimpath -tags osusergo,grpcnotrace -ldflags "$(ldflags_version "$PULUMI_VERSION")" \
+      -o "$bin/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi ||
       lksp_die "go build of the pulumi CLI failed (see above)"
     # Shell shims shipped inside the sdk module zip:
     # - pulumi-resource-pulumi-python runs Python dynamic providers (python -m pulumi.dynamic);
@@ -77,19 +86,19 @@ GOMOD
     #   engine uses it when no Python language host is installed; the sdk stopped shipping it
     #   after $PULUMI_POLICY_SHIM_SDK_VERSION, so it is taken from that version.
     local sdkdir shimdir
-    sdkdir="$(go mod download -json "github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')"
-    shimdir="$(go mod download -json "github.com/pulumi/pulumi/sdk/v3@$PULUMI_POLICY_SHIM_SDK_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')"
+    sdkdir="$(sdk_module_dir "v$PULUMI_VERSION")"
+    shimdir="$(sdk_module_dir "$PULUMI_POLICY_SHIM_SDK_VERSION")"
     [ -f "$sdkdir/python/dist/pulumi-resource-pulumi-python" ] ||
       lksp_die "pulumi-resource-pulumi-python not found in sdk/v3@v$PULUMI_VERSION ($sdkdir)"
     [ -f "$shimdir/python/dist/pulumi-analyzer-policy-python" ] ||
       lksp_die "pulumi-analyzer-policy-python not found in sdk/v3@$PULUMI_POLICY_SHIM_SDK_VERSION ($shimdir)"
-    install -m 0755 "$sdkdir/python/dist/pulumi-resource-pulumi-python" "$LKSP_BIN/pulumi-resource-pulumi-python"
-    mkdir -p "$LKSP_PLUGINS"
-    install -m 0755 "$shimdir/python/dist/pulumi-analyzer-policy-python" "$LKSP_PLUGINS/pulumi-analyzer-policy-python"
+    install -m 0755 "$sdkdir/python/dist/pulumi-resource-pulumi-python" "$bin/pulumi-resource-pulumi-python"
+    mkdir -p "$plugins"
+    install -m 0755 "$shimdir/python/dist/pulumi-analyzer-policy-python" "$plugins/pulumi-analyzer-policy-python"
   )
-  [ "$("$LKSP_BIN/pulumi" version)" = "v$PULUMI_VERSION" ] ||
-    lksp_die "built pulumi reports $("$LKSP_BIN/pulumi" version), expected v$PULUMI_VERSION"
-  lksp_log "pulumi $("$LKSP_BIN/pulumi" version) ready in $LKSP_BIN"
+  [ "$("$bin/pulumi" version)" = "v$PULUMI_VERSION" ] ||
+    lksp_die "built pulumi reports $("$bin/pulumi" version), expected v$PULUMI_VERSION"
+  lksp_log "pulumi $("$bin/pulumi" version) ready in $bin"
 }
 
 # livekit-server $1 into $LKSP_CACHE/livekit-server/$1/ (see toolchain-env.sh).
@@ -172,9 +181,11 @@ build_lk() {
 # The Python language host runs Python programs in project folders (`pulumi up` from a folder
 # with a Pulumi.yaml) and Python policy packs (`--policy-pack`). Pulumi's installer ships it next
 # to the CLI; the module proxy does not serve its Go module, so on machines without the installer
-# it is built from its unmodified source (LKSP_LANGUAGE_HOST_SRC, see toolchain-env.sh).
+# it is built from its unmodified source (LKSP_LANGUAGE_HOST_SRC, release
+# PULUMI_LANGUAGE_HOST_VERSION, see toolchain-env.sh), beside whichever CLI release is built.
 installed_language_host() {
   local p dir
+  [ "$PULUMI_VERSION" = "$PULUMI_PINNED_VERSION" ] || return 1
   p="$(PATH="${PATH#"$LKSP_BIN:"}" command -v pulumi-language-python 2>/dev/null)" && {
     printf '%s\n' "$p"
     return 0
@@ -186,11 +197,12 @@ installed_language_host() {
 }
 
 build_language_host() {
-  local stamp="$LKSP_BIN/.pulumi-language-python.version" found
-  if [ -x "$LKSP_BIN/pulumi-language-python" ] && [ -f "$LKSP_BIN/pulumi-language-python-exec" ] &&
-    [ "$(cat "$stamp" 2>/dev/null)" = "v$PULUMI_VERSION" ] &&
-    [ "$("$LKSP_BIN/pulumi-language-python" -version 2>/dev/null)" = "v$PULUMI_VERSION" ]; then
-    lksp_log "pulumi-language-python v$PULUMI_VERSION already built in $LKSP_BIN"
+  local bin="$LKSP_PULUMI_BIN" version="$PULUMI_LANGUAGE_HOST_VERSION" found
+  local stamp="$bin/.pulumi-language-python.version"
+  if [ -x "$bin/pulumi-language-python" ] && [ -f "$bin/pulumi-language-python-exec" ] &&
+    [ "$(cat "$stamp" 2>/dev/null)" = "v$version" ] &&
+    [ "$("$bin/pulumi-language-python" -version 2>/dev/null)" = "v$version" ]; then
+    lksp_log "pulumi-language-python v$version already built in $bin"
     return 0
   fi
   if [ "${LKSP_BUILD_PULUMI:-auto}" != "always" ] && found="$(installed_language_host)" &&
@@ -199,10 +211,10 @@ build_language_host() {
     return 0
   fi
   need_go
-  local src="$LKSP_LANGUAGE_HOST_SRC" work="$LKSP_CACHE/src/pulumi-language-python"
+  local src="$LKSP_LANGUAGE_HOST_SRC" work="$LKSP_CACHE/src/pulumi-language-python-for-v$PULUMI_VERSION"
   [ -f "$src/main.go" ] && [ -f "$src/go.mod" ] ||
-    lksp_die "the Python language host is not installed and its source is not at $src. Install the Pulumi CLI with Pulumi's installer (it ships pulumi-language-python), or set LKSP_LANGUAGE_HOST_SRC to a folder with its source (main.go, go.mod, go.sum of sdk/python/cmd/pulumi-language-python at v$PULUMI_VERSION)."
-  lksp_log "building pulumi-language-python v$PULUMI_VERSION from $src"
+    lksp_die "the Python language host is not installed and its source is not at $src. Install the Pulumi CLI with Pulumi's installer (it ships pulumi-language-python), or set LKSP_LANGUAGE_HOST_SRC to a folder with its source (main.go, go.mod, go.sum of sdk/python/cmd/pulumi-language-python at v$version)."
+  lksp_log "building pulumi-language-python v$version from $src into $bin"
   # The source folder may be read-only (it is in CI): build in a copy under the cache.
   rm -rf "$work"
   mkdir -p "$work"
@@ -210,20 +222,21 @@ build_language_host() {
   chmod u+w "$work"/*
   (
     cd "$work"
-    go build -trimpath -tags osusergo,grpcnotrace -ldflags "$(ldflags_version)" \
-      -o "$LKSP_BIN/pulumi-language-python" . ||
+    go build -trimpath -tags osusergo,grpcnotrace -ldflags "$(ldflags_version "$version")" \
+      -o "$bin/pulumi-language-python" . ||
       lksp_die "go build of pulumi-language-python failed (see above)"
-    # The host runs Python programs through this script, which must sit next to it.
+    # The host runs Python programs through this script, which must sit next to it; it is
+    # taken from the host's own release.
     local sdkdir
-    sdkdir="$(go mod download -json "github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')"
+    sdkdir="$(sdk_module_dir "v$version")"
     [ -f "$sdkdir/python/cmd/pulumi-language-python-exec" ] ||
-      lksp_die "pulumi-language-python-exec not found in sdk/v3@v$PULUMI_VERSION ($sdkdir)"
-    install -m 0755 "$sdkdir/python/cmd/pulumi-language-python-exec" "$LKSP_BIN/pulumi-language-python-exec"
+      lksp_die "pulumi-language-python-exec not found in sdk/v3@v$version ($sdkdir)"
+    install -m 0755 "$sdkdir/python/cmd/pulumi-language-python-exec" "$bin/pulumi-language-python-exec"
   )
-  [ "$("$LKSP_BIN/pulumi-language-python" -version)" = "v$PULUMI_VERSION" ] ||
-    lksp_die "built pulumi-language-python reports $("$LKSP_BIN/pulumi-language-python" -version), expected v$PULUMI_VERSION"
-  printf '%s\n' "v$PULUMI_VERSION" >"$stamp"
-  lksp_log "pulumi-language-python v$PULUMI_VERSION ready in $LKSP_BIN"
+  [ "$("$bin/pulumi-language-python" -version)" = "v$version" ] ||
+    lksp_die "built pulumi-language-python reports $("$bin/pulumi-language-python" -version), expected v$version"
+  printf '%s\n' "v$version" >"$stamp"
+  lksp_log "pulumi-language-python v$version ready in $bin"
 }
 
 targets=("$@")

@@ -25,15 +25,32 @@ POLICY_PACK = ROOT / "policies"
 PASSPHRASE = "local-file-backend-passphrase"
 
 
-def toolchain_bin() -> Path:
-    """The directory scripts/build-toolchain.sh fills (same default as toolchain-env.sh)."""
+def _toolchain_setting(name: str) -> str:
+    """A variable of scripts/toolchain-env.sh, as the build scripts see it in this environment."""
     out = subprocess.run(
-        ["bash", "-c", f'source "{ROOT}/scripts/toolchain-env.sh" && printf %s "$LKSP_BIN"'],
+        ["bash", "-c", f'source "{ROOT}/scripts/toolchain-env.sh" && printf %s "${name}"'],
         check=True,
         capture_output=True,
         text=True,
     )
-    return Path(out.stdout)
+    return out.stdout
+
+
+def toolchain_bin() -> Path:
+    """The directory scripts/build-toolchain.sh fills (same default as toolchain-env.sh)."""
+    return Path(_toolchain_setting("LKSP_BIN"))
+
+
+def pulumi_bin() -> Path:
+    """Where the pulumi CLI of the release under test, its Python language host and its shims
+    are built: ``toolchain_bin()`` for the pinned release, a folder of its own for the one
+    ``LKSP_PULUMI_VERSION`` names (toolchain-env.sh)."""
+    return Path(_toolchain_setting("LKSP_PULUMI_BIN"))
+
+
+def requested_pulumi_version() -> str | None:
+    """The release ``LKSP_PULUMI_VERSION`` asks for, or None for the pinned one."""
+    return os.environ.get("LKSP_PULUMI_VERSION") or None
 
 
 def livekit_releases() -> tuple[str, str]:
@@ -75,9 +92,15 @@ def livekit_server_dir(version: str | None = None) -> Path:
 
 def pulumi_command() -> auto.PulumiCommand:
     """The pulumi CLI built by scripts/build-toolchain.sh, or the one on PATH."""
-    bin_dir = toolchain_bin()
+    bin_dir = pulumi_bin()
     if (bin_dir / "pulumi").exists():
         return auto.PulumiCommand(root=str(bin_dir.parent), skip_version_check=True)
+    version = requested_pulumi_version()
+    if version is not None:
+        raise RuntimeError(
+            f"pulumi {version} (LKSP_PULUMI_VERSION) is not built in {bin_dir}: run "
+            f"`LKSP_PULUMI_VERSION={version} scripts/build-toolchain.sh pulumi language-host`"
+        )
     found = shutil.which("pulumi")
     if found is None:
         raise RuntimeError(
@@ -161,7 +184,7 @@ class LocalStack:
         self.echo = echo
         state_dir.mkdir(parents=True, exist_ok=True)
         self.state_dir = state_dir
-        bin_dir = toolchain_bin()
+        bin_dir = pulumi_bin()
         env_vars = {
             "PULUMI_BACKEND_URL": f"file://{state_dir}",
             "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
@@ -287,7 +310,7 @@ class LocalStack:
     def export_text(self) -> str:
         """What `pulumi stack export` prints (secrets stay encrypted, unlike the Automation
         API's export_stack, which decrypts them)."""
-        pulumi = toolchain_bin() / "pulumi"
+        pulumi = pulumi_bin() / "pulumi"
         out = subprocess.run(
             [
                 str(pulumi) if pulumi.exists() else "pulumi",

@@ -21,7 +21,22 @@ if [ -z "${LKSP_LANGUAGE_HOST_SRC:-}" ]; then
   unset _lksp_repo _lksp_common
 fi
 
-PULUMI_VERSION="${PULUMI_VERSION:-3.259.0}"
+# The Pulumi CLI the toolchain is built for. LKSP_PULUMI_VERSION picks another release; the
+# test fixtures and the CLI suite run the one it names. The pinned release is built into
+# $LKSP_BIN, any other into a folder of its own, $LKSP_CACHE/pulumi/<version>/{bin,plugins}
+# (the CLI, its Python language host and the shims), so several releases sit side by side.
+PULUMI_PINNED_VERSION=3.259.0
+PULUMI_VERSION="${LKSP_PULUMI_VERSION:-$PULUMI_PINNED_VERSION}"
+if [ "$PULUMI_VERSION" = "$PULUMI_PINNED_VERSION" ]; then
+  LKSP_PULUMI_BIN="$LKSP_BIN"
+  LKSP_PULUMI_PLUGINS="$LKSP_PLUGINS"
+else
+  LKSP_PULUMI_BIN="$LKSP_CACHE/pulumi/$PULUMI_VERSION/bin"
+  LKSP_PULUMI_PLUGINS="$LKSP_CACHE/pulumi/$PULUMI_VERSION/plugins"
+fi
+# The release of the Python language host source (LKSP_LANGUAGE_HOST_SRC): the module proxy
+# serves no other, so every CLI release gets a host built from this one.
+PULUMI_LANGUAGE_HOST_VERSION="${PULUMI_LANGUAGE_HOST_VERSION:-3.259.0}"
 # The last sdk/v3 release whose module zip ships the pulumi-analyzer-policy-python shim.
 PULUMI_POLICY_SHIM_SDK_VERSION="${PULUMI_POLICY_SHIM_SDK_VERSION:-v3.217.1}"
 # livekit-server: the newest release the Go module proxy lists (what the tests and the demo run
@@ -45,6 +60,7 @@ export GOFLAGS=-buildvcs=false
 export CGO_ENABLED=0
 
 export PATH="$LKSP_BIN:$PATH"
+[ "$LKSP_PULUMI_BIN" = "$LKSP_BIN" ] || export PATH="$LKSP_PULUMI_BIN:$PATH"
 
 lksp_die() {
   printf 'error: %s\n' "$*" >&2

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.metadata
 import os
 import shutil
 import socket
@@ -23,7 +24,13 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from localstack import livekit_releases, livekit_server_dir, toolchain_bin  # noqa: E402
+from localstack import (  # noqa: E402
+    livekit_releases,
+    livekit_server_dir,
+    pulumi_bin,
+    requested_pulumi_version,
+    toolchain_bin,
+)
 
 T = TypeVar("T")
 
@@ -133,10 +140,11 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _language_host(bin_dir: Path) -> Path | None:
-    """The Python language host the engine will use: the built one, or an installed one on PATH
-    (Pulumi's installer); either needs pulumi-language-python-exec beside it."""
-    for host in (bin_dir / "pulumi-language-python", shutil.which("pulumi-language-python")):
+def _language_host(bin_dir: Path, *, installed: bool) -> Path | None:
+    """The Python language host the engine will use: the built one, or (``installed``) one on
+    PATH (Pulumi's installer); either needs pulumi-language-python-exec beside it."""
+    on_path = shutil.which("pulumi-language-python") if installed else None
+    for host in (bin_dir / "pulumi-language-python", on_path):
         if host is not None and Path(host).exists():
             host = Path(host)
             if (host.parent / "pulumi-language-python-exec").exists():
@@ -144,22 +152,30 @@ def _language_host(bin_dir: Path) -> Path | None:
     return None
 
 
+def _version_of(program: Path | str, flag: str) -> str:
+    done = subprocess.run([str(program), flag], capture_output=True, text=True, timeout=60)
+    return done.stdout.strip() or f"unknown ({done.stderr.strip()[:200]})"
+
+
 @pytest.fixture(scope="session")
 def toolchain(request: pytest.FixtureRequest) -> Path:
     """The built toolchain directory; fails (never skips) when a part is missing.
 
     A pulumi CLI installed with Pulumi's installer (on PATH) replaces the built one and its
-    shims; livekit-server comes from the build or from PATH. The Python language host is
+    shims, unless LKSP_PULUMI_VERSION asks for a release of its own: then that build is
+    required. livekit-server comes from the build or from PATH. The Python language host is
     required: project folders (`pulumi up` in a folder) and policy packs run through it, as for
-    users. Prints which program runs Python policy packs.
+    users. Prints which pulumi, Python SDK and language host run.
     """
     bin_dir = toolchain_bin()
-    built_pulumi = (bin_dir / "pulumi").exists()
+    pulumi_dir = pulumi_bin()
+    requested = requested_pulumi_version()
+    built_pulumi = (pulumi_dir / "pulumi").exists()
     needed = ["bin/pulumi-resource-pulumi-python", "plugins/pulumi-analyzer-policy-python"]
-    missing = [name for name in needed if built_pulumi and not (bin_dir.parent / name).exists()]
-    if not built_pulumi and shutil.which("pulumi") is None:
-        missing.append("pulumi")
-    host = _language_host(bin_dir)
+    missing = [name for name in needed if built_pulumi and not (pulumi_dir.parent / name).exists()]
+    if not built_pulumi and (requested is not None or shutil.which("pulumi") is None):
+        missing.append(f"pulumi {requested or ''}".strip())
+    host = _language_host(pulumi_dir, installed=requested is None)
     if host is None:
         missing.append("pulumi-language-python (+ pulumi-language-python-exec beside it)")
     if not (livekit_server_dir() / "livekit-server").exists() and shutil.which(
@@ -169,24 +185,51 @@ def toolchain(request: pytest.FixtureRequest) -> Path:
     if shutil.which("redis-server") is None:
         missing.append("redis-server")
     if missing:
+        build = (
+            f"`LKSP_PULUMI_VERSION={requested} scripts/build-toolchain.sh pulumi language-host`"
+            if requested is not None
+            else "`make toolchain` (scripts/build-toolchain.sh, scripts/build-sip-oracle.sh, "
+            "scripts/ensure-system-packages.sh)"
+        )
         pytest.fail(
-            f"toolchain incomplete (looked in {bin_dir} and on PATH): missing {missing}. Run "
-            "`make toolchain` (scripts/build-toolchain.sh, scripts/build-sip-oracle.sh, "
-            "scripts/ensure-system-packages.sh) first; `make test` does it for you.",
+            f"toolchain incomplete (looked in {pulumi_dir}, {bin_dir} and on PATH): missing "
+            f"{missing}. Run {build} first; `make test` does it for you.",
             pytrace=False,
         )
+    pulumi = pulumi_dir / "pulumi" if built_pulumi else Path(str(shutil.which("pulumi")))
+    cli_version = _version_of(pulumi, "version")
+    if requested is not None and cli_version != f"v{requested}":
+        pytest.fail(f"{pulumi} reports {cli_version}, LKSP_PULUMI_VERSION asks for v{requested}")
+    assert host is not None
     # With a language host on PATH the engine runs Python policy packs through it, as for users
     # (NewPolicyAnalyzer in pkg/resource/plugin/analyzer_plugin.go falls back to the
     # pulumi-analyzer-policy-<runtime> plugin only when no language plugin is found).
     capture = request.config.pluginmanager.getplugin("capturemanager")
     with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
         print(
-            f"\n[toolchain] Python policy packs and project folders run through the language "
-            f"host {host} (pulumi-analyzer-policy-python is only the engine's fallback when no "
-            "language host is found)",
+            f"\n[toolchain] pulumi {cli_version} ({pulumi}), Python SDK "
+            f"{importlib.metadata.version('pulumi')}, pulumi-policy "
+            f"{_installed_version('pulumi-policy')}, Python {sys.version.split()[0]}; Python "
+            f"policy packs and project folders run through the language host {host} "
+            f"({_version_of(host, '-version')}; pulumi-analyzer-policy-python is only the "
+            "engine's fallback when no language host is found)",
             flush=True,
         )
     return bin_dir
+
+
+def _installed_version(distribution: str) -> str:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
+
+@pytest.fixture(scope="session")
+def pulumi_toolchain(toolchain: Path) -> Path:
+    """The folder of the pulumi CLI under test, its language host and its shims (the pinned
+    release's is ``toolchain``; LKSP_PULUMI_VERSION names another)."""
+    return pulumi_bin()
 
 
 @contextlib.contextmanager

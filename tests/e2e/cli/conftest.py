@@ -3,6 +3,7 @@ virtualenvs a user makes for a project outside this repository."""
 
 from __future__ import annotations
 
+import importlib.metadata
 import subprocess
 import sys
 import time
@@ -12,14 +13,15 @@ import pytest
 
 from tests.e2e.cli.pulumi_cli import ROOT, CliStack, PulumiCli
 
-# The engine the tests run; a user's project pins the SDK it ships with.
-PULUMI_SDK = "pulumi==3.259.0"
+# The Python SDK under test (this interpreter's: the repository's virtualenv, pinned to the
+# engine it runs with); a user's project pins the SDK that ships with its CLI.
+PULUMI_SDK = f"pulumi=={importlib.metadata.version('pulumi')}"
 
 
 @pytest.fixture(scope="session")
-def cli(toolchain: Path, tmp_path_factory: pytest.TempPathFactory) -> PulumiCli:
+def cli(pulumi_toolchain: Path, tmp_path_factory: pytest.TempPathFactory) -> PulumiCli:
     base = tmp_path_factory.mktemp("cli")
-    return PulumiCli(bin_dir=toolchain, home=base / "pulumi-home", backend=base / "backend")
+    return PulumiCli(bin_dir=pulumi_toolchain, home=base / "pulumi-home", backend=base / "backend")
 
 
 def pip(venv: Path, *args: str) -> None:
