@@ -17,7 +17,8 @@ Twirp method. Peak RSS per kind of process is sampled from /proc, the state file
 down by key. Then: `pulumi preview` with no pack, a do-nothing pack and ours; `pulumi up` at
 several --parallel settings; one create in an empty LiveKit project vs one holding 5,000
 trunks; `livekit-sip doctor` over a project of 5,000 inbound trunks and 5,000 dispatch rules
-(seeded with livekit-api, 10 calls in flight): listing and pure-analysis time.
+(seeded with livekit-api, 10 calls in flight): listing and pure-analysis time; the call
+classes and LKSSTK013-015 over stacks of growing size (bench/reachability.py, no server).
 
 Environment knobs (defaults in brackets):
   BENCH_SIZES [100,500,1000]       BENCH_REPEAT [3 for N<=100, else 1; "2" or "3,1,1"]
@@ -26,7 +27,8 @@ Environment knobs (defaults in brackets):
   BENCH_PARALLEL [4,10,32]         BENCH_PARALLEL_SIZE [500]
   BENCH_CROWD [5000]               trunks in the crowded project
   BENCH_DOCTOR [5000]              inbound trunks (and as many dispatch rules) for doctor
-  BENCH_SECTIONS [up,preview,parallel,crowd,doctor]
+  BENCH_SECTIONS [up,preview,parallel,crowd,doctor,reach]
+  BENCH_REACH [100,1000,1000+1000] sizes of the analysis over every call (bench/reachability.py)
   BENCH_WARMUP [1]                 0: no warm-up run first
   BENCH_NOOP_DESTROY_MAX [500]     (b)'s CLI destroy is timed up to this size
 
@@ -65,6 +67,7 @@ from bench.harness import (
     run_cli,
     stack_config,
 )
+from bench.reachability import section_reach
 
 POLICY_PACK = ROOT / "policies"
 NOOP_PACK = BENCH / "packs" / "noop"
@@ -357,7 +360,9 @@ def main() -> None:
     lk = LiveKit.from_env()
     sizes = _ints("BENCH_SIZES", "100,500,1000")
     repeats = _repeats(sizes)
-    sections = set(os.environ.get("BENCH_SECTIONS", "up,preview,parallel,crowd,doctor").split(","))
+    sections = set(
+        os.environ.get("BENCH_SECTIONS", "up,preview,parallel,crowd,doctor,reach").split(",")
+    )
     started = time.perf_counter()
     say(
         f"livekit-sip-pulumi benchmarks, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
@@ -405,6 +410,11 @@ def main() -> None:
                     f"livekit-sip doctor, {count} trunks + {count} rules",
                     lambda: section_doctor(lk, count),
                 )
+            )
+        if "reach" in sections:
+            reach = os.environ.get("BENCH_REACH", "100,1000,1000+1000").split(",")
+            steps.append(
+                ("call classes and LKSSTK013-015 (no server)", lambda: section_reach(reach))
             )
         for title, step in steps:
             results.append((title, step()))

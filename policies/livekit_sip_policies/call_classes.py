@@ -19,8 +19,10 @@ answers covers every call. Per called number, the classes are:
 
 Each class is routed with the simulator's public entry point (:func:`.routing.route`) over the
 trunks the server lists for its called number and the rules it lists for those trunks, which is
-what the server itself reads (``SelectSIPInboundTrunk``, ``SelectSIPDispatchRule``); a class
-that no trunk takes is routed over every rule, as the server does.
+what the server itself reads (``SelectSIPInboundTrunk``, ``SelectSIPDispatchRule``). A class
+that no trunk takes is routed over the rules without trunk_ids once the whole list is known not
+to conflict (the server lists every rule for it, and skips those naming trunks), else over every
+rule.
 
 **Growth.** The count is the sum, over the called numbers, of (addresses + 1) x (callers + 1)
 x (PINs + 2, or 1 without PINs), counting only the values written by the objects on that
@@ -197,6 +199,22 @@ class _Index:
         return [self.rules[p] for p in sorted(positions)]
 
 
+def _stray_rules(
+    index: _Index, trunks: Sequence[Mapping[str, Any]], call: Call
+) -> list[Mapping[str, Any]]:
+    """The rules to route a call that no trunk takes over.
+
+    The server lists every rule for it and checks the whole list for conflicts; the rules
+    naming trunks are then skipped ("names trunks and the call has none"). So when the whole
+    list does not conflict (one route over it tells, for every such call alike), the rules
+    without trunk_ids decide alone; otherwise every such call is refused like this one.
+    """
+    full = simulate_route(trunks, index.rules, call)
+    if full.selection is not None and full.selection.error is not None:
+        return index.rules
+    return [index.rules[p] for p in index.wildcard_rules]
+
+
 def _pin(rule: Mapping[str, Any]) -> str:
     pair = pin_and_room(rule)
     return pair[1] if pair is not None else ""
@@ -225,6 +243,7 @@ def call_classes(
     unnamed = unlisted_number([*every_number, stranger])
     outside = _outside(m for t in trunks for m in _strings(t, "allowed_addresses"))
     result = CallClasses()
+    stray_rules: list[Mapping[str, Any]] | None = None
     for called in [*written, unnamed]:
         result.called_numbers += 1
         listed = index.trunks_for(called)
@@ -254,9 +273,10 @@ def call_classes(
                         to=called, from_=caller, source_ip=source_ip, from_host=host, pin=pin
                     )
                     routed = simulate_route(listed, candidates, call)
-                    if not routed.trunk_id and len(candidates) != len(rules):
-                        # No trunk: the server lists every rule (and checks them all).
-                        routed = simulate_route(listed, rules, call)
+                    if not routed.trunk_id:
+                        if stray_rules is None:
+                            stray_rules = _stray_rules(index, listed, call)
+                        routed = simulate_route(listed, stray_rules, call)
                     result.calls.append(
                         RoutedCall(
                             call,

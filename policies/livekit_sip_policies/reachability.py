@@ -231,14 +231,17 @@ def _numbers(config: Mapping[str, Any], key: str) -> set[str]:
 
 
 def _ordinary(
-    trunk: Mapping[str, Any], number: str, classes: CallClasses, listed_callers: set[str]
+    trunk: Mapping[str, Any],
+    number: str,
+    classes: Sequence[RoutedCall],
+    listed_callers: set[str],
 ) -> list[RoutedCall]:
     """The ordinary calls to ``number`` of ``trunk``: no PIN, a caller no rule lists (one the
     trunk admits), from an address the trunk allows."""
     allowed = strings(trunk, "allowed_numbers")
     masks = strings(trunk, "allowed_addresses")
     calls = []
-    for routed in classes.calls:
+    for routed in classes:
         call = routed.call
         if call.to != number or call.pin:
             continue
@@ -340,9 +343,16 @@ class OrdinaryCallersReachAgents(StackRule):
         }
         listed_callers = {n for r in objects.rules for n in strings(r, "inbound_numbers")}
         wildcard = [r for r in objects.rules if not r["trunk_ids"]]
+        by_trunk: dict[str, list[Mapping[str, Any]]] = {}
+        for rule in objects.rules:
+            for named in dict.fromkeys(rule["trunk_ids"]):
+                by_trunk.setdefault(named, []).append(rule)
+        by_number: dict[str, list[RoutedCall]] = {}
+        for routed in classes.calls:
+            by_number.setdefault(routed.call.to, []).append(routed)
         for trunk in objects.trunks:
             tid = trunk["sip_trunk_id"]
-            routing = wildcard + [r for r in objects.rules if tid in r["trunk_ids"]]
+            routing = wildcard + by_trunk.get(tid, [])
             if not routing or not any(agents_of(r) for r in routing):
                 continue  # LKSSTK005: no rule; LKSDR002: no rule dispatches an agent
             seen: set[str] = set()
@@ -351,7 +361,7 @@ class OrdinaryCallersReachAgents(StackRule):
                 if key in seen:
                     continue
                 seen.add(key)
-                for routed in _ordinary(trunk, number, classes, listed_callers):
+                for routed in _ordinary(trunk, number, by_number.get(number, []), listed_callers):
                     kind, words = _outcome(routed.route, objects)
                     if not kind or kind == "refused" or key in excused.get(kind, ()):
                         # refused: the conflict rules (LKSSTK002-004) report why
