@@ -61,8 +61,13 @@ def stack_call_classes(
     return objects, call_classes(objects.trunks, objects.rules)
 
 
-def _name(objects: RoutingObjects, sim_id: str) -> str:
-    return (objects.names.get(sim_id) or [sim_id])[0]
+def _label(objects: RoutingObjects, sim_id: str) -> str:
+    """An object as messages name it, quoted: its resource name in a stack; in a live
+    project (where the resource name is the ID) its LiveKit name and ID."""
+    names = objects.names.get(sim_id) or [sim_id]
+    if names[0] == sim_id and len(names) > 1:
+        return f"{quote(names[1])} ({printable(sim_id)})"
+    return quote(names[0])
 
 
 def _describe(call: RoutedCall) -> str:
@@ -121,7 +126,7 @@ def _unreached(
                 continue
             landed = landed or routed
             if candidate.skipped is None and route.rule is not None and route.rule_id != rid:
-                winner = quote(_name(objects, route.rule_id))
+                winner = _label(objects, route.rule_id)
                 stray = " on a trunk" if rid in stray_only else ""
                 return Finding(
                     f"no call{stray} reaches it: the {_describe(routed)} passes its filters, "
@@ -144,7 +149,7 @@ def _unreached(
     if refused or landed is not None:
         return None  # refused calls: LKSSTK002-004 report the conflict
     trunks = [t for t in objects.trunks if t["sip_trunk_id"] in rule["trunk_ids"]]
-    names = ", ".join(quote(_name(objects, t["sip_trunk_id"])) for t in trunks)
+    names = ", ".join(_label(objects, t["sip_trunk_id"]) for t in trunks)
     example = _elsewhere(trunks, classes)
     tail = (
         f"; e.g. the {_describe(example)}: {printable(example.route.trunk.explain())}"
@@ -265,7 +270,7 @@ def _skips(route: Route, objects: RoutingObjects, agents_only: bool) -> str:
         return ""
     by_id = {r["sip_dispatch_rule_id"]: r for r in objects.rules}
     reasons = [
-        f"{quote(_name(objects, c.rule_id))}: {printable(c.skipped)}"
+        f"{_label(objects, c.rule_id)}: {printable(c.skipped)}"
         for c in route.selection.candidates
         if c.skipped is not None and (not agents_only or agents_of(by_id.get(c.rule_id, {})))
     ]
@@ -274,7 +279,7 @@ def _skips(route: Route, objects: RoutingObjects, agents_only: bool) -> str:
 
 def _outcome(route: Route, objects: RoutingObjects) -> tuple[str, str]:
     """(kind, words) of a route that does not reach an agent; kind '' when it does."""
-    rule = quote(_name(objects, route.rule_id)) if route.rule_id else ""
+    rule = _label(objects, route.rule_id) if route.rule_id else ""
     if route.result == ACCEPT:
         if route.agents:
             return "", ""
@@ -421,7 +426,7 @@ class WildcardRuleServesOneTrunk(StackRule):
             trunks = list(captured.get(rid, ()))
             if rule["trunk_ids"] or len(trunks) < 2:
                 continue
-            names = ", ".join(quote(_name(objects, t)) for t in trunks)
+            names = ", ".join(_label(objects, t) for t in trunks)
             extra = (
                 f", and calls no trunk takes (e.g. the {_describe(stray[rid])})"
                 if rid in stray
