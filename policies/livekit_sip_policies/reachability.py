@@ -151,6 +151,8 @@ def _unreached(
     trunks = [t for t in objects.trunks if t["sip_trunk_id"] in rule["trunk_ids"]]
     names = ", ".join(_label(objects, t["sip_trunk_id"]) for t in trunks)
     example = _elsewhere(trunks, classes)
+    if example is not None and example.route.result in _REFUSED:
+        return None  # its trunks' calls are refused: LKSSTK002/003 report the conflict
     tail = (
         f"; e.g. the {_describe(example)}: {printable(example.route.trunk.explain())}"
         if example

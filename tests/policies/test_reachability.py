@@ -83,6 +83,11 @@ REACHABILITY_CASES = [
         [line, open_rule, dispatch("ext", trunk_ids=["ST_elsewhere"])],
     ),
     ok("LKSSTK013", "no_trunk_in_the_stack", [catch_all]),
+    ok(
+        "LKSSTK013",
+        "trunks_in_conflict_are_lksstk002",
+        [line, inbound("other", sip_trunk_id=UNKNOWN), on("calls", line, inbound("other"))],
+    ),
     fail(
         "LKSSTK013",
         "open_rule_behind_a_pin_rule",
