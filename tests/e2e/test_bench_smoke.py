@@ -79,3 +79,23 @@ def test_bench_preview_packs_and_crowded_project(livekit: Any) -> None:
     # livekit-sip doctor over 5 trunks + 5 rules: 10 objects, listed with 3 calls, one finding
     # (the seeded rule without an agent), timed.
     assert re.search(r"^\s+10\s+\d+\.\d+\s+3\s+\d+\.\d+\s+1\s+\d+\.\d+$", summary, re.M), summary
+
+
+def test_bench_reach_prints_call_classes_and_times() -> None:
+    """The reach section (bench/reachability.py) needs no server: its lines at tiny sizes."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "reachability.py"), "4", "2+2"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    lines = done.stdout.splitlines()
+    assert len(lines) == 4, done.stdout  # two sizes, two shapes
+    # 2 lines of their own: 2 numbers + one no object names, inside and outside the CIDR.
+    assert re.match(
+        r"^\s+4 \(2 trunks \+ 2 rules\) lines:\s+5 call classes over 3 called", lines[0]
+    )
+    for line in lines:
+        assert re.search(r"derived and routed in \d+\.\d+ s CPU", line), line
+        assert re.search(r"LKSSTK013 \d+\.\d+ .*LKSSTK014 .*LKSSTK015 ", line), line
