@@ -50,15 +50,26 @@ _TAKEN = (ACCEPT, REQUEST_PIN)
 _REFUSED = (ERROR, AUTH_FAILED)
 
 
-def stack_call_classes(
-    resources: Sequence[StackResource],
-) -> tuple[RoutingObjects, CallClasses] | None:
+_Analysis = tuple[RoutingObjects, CallClasses]
+#: The last analysis and the resources it was made of (held, so that their ids stay theirs):
+#: the doctor hands the three rules the same resource objects, and derives the classes once.
+_last: tuple[tuple[StackResource, ...], _Analysis | None] | None = None
+
+
+def stack_call_classes(resources: Sequence[StackResource]) -> _Analysis | None:
     """The stack's routing objects and their call classes; None when routing cannot be told
     yet (a field it reads unknown, a dispatch rule's references unresolved)."""
+    global _last
+    if (
+        _last is not None
+        and len(_last[0]) == len(resources)
+        and all(a is b for a, b in zip(_last[0], resources, strict=True))
+    ):
+        return _last[1]
     objects = routing_objects(resources)
-    if objects is None:
-        return None
-    return objects, call_classes(objects.trunks, objects.rules)
+    analysis = None if objects is None else (objects, call_classes(objects.trunks, objects.rules))
+    _last = (tuple(resources), analysis)
+    return analysis
 
 
 def _label(objects: RoutingObjects, sim_id: str) -> str:

@@ -307,3 +307,12 @@ def test_call_classes_grow_linearly_with_lines_of_their_own() -> None:
 def test_unlisted_number_avoids_every_written_form() -> None:
     assert unlisted_number([]) == "+19995550000"
     assert unlisted_number(["+1 999 555 0000", "19995550001"]) == "+19995550002"
+
+
+def test_the_three_rules_share_one_analysis_of_the_same_objects() -> None:
+    resources = [line, open_rule, staff]
+    first = stack_call_classes(resources)
+    assert stack_call_classes(list(resources)) is first  # the doctor: same objects, new list
+    other = stack_call_classes([line, on("open", line), staff])  # the pack: new objects
+    assert other is not first and other is not None and first is not None
+    assert len(other[1]) == len(first[1])
