@@ -18,7 +18,9 @@ down by key. Then: `pulumi preview` with no pack, a do-nothing pack and ours; `p
 several --parallel settings; one create in an empty LiveKit project vs one holding 5,000
 trunks; `livekit-sip doctor` over a project of 5,000 inbound trunks and 5,000 dispatch rules
 (seeded with livekit-api, 10 calls in flight): listing and pure-analysis time. Last, what
-comparing trunk passwords costs diff per resource, keyed vs legacy digests (bench/digest.py).
+comparing trunk passwords costs diff per resource, keyed vs legacy digests (bench/digest.py),
+and the call classes and LKSSTK013-015 over stacks of growing size (bench/reachability.py, no
+server).
 
 Environment knobs (defaults in brackets):
   BENCH_SIZES [100,500,1000]       BENCH_REPEAT [3 for N<=100, else 1; "2" or "3,1,1"]
@@ -27,8 +29,9 @@ Environment knobs (defaults in brackets):
   BENCH_PARALLEL [4,10,32]         BENCH_PARALLEL_SIZE [500]
   BENCH_CROWD [5000]               trunks in the crowded project
   BENCH_DOCTOR [5000]              inbound trunks (and as many dispatch rules) for doctor
-  BENCH_SECTIONS [up,preview,parallel,crowd,doctor,digest]
+  BENCH_SECTIONS [up,preview,parallel,crowd,doctor,digest,reach]
   BENCH_DIGEST_SIZES [500]         trunks diffed in the digest section
+  BENCH_REACH [100,1000,1000+1000] sizes of the analysis over every call (bench/reachability.py)
   BENCH_WARMUP [1]                 0: no warm-up run first
   BENCH_NOOP_DESTROY_MAX [500]     (b)'s CLI destroy is timed up to this size
 
@@ -67,6 +70,7 @@ from bench.harness import (
     run_cli,
     stack_config,
 )
+from bench.reachability import section_reach
 
 POLICY_PACK = ROOT / "policies"
 NOOP_PACK = BENCH / "packs" / "noop"
@@ -369,7 +373,7 @@ def main() -> None:
     sizes = _ints("BENCH_SIZES", "100,500,1000")
     repeats = _repeats(sizes)
     sections = set(
-        os.environ.get("BENCH_SECTIONS", "up,preview,parallel,crowd,doctor,digest").split(",")
+        os.environ.get("BENCH_SECTIONS", "up,preview,parallel,crowd,doctor,digest,reach").split(",")
     )
     started = time.perf_counter()
     say(
@@ -426,6 +430,11 @@ def main() -> None:
                     "diff cost of trunk passwords (CPU ms per resource)",
                     lambda: section_digest(digest_sizes),
                 )
+            )
+        if "reach" in sections:
+            reach = os.environ.get("BENCH_REACH", "100,1000,1000+1000").split(",")
+            steps.append(
+                ("call classes and LKSSTK013-015 (no server)", lambda: section_reach(reach))
             )
         for title, step in steps:
             results.append((title, step()))

@@ -63,8 +63,8 @@ A dispatch rule is *resolved* when none of its entries is (d). Every stack rule 
 same way: a finding that a rule names something (an ID that is no trunk, a shared trunk, a
 trunk routed without noise cancellation: LKSSTK001, LKSSTK004, LKSSTK006, LKSSTK009) holds for
 the entries that are known, resolved or not; a finding about what no rule names, or about the
-whole routing (an unrouted trunk, a simulated call: LKSSTK005, LKSSTK006, LKSSTK011,
-LKSSTK012), waits until every dispatch rule is resolved.
+whole routing (an unrouted trunk, a simulated call, every call: LKSSTK005, LKSSTK006,
+LKSSTK011-015), waits until every dispatch rule is resolved.
 
 Adding a rule ([adding-a-rule.md](adding-a-rule.md)): take the next free ID of its band
 (`LKSIN`, `LKSOUT`, `LKSDR`, `LKSSTK`; IDs are never reused), write one class decorated with

@@ -13,6 +13,7 @@ __all__ = [
     "TROUBLESHOOTING",
     "TWILIO_DOC",
     "WAVIX_DOC",
+    "WILDCARD_DISPATCH_ISSUE",
 ]
 
 TROUBLESHOOTING = "https://docs.livekit.io/reference/telephony/troubleshooting/"
@@ -25,3 +26,6 @@ TWILIO_DOC = "https://docs.livekit.io/telephony/start/providers/twilio/"
 PLIVO_DOC = "https://docs.livekit.io/telephony/start/providers/plivo/"
 WAVIX_DOC = "https://docs.livekit.io/telephony/start/providers/wavix/"
 AGENT_DISPATCH_DOC = "https://docs.livekit.io/agents/server/agent-dispatch/"
+#: livekit/sip#460: a dispatch rule without trunk_ids takes calls from every trunk, stray
+#: INVITEs included.
+WILDCARD_DISPATCH_ISSUE = "https://github.com/livekit/sip/issues/460"

@@ -7,10 +7,18 @@ here. The registry lists rules by ID, so the order of these imports does not mat
 
 from __future__ import annotations
 
-from . import dispatch, inbound, outbound, stack, stack_conflicts, stack_routing
+from . import (
+    dispatch,
+    inbound,
+    outbound,
+    reachability,
+    stack,
+    stack_conflicts,
+    stack_routing,
+)
 from .rule import REGISTRY
 
 __all__ = ["REGISTRY", "RULE_MODULES"]
 
 #: The modules that define the pack's rules.
-RULE_MODULES = (inbound, outbound, dispatch, stack, stack_conflicts, stack_routing)
+RULE_MODULES = (inbound, outbound, dispatch, stack, stack_conflicts, stack_routing, reachability)

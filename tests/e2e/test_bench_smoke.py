@@ -82,3 +82,23 @@ def test_bench_preview_packs_and_crowded_project(livekit: Any) -> None:
     assert re.search(r"^\s+10\s+\d+\.\d+\s+3\s+\d+\.\d+\s+1\s+\d+\.\d+$", summary, re.M), summary
     # The diff cost of trunk passwords at N=2: keyed, legacy and no digest, per resource.
     assert re.search(r"^\s+2(\s+\d+\.\d+){4}$", summary, re.M), summary
+
+
+def test_bench_reach_prints_call_classes_and_times() -> None:
+    """The reach section (bench/reachability.py) needs no server: its lines at tiny sizes."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "reachability.py"), "4", "2+2"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    lines = done.stdout.splitlines()
+    assert len(lines) == 4, done.stdout  # two sizes, two shapes
+    # 2 lines of their own: 2 numbers + one no object names, inside and outside the CIDR.
+    assert re.match(
+        r"^\s+4 \(2 trunks \+ 2 rules\) lines:\s+5 call classes over 3 called", lines[0]
+    )
+    for line in lines:
+        assert re.search(r"derived and routed in \d+\.\d+ s CPU", line), line
+        assert re.search(r"LKSSTK013 \d+\.\d+ .*LKSSTK014 .*LKSSTK015 ", line), line

@@ -46,6 +46,7 @@ MODULE_BANDS = {
     "livekit_sip_policies.stack": "LKSSTK",
     "livekit_sip_policies.stack_conflicts": "LKSSTK",
     "livekit_sip_policies.stack_routing": "LKSSTK",
+    "livekit_sip_policies.reachability": "LKSSTK",
 }
 
 

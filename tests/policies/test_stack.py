@@ -24,6 +24,7 @@ from .helpers import (
     run,
     urn,
 )
+from .test_reachability import REACHABILITY_CASES
 from .test_routing import ROUTING_RULE_CASES
 
 A = "+15105550100"
@@ -488,6 +489,8 @@ CASES = [
 
 # LKSSTK011-012 (routing): their table lives with the routing simulator's tests.
 CASES += ROUTING_RULE_CASES
+# LKSSTK013-015 (every call): their table lives with the call classes' tests.
+CASES += REACHABILITY_CASES
 
 
 @pytest.mark.parametrize("case", CASES, ids=str)
