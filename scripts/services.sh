@@ -7,6 +7,7 @@
 #   scripts/services.sh status
 #
 # Ports: LKSP_REDIS_PORT (default 6391), LKSP_LIVEKIT_PORT (default 7890).
+# LKSP_OWNER_PID: stop both when that process is gone (see start_watchdog).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=toolchain-env.sh
@@ -33,6 +34,29 @@ stop_pidfile() {
     fi
     rm -f "$f"
   fi
+}
+
+# The start time and state of process $1 from /proc (Linux; empty elsewhere or when gone).
+proc_identity() {
+  [ -r "/proc/$1/stat" ] && awk '{ sub(/^.*\) /, ""); print $20, $1 }' "/proc/$1/stat" 2>/dev/null || true
+}
+
+# With LKSP_OWNER_PID (the test session's PID): a watchdog stops both services once that process
+# is gone, even killed with SIGKILL (it cannot run its own cleanup then). `stop` ends the watchdog.
+start_watchdog() {
+  local owner="${LKSP_OWNER_PID:-}" identity
+  [ -n "$owner" ] || return 0
+  pid_alive "$LKSP_RUN/watchdog.pid" && return 0
+  identity="$(proc_identity "$owner")"
+  (
+    while kill -0 "$owner" 2>/dev/null && [ "$(proc_identity "$owner")" = "$identity" ]; do
+      sleep 1
+    done
+    rm -f "$LKSP_RUN/watchdog.pid"
+    stop
+  ) </dev/null >/dev/null 2>&1 &
+  echo $! >"$LKSP_RUN/watchdog.pid"
+  lksp_log "watchdog (pid $!) stops both when process $owner is gone"
 }
 
 port_in_use() {
@@ -100,6 +124,7 @@ YAML
       lksp_die "livekit-server did not answer on 127.0.0.1:$LIVEKIT_PORT; see $LKSP_RUN/livekit.log"
     lksp_log "livekit-server on 127.0.0.1:$LIVEKIT_PORT (pid $(cat "$LKSP_RUN/livekit.pid"))"
   fi
+  start_watchdog
   cat >"$LKSP_RUN/env" <<ENV
 export LIVEKIT_URL=http://127.0.0.1:$LIVEKIT_PORT
 export LIVEKIT_API_KEY=$DEV_KEY
@@ -108,6 +133,10 @@ ENV
 }
 
 stop() {
+  if [ -f "$LKSP_RUN/watchdog.pid" ]; then
+    kill "$(cat "$LKSP_RUN/watchdog.pid")" 2>/dev/null || true
+    rm -f "$LKSP_RUN/watchdog.pid"
+  fi
   stop_pidfile "$LKSP_RUN/livekit.pid" livekit-server
   stop_pidfile "$LKSP_RUN/redis.pid" redis-server
   rm -f "$LKSP_RUN/env"

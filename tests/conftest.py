@@ -198,6 +198,8 @@ def livekit(toolchain: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         "LKSP_RUN": str(run_dir),
         "LKSP_REDIS_PORT": str(_free_port()),
         "LKSP_LIVEKIT_PORT": str(_free_port()),
+        # Stopped with this session even when it is killed with SIGKILL (no finally runs then).
+        "LKSP_OWNER_PID": str(os.getpid()),
     }
     script = ROOT / "scripts" / "services.sh"
     started = subprocess.run([str(script), "start"], env=env, capture_output=True, text=True)

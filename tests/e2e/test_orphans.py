@@ -123,3 +123,67 @@ def test_providers_exit_when_their_engine_is_killed(tmp_path: Path, clean_liveki
                 os.killpg(runner.pid, signal.SIGKILL)
             runner.wait(timeout=30)
     assert clean_livekit.outbound_trunks() == []
+
+
+# -- the suite's own services (tests/conftest.py's livekit fixture, scripts/services.sh) ----------
+
+SERVICES = Path(__file__).resolve().parents[2] / "scripts" / "services.sh"
+
+_SESSION = """
+import os, subprocess, sys, time
+env = {**os.environ, "LKSP_RUN": sys.argv[1], "LKSP_REDIS_PORT": sys.argv[2],
+       "LKSP_LIVEKIT_PORT": sys.argv[3], "LKSP_OWNER_PID": str(os.getpid())}
+subprocess.run([sys.argv[4], "start"], env=env, check=True, capture_output=True)
+print("READY", flush=True)
+time.sleep(600)
+"""
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _identity(pid: int) -> str | None:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return None if fields[0] in ("Z", "X") else fields[19]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
+def test_the_suites_services_stop_when_the_session_is_killed(tmp_path: Path, toolchain) -> None:
+    """A test session killed with SIGKILL runs no fixture finalizer: the watchdog services.sh
+    starts for LKSP_OWNER_PID stops its Redis and livekit-server."""
+    run_dir = tmp_path / "services"
+    ports = [str(_free_port()), str(_free_port())]
+    session = subprocess.Popen(
+        [sys.executable, "-c", _SESSION, str(run_dir), *ports, str(SERVICES)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+    )
+    services: dict[int, str | None] = {}
+    try:
+        assert session.stdout is not None
+        assert "READY" in session.stdout.readline(), session.stdout.read()
+        for name in ("redis", "livekit"):
+            pid = int((run_dir / f"{name}.pid").read_text())
+            services[pid] = _identity(pid)
+            assert services[pid] is not None, f"{name} (PID {pid}) is not running"
+        os.kill(session.pid, signal.SIGKILL)
+        session.wait(timeout=30)
+        deadline = time.monotonic() + BOUND
+        left = list(services)
+        while left and time.monotonic() < deadline:
+            time.sleep(0.2)
+            left = [p for p, started in services.items() if _identity(p) == started]
+        assert left == [], f"still running {BOUND:.0f} s after the session was killed: {left}"
+    finally:
+        if session.poll() is None:
+            os.killpg(session.pid, signal.SIGKILL)
+            session.wait()
+        env = {**os.environ, "LKSP_RUN": str(run_dir)}
+        subprocess.run([str(SERVICES), "stop"], env=env, capture_output=True)
