@@ -36,9 +36,11 @@ stop_pidfile() {
   fi
 }
 
-# The start time and state of process $1 from /proc (Linux; empty elsewhere or when gone).
+# The start time of process $1 from /proc, "gone" for a zombie (Linux; empty elsewhere).
 proc_identity() {
-  [ -r "/proc/$1/stat" ] && awk '{ sub(/^.*\) /, ""); print $20, $1 }' "/proc/$1/stat" 2>/dev/null || true
+  [ -r "/proc/$1/stat" ] &&
+    awk '{ sub(/^.*\) /, ""); print ($1 == "Z" || $1 == "X") ? "gone" : $20 }' "/proc/$1/stat" \
+      2>/dev/null || true
 }
 
 # With LKSP_OWNER_PID (the test session's PID): a watchdog stops both services once that process

@@ -135,7 +135,9 @@ env = {**os.environ, "LKSP_RUN": sys.argv[1], "LKSP_REDIS_PORT": sys.argv[2],
        "LKSP_LIVEKIT_PORT": sys.argv[3], "LKSP_OWNER_PID": str(os.getpid())}
 subprocess.run([sys.argv[4], "start"], env=env, check=True, capture_output=True)
 print("READY", flush=True)
-time.sleep(600)
+while True:  # a session at work: running and sleeping in turn
+    sum(range(100_000))
+    time.sleep(0.01)
 """
 
 
@@ -173,6 +175,9 @@ def test_the_suites_services_stop_when_the_session_is_killed(tmp_path: Path, too
             pid = int((run_dir / f"{name}.pid").read_text())
             services[pid] = _identity(pid)
             assert services[pid] is not None, f"{name} (PID {pid}) is not running"
+        # While the session lives, the watchdog leaves them alone (a few of its checks).
+        time.sleep(4)
+        assert [p for p, started in services.items() if _identity(p) != started] == []
         os.kill(session.pid, signal.SIGKILL)
         session.wait(timeout=30)
         deadline = time.monotonic() + BOUND
