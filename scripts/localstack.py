@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from livekit_sip_pulumi.inline import isolate_run_channels
 from pulumi import automation as auto
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -182,6 +183,8 @@ class LocalStack:
         echo: bool = False,
     ) -> None:
         self.echo = echo
+        # Many runs in one process: a run must not inherit a failed run's connection.
+        isolate_run_channels()
         state_dir.mkdir(parents=True, exist_ok=True)
         self.state_dir = state_dir
         bin_dir = pulumi_bin()

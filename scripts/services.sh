@@ -10,6 +10,7 @@
 # Release: LIVEKIT_SERVER_VERSION (default: the newest supported, see toolchain-env.sh), from
 # $LKSP_CACHE/livekit-server/<version>/ (scripts/build-toolchain.sh livekit); without that build,
 # a livekit-server on PATH. The env file names the release that runs (LKSP_LIVEKIT_VERSION).
+# LKSP_OWNER_PID: stop both when that process is gone (see start_watchdog).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=toolchain-env.sh
@@ -36,6 +37,31 @@ stop_pidfile() {
     fi
     rm -f "$f"
   fi
+}
+
+# The start time of process $1 from /proc, "gone" for a zombie (Linux; empty elsewhere).
+proc_identity() {
+  [ -r "/proc/$1/stat" ] &&
+    awk '{ sub(/^.*\) /, ""); print ($1 == "Z" || $1 == "X") ? "gone" : $20 }' "/proc/$1/stat" \
+      2>/dev/null || true
+}
+
+# With LKSP_OWNER_PID (the test session's PID): a watchdog stops both services once that process
+# is gone, even killed with SIGKILL (it cannot run its own cleanup then). `stop` ends the watchdog.
+start_watchdog() {
+  local owner="${LKSP_OWNER_PID:-}" identity
+  [ -n "$owner" ] || return 0
+  pid_alive "$LKSP_RUN/watchdog.pid" && return 0
+  identity="$(proc_identity "$owner")"
+  (
+    while kill -0 "$owner" 2>/dev/null && [ "$(proc_identity "$owner")" = "$identity" ]; do
+      sleep 1
+    done
+    rm -f "$LKSP_RUN/watchdog.pid"
+    stop
+  ) </dev/null >/dev/null 2>&1 &
+  echo $! >"$LKSP_RUN/watchdog.pid"
+  lksp_log "watchdog (pid $!) stops both when process $owner is gone"
 }
 
 port_in_use() {
@@ -109,6 +135,7 @@ YAML
       lksp_die "livekit-server did not answer on 127.0.0.1:$LIVEKIT_PORT; see $LKSP_RUN/livekit.log"
     lksp_log "livekit-server $lk_version on 127.0.0.1:$LIVEKIT_PORT (pid $(cat "$LKSP_RUN/livekit.pid"))"
   fi
+  start_watchdog
   cat >"$LKSP_RUN/env" <<ENV
 export LIVEKIT_URL=http://127.0.0.1:$LIVEKIT_PORT
 export LIVEKIT_API_KEY=$DEV_KEY
@@ -118,6 +145,10 @@ ENV
 }
 
 stop() {
+  if [ -f "$LKSP_RUN/watchdog.pid" ]; then
+    kill "$(cat "$LKSP_RUN/watchdog.pid")" 2>/dev/null || true
+    rm -f "$LKSP_RUN/watchdog.pid"
+  fi
   stop_pidfile "$LKSP_RUN/livekit.pid" livekit-server
   stop_pidfile "$LKSP_RUN/redis.pid" redis-server
   rm -f "$LKSP_RUN/env"

@@ -245,6 +245,8 @@ def _services(
         "LKSP_RUN": str(run_dir),
         "LKSP_REDIS_PORT": str(_free_port()),
         "LKSP_LIVEKIT_PORT": str(_free_port()),
+        # Stopped with this session even when it is killed with SIGKILL (no finally runs then).
+        "LKSP_OWNER_PID": str(os.getpid()),
     }
     if version is not None:
         # A named release must be the built one, not whatever livekit-server is on PATH.

@@ -50,6 +50,7 @@ from livekit_sip_core import PASSWORD_FIELD
 from pulumi import dynamic
 from pulumi.output import contains_unknowns
 
+from . import lifeline
 from .client import Attempts, LiveKitSettings, RetryPolicy, call_livekit, settings_from_config
 from .errors import LiveKitApiError, LiveKitSipError, Problem, SpecError
 from .inputs import ADOPT_ID, ADOPT_ONLY_IF_MATCHING
@@ -362,6 +363,7 @@ class SipProviderBase(dynamic.ResourceProvider):
     def configure(self, req: dynamic.ConfigureRequest) -> None:
         self._settings = settings_from_config(req.config.get)
         self._live_names = _LiveNames()
+        lifeline.watch_engine()  # in the provider process: exit when the engine is gone
 
     @property
     def live_names(self) -> _LiveNames:

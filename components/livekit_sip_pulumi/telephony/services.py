@@ -7,6 +7,9 @@ no STUN); the bridge with SIP on 198.18.0.1:5060 (UDP), RTP on 198.18.0.1:20000-
 the API is forwarded to a free port on the host's 127.0.0.1 (:attr:`Replica.url`), which is what
 Pulumi and the LiveKit clients of the tests use. Every process is started by this module and
 stopped by its PID (each in a session of its own, its group is signalled too).
+Started from the main thread, each is also killed by the kernel when the process that started
+it is gone (:mod:`.tied`): a run killed with SIGKILL leaves no service or worker running, only
+its namespace, which the next run removes.
 """
 
 from __future__ import annotations
@@ -141,6 +144,18 @@ def find_binary(name: str, hint: str) -> str:
     if found is None:
         raise ReplicaError(f"{name} not found in {toolchain_bin()} or on PATH: {hint}")
     return found
+
+
+_TIED = Path(__file__).with_name("tied.py")
+
+
+def _tied(argv: list[str]) -> list[str]:
+    """``argv`` run so that the kernel kills it (SIGKILL) when this process is gone, even
+    killed with SIGKILL itself (see tied.py). From the main thread only: the parent-death
+    signal follows the thread that started the process, and another thread may end first."""
+    if sys.platform != "linux" or threading.current_thread() is not threading.main_thread():
+        return argv
+    return [sys.executable, str(_TIED), str(os.getpid()), *argv]
 
 
 def _stop_process(proc: subprocess.Popen[Any], grace: float = 5.0) -> None:
@@ -303,7 +318,7 @@ class Replica:
         log_path = log or self.run_dir / f"{name}.log"
         with open(log_path, "ab") as out:
             proc = subprocess.Popen(
-                self.ns.argv(argv), stdout=out, stderr=subprocess.STDOUT,
+                _tied(self.ns.argv(argv)), stdout=out, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL, env=service_env(env), start_new_session=True,
                 cwd=self.run_dir,
             )
@@ -410,7 +425,7 @@ class Replica:
         full_env = {**self.worker_env(), **(env or {})}
         with open(log, "ab") as out:
             proc = subprocess.Popen(
-                self.ns.argv(argv), stdout=out, stderr=subprocess.STDOUT,
+                _tied(self.ns.argv(argv)), stdout=out, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL, env=full_env, start_new_session=True,
                 cwd=str(cwd or Path.cwd()),
             )

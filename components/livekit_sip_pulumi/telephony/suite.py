@@ -37,6 +37,7 @@ from livekit_sip_policies.expectations import Expectation, parse_expectations
 from livekit_sip_policies.routing import Route
 from pydantic import SecretStr
 
+from ..inline import isolate_run_channels
 from .netns import CALLER_IP
 from .services import Replica, ReplicaError, toolchain_bin
 from .verifier import CallReport, CallSpec, place_call
@@ -92,6 +93,9 @@ def apply_program(replica: Replica, program_dir: Path, *, config: Mapping[str, s
                   log: Callable[[str], None] | None = None) -> AppliedStack:
     """``pulumi up`` of the program in ``program_dir`` against the replica (see module doc)."""
     from pulumi import automation as auto
+
+    # A pytest session applies many programs: a run must not inherit a failed run's connection.
+    isolate_run_channels()
 
     program_dir = program_dir.resolve()
     main = program_dir / "__main__.py"
