@@ -117,3 +117,21 @@ print(json.dumps({
         assert not Path(facts[key]).is_relative_to(ROOT), facts
     assert facts["policy_count"] >= 29
     assert facts["license"] == "Apache-2.0"
+
+
+def test_the_pack_and_the_package_carry_one_version() -> None:
+    """`pulumi preview --policy-pack` names the pack as livekit-sip@v<version>: the release the
+    wheel carries, and the one the CHANGELOG describes last."""
+    import re
+
+    root = Path(__file__).resolve().parent.parent
+    found = re.search(r'^version = "([^"]+)"$', (root / "pyproject.toml").read_text(), re.M)
+    assert found is not None
+    package = found.group(1)
+    pack = next(
+        line.split(":", 1)[1].strip()
+        for line in (root / "policies" / "PulumiPolicy.yaml").read_text().splitlines()
+        if line.startswith("version:")
+    )
+    assert pack == package
+    assert f"## {package}" in (root / "CHANGELOG.md").read_text()

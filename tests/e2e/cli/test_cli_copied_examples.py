@@ -37,7 +37,7 @@ def test_copied_example_deploys(cli, package_venv, clean_livekit, tmp_path, exam
         configure_livekit(stack, clean_livekit)
         stack.config("numbers[0]", "+15105550142", path=True)
         up = stack.ok("up", "--yes", *pack_args)
-        assert "livekit-sip@v0.1.0" in up.stdout, up
+        assert "livekit-sip@v0.2.0" in up.stdout, up
         outputs = json.loads(stack.ok("stack", "output", "--json").stdout)
         [inbound] = clean_livekit.inbound_trunks()
         [outbound] = clean_livekit.outbound_trunks()

@@ -45,7 +45,7 @@ def test_demo_runs_the_cli_end_to_end(clean_livekit, tmp_path):
         "$ pulumi stack rm --yes demo",
     ):
         assert command in out, out
-    assert "livekit-sip@v0.1.0 (local: policies)" in out
+    assert "livekit-sip@v0.2.0 (local: policies)" in out
     assert "+ 4 created" in out and "- 4 deleted" in out, out
     assert "left in LiveKit: 0 inbound trunks, 0 dispatch rules" in out
     assert clean_livekit.api_secret not in out + demo.stderr

@@ -23,7 +23,7 @@ def test_quickstart_preview_up_refresh_destroy(cli, clean_livekit):
         stack.config("trunkPassword", "quickstart-pw-4a1f", secret=True)
 
         preview = stack.ok("preview", "--policy-pack", "policies")
-        assert "livekit-sip@v0.1.0 (local: policies)" in preview.stdout, preview
+        assert "livekit-sip@v0.2.0 (local: policies)" in preview.stdout, preview
         assert "+ 4 to create" in preview.stdout, preview
         assert clean_livekit.inbound_trunks() == []
 
