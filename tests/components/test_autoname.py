@@ -105,7 +105,7 @@ PRESET = TwilioOutbound("acme.pstn.twilio.com", "acme", "Pa55-word!")
 @pulumi.runtime.test
 def test_preset_trunk_gets_an_autoname_not_the_resource_name(mocks: Mocks) -> Any:
     component = ProviderOutboundTrunk("twilio", PRESET, numbers=["+15105550100"])
-    SipOutboundTrunk("twilio", address="sip.telnyx.com", numbers=["+15105550100"])
+    top_level = SipOutboundTrunk("twilio", address="sip.telnyx.com", numbers=["+15105550100"])
 
     def check(_: Any) -> None:
         trunks = [r for r in mocks.resources if r.name == "twilio" and "dynamic/" in r.typ]
@@ -116,7 +116,8 @@ def test_preset_trunk_gets_an_autoname_not_the_resource_name(mocks: Mocks) -> An
         top = autoname(pulumi.get_project(), pulumi.get_stack(), OUTBOUND, "twilio")
         assert sorted(r.inputs[AUTONAME] == top for r in trunks) == [False, True]
 
-    return component.sip_trunk_id.apply(check)
+    # Both registrations done before the check (each is registered on its own task).
+    return pulumi.Output.all(component.sip_trunk_id, top_level.sip_trunk_id).apply(check)
 
 
 @pulumi.runtime.test
@@ -152,4 +153,11 @@ def test_phone_line_children_autoname_per_line(mocks: Mocks) -> Any:
         for child in ("sales-inbound", "sales-dispatch", "sales-outbound"):
             assert _registered(mocks, child)["name"] == "sales-line"
 
-    return pulumi.Output.all(plain.dispatch_rule_id, named.dispatch_rule_id).apply(check)
+    # Every child registered before the check (each is registered on its own task).
+    ids = [
+        line_id
+        for line in (plain, named)
+        for line_id in (line.inbound_trunk_id, line.dispatch_rule_id, line.outbound_trunk_id)
+        if line_id is not None
+    ]
+    return pulumi.Output.all(*ids).apply(check)
