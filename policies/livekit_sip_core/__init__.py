@@ -77,6 +77,7 @@ from .numbers import (
     canonical_e164,
     e164_or_wildcard_problem,
     e164_problem,
+    nonexistent_number_problem,
     normalize_number,
 )
 from .pins import pin_problem
@@ -197,6 +198,7 @@ __all__ = [
     "is_ip_or_cidr",
     "is_livekit_id",
     "match_addr_mask",
+    "nonexistent_number_problem",
     "normalize_number",
     "parse_addr",
     "parse_prefix",

@@ -19,6 +19,7 @@ __all__ = [
     "canonical_e164",
     "e164_or_wildcard_problem",
     "e164_problem",
+    "nonexistent_number_problem",
     "normalize_number",
 ]
 
@@ -99,3 +100,77 @@ def e164_problem(value: str) -> Invalid | None:
 def e164_or_wildcard_problem(value: str) -> Invalid | None:
     """:func:`e164_problem`, with '*' (an outbound trunk's "any caller number") allowed."""
     return None if value == WILDCARD_NUMBER else e164_problem(value)
+
+
+_REGIONS_SHOWN = 3
+
+
+def _country(code: int) -> str:
+    """'+44 (GB, GG, IM, JE)': a country calling code and the regions that share it."""
+    regions = [r for r in phonenumbers.region_codes_for_country_code(code) if r != "001"]
+    if len(regions) > _REGIONS_SHOWN + 1:
+        shown = f"{', '.join(regions[:_REGIONS_SHOWN])} and {len(regions) - _REGIONS_SHOWN} more"
+    else:
+        shown = ", ".join(regions)
+    return f"+{code} ({shown})" if shown else f"+{code} (non-geographic)"
+
+
+def nonexistent_number_problem(value: str) -> Invalid | None:
+    """Why the '+'-prefixed ``value`` cannot be anyone's phone number by the numbering plan of
+    its country (``phonenumbers``' metadata), or None when it can; None too for values without
+    '+' (their shape is :func:`e164_problem`'s business).
+
+    Too short, too long (:func:`phonenumbers.is_possible_number_with_reason`; a length only
+    dialled inside an area counts as too short), a country code no country has, or a number of
+    the right length in a range the country has not assigned
+    (:func:`phonenumbers.is_valid_number`). Carriers answer calls to such a number 404 ("the
+    destination number might be invalid or not in service").
+    """
+    if not value.startswith("+"):
+        return None
+    try:
+        parsed = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException:
+        return Invalid(
+            ErrorType.NUMBER_CANNOT_EXIST,
+            f"{quote(value)} cannot be a phone number: no country has the calling code it "
+            "starts with",
+        )
+    code = parsed.country_code or 0
+    reason = phonenumbers.is_possible_number_with_reason(parsed)
+    results = phonenumbers.ValidationResult
+    if reason == results.INVALID_COUNTRY_CODE:
+        return Invalid(
+            ErrorType.NUMBER_CANNOT_EXIST,
+            f"{quote(value)} cannot be a phone number: +{code} is no country's calling code",
+        )
+    if reason in (results.TOO_SHORT, results.IS_POSSIBLE_LOCAL_ONLY):
+        local = (
+            " (that length is dialled only inside an area, without the country code)"
+            if reason == results.IS_POSSIBLE_LOCAL_ONLY
+            else ""
+        )
+        return Invalid(
+            ErrorType.NUMBER_CANNOT_EXIST,
+            f"{quote(value)} is too short for a {_country(code)} number{local}: a digit is "
+            "probably missing",
+        )
+    if reason == results.TOO_LONG:
+        return Invalid(
+            ErrorType.NUMBER_CANNOT_EXIST,
+            f"{quote(value)} is too long for a {_country(code)} number: a digit too many, "
+            "or a trunk prefix ('0', '1') kept after the country code",
+        )
+    if reason == results.INVALID_LENGTH:
+        return Invalid(
+            ErrorType.NUMBER_CANNOT_EXIST,
+            f"{quote(value)} has a length no {_country(code)} number has: a digit is "
+            "missing or one too many",
+        )
+    if not phonenumbers.is_valid_number(parsed):
+        return Invalid(
+            ErrorType.NUMBER_CANNOT_EXIST,
+            f"{quote(value)} is in no assigned range of {_country(code)} numbers: its length "
+            "fits, but the range is unassigned or reserved (a typo, or a made-up number)",
+        )
+    return None

@@ -32,6 +32,7 @@ class ErrorType:
     E164_PLUS = "e164_plus"
     E164_IMPOSSIBLE = "e164_impossible"
     E164_NOT_STRICT = "e164_not_strict"
+    NUMBER_CANNOT_EXIST = "number_cannot_exist"
     IP_OR_CIDR = "ip_or_cidr"
     IP_OR_CIDR_FORM = "ip_or_cidr_form"
     IP_OR_CIDR_ZONE = "ip_or_cidr_zone"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from . import (
     dispatch,
     inbound,
+    numbers,
     outbound,
     reachability,
     stack,
@@ -21,4 +22,13 @@ from .rule import REGISTRY
 __all__ = ["REGISTRY", "RULE_MODULES"]
 
 #: The modules that define the pack's rules.
-RULE_MODULES = (inbound, outbound, dispatch, stack, stack_conflicts, stack_routing, reachability)
+RULE_MODULES = (
+    inbound,
+    outbound,
+    dispatch,
+    numbers,
+    stack,
+    stack_conflicts,
+    stack_routing,
+    reachability,
+)

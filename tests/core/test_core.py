@@ -92,6 +92,43 @@ def test_e164_problem_codes(value: str, code: str | None) -> None:
     assert (problem.code if problem else None) == code
 
 
+NANP = "+1 (US, AG, AI and 22 more)"
+UK = "+44 (GB, GG, IM, JE)"
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ("+15105550100", None),  # NANP 555 numbers outside 555-01xx are assigned normally
+        ("+442071838750", None),
+        ("+919876543210", None),
+        ("15105550100", None),  # not E.164-shaped: e164_problem's business
+        ("*", None),
+        ("+19995550100", f"in no assigned range of {NANP} numbers"),
+        ("+447700900123", f"in no assigned range of {UK} numbers"),  # Ofcom's drama range
+        ("+4420794600", f"too short for a {UK} number (that length is dialled only inside"),
+        ("+1510555", f"too short for a {NANP} number: a digit is probably missing"),
+        ("+151055501000", f"too long for a {NANP} number: a digit too many"),
+        ("+800123", "too short for a +800 (non-geographic) number"),
+        ("+99912345", "no country has the calling code it starts with"),
+    ],
+)
+def test_nonexistent_number_problem_says_why(value: str, why: str | None) -> None:
+    problem = core.nonexistent_number_problem(value)
+    if why is None:
+        assert problem is None
+        return
+    assert problem is not None and problem.code == ErrorType.NUMBER_CANNOT_EXIST
+    assert problem.message.startswith(f"'{value}' ") and why in problem.message
+
+
+def test_numbers_strict_e164_rules_accept_can_still_not_exist() -> None:
+    # What LKSSTK016 adds to the E.164 rules: shapes they accept that no country assigns.
+    for value in ("+19995550100", "+447700900123", "+4420794600"):
+        assert core.e164_problem(value) is None
+        assert core.nonexistent_number_problem(value) is not None
+
+
 def test_problems_are_plain() -> None:
     problem = core.pin_problem("12a")
     assert isinstance(problem, Invalid) and problem.code == ErrorType.PIN_DIGITS

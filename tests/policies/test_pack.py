@@ -238,6 +238,21 @@ def test_stack_policy_exempt_resources() -> None:
     assert _stack_report("LKSSTK005", [trunk], {EXEMPT_KEY: ["legacy"]}) == []
 
 
+def test_numbers_that_cannot_exist_through_the_pack_with_its_knobs() -> None:
+    made_up = "+19995550100"
+    trunk = _policy_resource(INBOUND_TRUNK, "lab", changed(INBOUND, {"numbers": [made_up]}))
+    [(message, where)] = _stack_report("LKSSTK016", [trunk])
+    assert message.startswith(f"numbers[0]: '{made_up}' is in no assigned range of +1 (US,")
+    assert "testNumbers" in message and "/telephony/troubleshooting/" in message
+    assert where == urn(INBOUND_TRUNK, "lab")
+    assert _stack_report("LKSSTK016", [trunk], {"testNumbers": ["+1999*"]}) == []
+    assert _stack_report("LKSSTK016", [trunk], {EXEMPT_KEY: ["lab"]}) == []
+    unknown = _policy_resource(
+        INBOUND_TRUNK, "new", changed(INBOUND, {"numbers": [UNKNOWN_STRING_VALUE]})
+    )
+    assert _stack_report("LKSSTK016", [unknown]) == []
+
+
 @pytest.mark.parametrize(
     ("name", "parents", "patterns", "exempt"),
     [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from livekit_sip_core import nonexistent_number_problem
 from livekit_sip_policies import UNKNOWN, Finding
 from livekit_sip_policies.references import trunk_refs
 from livekit_sip_policies.rule import DISPATCH_RULE, INBOUND_TRUNK, OUTBOUND_TRUNK
@@ -484,6 +485,84 @@ CASES = [
         ],
         Finding("'calls' is also the name of dispatch rule 'a'", "name", dispatch("b").urn),
         Finding("'calls' is also the name of dispatch rule 'a'", "name", dispatch("c").urn),
+    ),
+]
+
+# LKSSTK016 numbers that cannot exist (the messages are the core's, tested in tests/core)
+UNASSIGNED = "+19995550100"  # area code 999 is not assigned
+UK_DRAMA = "+447700900123"  # Ofcom's range for drama: reserved, never assigned
+UK_LOCAL = "+4420794600"  # a London number missing two digits: only a local length
+
+
+def cannot_exist(number: str) -> str:
+    problem = nonexistent_number_problem(number)
+    assert problem is not None
+    return problem.message
+
+
+CASES += [
+    ok("LKSSTK016", "baselines", [support, out, dispatch("calls", numbers=[A])]),
+    ok(
+        "LKSSTK016",
+        "other_countries",
+        [inbound("in", numbers=["+442071838750", "+919876543210"], allowed_numbers=[CALLER])],
+    ),
+    ok(
+        "LKSSTK016",
+        "wildcard_and_not_e164_are_other_rules",
+        [outbound("out", numbers=["*", "19995550100", "+1 999 555 0100", "+1999", ""])],
+    ),
+    ok(
+        "LKSSTK016",
+        "unknown",
+        [
+            inbound("in", numbers=UNKNOWN, allowed_numbers=[UNKNOWN]),
+            dispatch("calls", numbers=UNKNOWN, inbound_numbers=[UNKNOWN, None]),
+        ],
+    ),
+    ok(
+        "LKSSTK016",
+        "test_numbers_exempt",
+        [inbound("in", numbers=[UNASSIGNED]), outbound("out", numbers=[UK_DRAMA])],
+        testNumbers=["+1999*", UK_DRAMA],
+    ),
+    fail(
+        "LKSSTK016",
+        "inbound_unassigned_range",
+        [inbound("in", numbers=[A, UNASSIGNED])],
+        Finding(
+            "'+19995550100' is in no assigned range of +1 (US, AG, AI and 22 more) numbers: "
+            "its length fits, but the range is unassigned or reserved (a typo, or a made-up "
+            "number)",
+            "numbers[1]",
+            inbound("in").urn,
+        ),
+    ),
+    fail(
+        "LKSSTK016",
+        "inbound_allowed_caller_too_short",
+        [inbound("in", allowed_numbers=[UK_LOCAL])],
+        Finding(
+            "'+4420794600' is too short for a +44 (GB, GG, IM, JE) number (that length is "
+            "dialled only inside an area, without the country code): a digit is probably "
+            "missing",
+            "allowed_numbers[0]",
+            inbound("in").urn,
+        ),
+    ),
+    fail(
+        "LKSSTK016",
+        "outbound_caller_id",
+        [outbound("out", numbers=["*", UK_DRAMA])],
+        Finding(cannot_exist(UK_DRAMA), "numbers[1]", outbound("out").urn),
+    ),
+    fail(
+        "LKSSTK016",
+        "dispatch_filters_and_test_numbers_not_matching",
+        [dispatch("calls", numbers=[UNASSIGNED], inbound_numbers=[CALLER, UK_LOCAL])],
+        Finding(cannot_exist(UNASSIGNED), "numbers[0]", dispatch("calls").urn),
+        Finding(cannot_exist(UK_LOCAL), "inbound_numbers[1]", dispatch("calls").urn),
+        testNumbers=["+1555*"],
     ),
 ]
 
