@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build Pulumi's Node.js language host (pulumi-language-nodejs) into a versioned folder of the
-# cache, $LKSP_CACHE/pulumi-language-nodejs/v<pulumi version>/, which the TypeScript program
+# cache, $LKSP_CACHE/pulumi-language-nodejs/v<its source's version>/, which the TypeScript program
 # tests put on PATH. The module proxy does not serve its module, so it is built from its
 # unmodified source (LKSP_NODEJS_HOST_SRC, by default shared/toolchain/pulumi-language-nodejs
 # beside the checkout, as for the Python host), copied to the cache first.
@@ -12,7 +12,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=toolchain-env.sh
 source "$here/toolchain-env.sh"
 
-version="v$PULUMI_VERSION"
+version="v$PULUMI_NODEJS_HOST_VERSION"
 src="${LKSP_NODEJS_HOST_SRC:-$(dirname "$LKSP_LANGUAGE_HOST_SRC")/pulumi-language-nodejs}"
 dir="$LKSP_CACHE/pulumi-language-nodejs/$version"
 out="$dir/pulumi-language-nodejs"

@@ -27,6 +27,9 @@ fi
 # (the CLI, its Python language host and the shims), so several releases sit side by side.
 PULUMI_PINNED_VERSION=3.259.0
 PULUMI_VERSION="${LKSP_PULUMI_VERSION:-$PULUMI_PINNED_VERSION}"
+# The Node.js language host is built from the one source there is (shared/toolchain, the pinned
+# release's), whichever Pulumi CLI runs it, as the Python host is.
+PULUMI_NODEJS_HOST_VERSION="${PULUMI_NODEJS_HOST_VERSION:-$PULUMI_PINNED_VERSION}"
 if [ "$PULUMI_VERSION" = "$PULUMI_PINNED_VERSION" ]; then
   LKSP_PULUMI_BIN="$LKSP_BIN"
   LKSP_PULUMI_PLUGINS="$LKSP_PLUGINS"

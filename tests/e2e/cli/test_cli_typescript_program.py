@@ -35,7 +35,7 @@ def nodejs_host_dir() -> Path:
             "bash",
             "-c",
             f'source "{ROOT}/scripts/toolchain-env.sh" && '
-            'printf %s "$LKSP_CACHE/pulumi-language-nodejs/v$PULUMI_VERSION"',
+            'printf %s "$LKSP_CACHE/pulumi-language-nodejs/v$PULUMI_NODEJS_HOST_VERSION"',
         ],
         check=True,
         capture_output=True,
