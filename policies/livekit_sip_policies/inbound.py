@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -14,6 +13,7 @@ from livekit_sip_core import (
     PASSWORD_FIELD,
     address_zone_problem,
     ip_or_cidr_problem,
+    parse_prefix,
     server_drops_address,
 )
 from livekit_sip_core.links import INBOUND_TRUNK_DOC, TROUBLESHOOTING
@@ -155,18 +155,10 @@ class InboundAllowedAddressesNarrow(ResourceRule):
         if not isinstance(raw, list):
             return
         for index, entry in enumerate(raw):
-            if not isinstance(entry, str) or "/" not in entry:
-                continue
-            try:
-                network = ipaddress.ip_network(entry, strict=False)
-            except ValueError:
-                continue
-            if network.prefixlen <= 1:
-                share = (
-                    "every source address"
-                    if network.prefixlen == 0
-                    else "half of all source addresses"
-                )
+            # Read as the server's Go parser reads it (what it refuses is LKSIN003's).
+            prefix = parse_prefix(entry) if isinstance(entry, str) else None
+            if prefix is not None and prefix[1] <= 1:
+                share = "every source address" if prefix[1] == 0 else "half of all source addresses"
                 yield Finding(f"'{entry}' admits {share}", f"allowed_addresses[{index}]")
 
 

@@ -204,6 +204,11 @@ CASES = [
     ok("LKSIN004", "baseline", INBOUND),
     ok("LKSIN004", "slash_2", trunk(allowed_addresses=["0.0.0.0/2"])),
     ok("LKSIN004", "invalid_is_other_rule", trunk(allowed_addresses=["0.0.0.0/99"])),
+    ok(
+        "LKSIN004",
+        "leading_zero_the_server_refuses_is_other_rule",
+        trunk(allowed_addresses=["0.0.0.0/00"]),
+    ),
     fail(
         "LKSIN004",
         "slash_0",
