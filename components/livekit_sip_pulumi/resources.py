@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import pickle
-from collections.abc import Mapping
+from collections.abc import Callable, Coroutine, Generator, Mapping
 from dataclasses import dataclass, fields
 from enum import Enum
 from typing import Any, ClassVar
@@ -142,8 +142,20 @@ def _autoname(type_token: str, resource_name: str, parent: pulumi.Resource | Non
         return autoname(project, stack, type_token, resource_name, urn or "")
 
     # Not parent.urn.apply(...): an Output of a component's URN is a dependency on every
-    # child of the component, this one included (a cycle).
-    return Output.from_input(with_parent())
+    # child of the component, this one included (a cycle). The coroutine is made only when the
+    # Output is awaited: a program (or a test) that ends before then leaves no coroutine
+    # unawaited behind.
+    return Output.from_input(_Deferred(with_parent))
+
+
+class _Deferred:
+    """An awaitable that makes its coroutine when awaited, not before."""
+
+    def __init__(self, make: Callable[[], Coroutine[Any, Any, str]]) -> None:
+        self._make = make
+
+    def __await__(self) -> Generator[Any, None, str]:
+        return self._make().__await__()
 
 
 # Pulumi's serialize_provider (pulumi/dynamic/dynamic.py, 3.259) wraps

@@ -161,3 +161,30 @@ def test_phone_line_children_autoname_per_line(mocks: Mocks) -> Any:
         if line_id is not None
     ]
     return pulumi.Output.all(*ids).apply(check)
+
+
+def test_a_childs_autoname_leaves_no_coroutine_unawaited_when_the_program_ends_first() -> None:
+    """A program (or a mock test) can end before a child's autoname is awaited: cancelling the
+    pending work then leaves no ``coroutine ... was never awaited`` warning behind."""
+    import asyncio
+    import gc
+    import warnings
+    from types import SimpleNamespace
+
+    from livekit_sip_pulumi.resources import _autoname
+    from pulumi.runtime.settings import SETTINGS
+
+    loop = asyncio.get_event_loop()
+    urn: asyncio.Future[str] = loop.create_future()
+    parent = SimpleNamespace(urn=SimpleNamespace(future=lambda: urn))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        name = _autoname("livekit:sip:SipInboundTrunk", "line", parent)  # type: ignore[arg-type]
+        pending = asyncio.all_tasks(loop)
+        for task in pending:
+            task.cancel()
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        del name, pending, task
+        SETTINGS.outputs.clear()  # what the mocks do between programs: the last references go
+        gc.collect()
+    assert [str(w.message) for w in caught if "never awaited" in str(w.message)] == []
