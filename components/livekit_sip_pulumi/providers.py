@@ -27,6 +27,7 @@ from pulumi.output import contains_unknowns
 
 from . import lifeline
 from .client import LiveKitSettings, settings_from_config
+from .engine import _APIS_BY_PREFIX as _APIS_BY_PREFIX
 from .engine import (
     ADOPT_ID,
     ADOPT_ONLY_IF_MATCHING,
@@ -50,12 +51,20 @@ from .engine import (
     UpdateRequest,
     autoname,
     digest_key,
+    is_foreign_seal,
     password_digest,
+    seal,
     unknown_keys,
+    unseal,
 )
+from .engine import _digest_salt as _digest_salt
 from .engine import _is_current_digest as _is_current_digest
+from .engine import _LiveNames as _LiveNames
 from .engine import _normalize as _normalize
+from .engine import _password_matches as _password_matches
+from .engine import _reportable_field as _reportable_field
 from .engine import _spec_inputs as _spec_inputs
+from .engine import _unsealed as _unsealed
 from .specs import SipSpec
 
 __all__ = [
@@ -77,6 +86,10 @@ __all__ = [
     "digest_key",
     "password_digest",
 ]
+
+# The helpers this module defined before the engine (the private names imported above, and
+# these) stay importable from here.
+_seal, _unseal, _is_foreign_seal = seal, unseal, is_foreign_seal
 
 
 def _unknown(values: Mapping[str, Any]) -> frozenset[str]:

@@ -98,6 +98,25 @@ def test_the_engine_source_has_no_pulumi_import() -> None:
     assert imported and not [name for name in imported if name.split(".")[0] == "pulumi"]
 
 
+#: What providers.py defined before the engine (0.2.0) that other code may import from it.
+PROVIDERS_NAMES_OF_0_2_0 = [
+    *("ADOPT_ID", "ADOPT_ONLY_IF_MATCHING", "AUTONAME", "autoname", "digest_key"),
+    *("password_digest", "SipDispatchRuleProvider", "SipInboundTrunkProvider"),
+    *("SipOutboundTrunkProvider", "SipProviderBase", "SipObjectApi", "INBOUND_API"),
+    *("OUTBOUND_API", "DISPATCH_API", "MAX_FAILURES", "MAX_ECHOED_ENTRIES", "MAX_ECHOED_CHARS"),
+    *("_is_current_digest", "_digest_salt", "_password_matches", "_seal", "_is_foreign_seal"),
+    *("_unseal", "_unsealed", "_LiveNames", "_spec_inputs", "_normalize", "_reportable_field"),
+    "_APIS_BY_PREFIX",
+]
+
+
+@pytest.mark.parametrize("name", PROVIDERS_NAMES_OF_0_2_0)
+def test_the_names_providers_had_are_still_importable_from_it(name: str) -> None:
+    from livekit_sip_pulumi import providers
+
+    assert getattr(providers, name) is not None
+
+
 # --- diff -------------------------------------------------------------------------------------
 
 
