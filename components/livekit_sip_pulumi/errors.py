@@ -1,12 +1,18 @@
-"""Errors raised by the components. One base class, so callers can catch them all."""
+"""Errors raised by the components. One base class, so callers can catch them all.
+
+Nothing here imports the Pulumi SDK (the engine, :mod:`.engine`, raises these errors and runs
+without it). :class:`InputError`, a ``pulumi.RunError``, is defined in :mod:`.inputs`, where the
+program's inputs are checked, and importable from here as well."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from livekit.api.twirp_client import ServerErrorCode
-from pulumi import RunError
+
+if TYPE_CHECKING:
+    from .inputs import InputError
 
 __all__ = [
     "CredentialsError",
@@ -54,22 +60,6 @@ class SpecError(LiveKitSipError):
     @property
     def codes(self) -> list[str]:
         return [p.code for p in self.details]
-
-
-class InputError(SpecError, RunError):
-    """Bad input found in the program process, before the engine sees the resource.
-
-    It is a :class:`pulumi.RunError`, which the Pulumi SDK reports as a plain error message,
-    without the Python traceback it prints for other exceptions. ``resource`` names what was
-    being declared (``SipInboundTrunk 'support'``, ``TelnyxOutbound``); each problem's message
-    ends with the fix and the documentation link.
-    """
-
-    def __init__(self, resource: str, kind: str, problems: Iterable[Sequence[str]]) -> None:
-        self.resource = resource
-        super().__init__(kind, problems)
-        lines = "\n".join(f"  - {field}: {message}" for field, message in self.problems)
-        Exception.__init__(self, f"{resource}: invalid {kind}:\n{lines}")
 
 
 class CredentialsError(LiveKitSipError):
@@ -121,3 +111,13 @@ class LiveKitApiError(LiveKitSipError):
     def rate_limited(self) -> bool:
         """LiveKit refused the request for its rate limit (429): it was not carried out."""
         return self.status == 429 or self.code == ServerErrorCode.RESOURCE_EXHAUSTED
+
+
+def __getattr__(name: str) -> Any:
+    # InputError subclasses pulumi.RunError: it is imported when asked for, so that importing
+    # this module does not import the Pulumi SDK.
+    if name == "InputError":
+        from .inputs import InputError
+
+        return InputError
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

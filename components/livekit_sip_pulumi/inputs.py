@@ -18,30 +18,51 @@ import dataclasses
 import difflib
 import inspect
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
 import pulumi
+from pulumi import RunError
 from pulumi.runtime import settings
 
-from .errors import InputError, Problem
-from .specs import DISPATCH_RULE_ID_PREFIX, ErrorType, SipSpec, misplaced_field, quote
+from .errors import Problem, SpecError
+from .specs import (
+    ADOPT_ID,
+    ADOPT_ONLY_IF_MATCHING,
+    DISPATCH_RULE_ID_PREFIX,
+    ErrorType,
+    SipSpec,
+    misplaced_field,
+    quote,
+)
 
 __all__ = [
     "ADOPT_ID",
     "ADOPT_ONLY_IF_MATCHING",
+    "InputError",
     "check_arguments",
     "check_values",
     "declare_unique",
     "resource_label",
 ]
 
-#: Input naming an existing LiveKit object that ``create`` takes over instead of creating one.
-ADOPT_ID = "adopt_id"
-#: Input: refuse the adoption when the live object differs from the declaration.
-ADOPT_ONLY_IF_MATCHING = "adopt_only_if_matching"
+
+class InputError(SpecError, RunError):
+    """Bad input found in the program process, before the engine sees the resource.
+
+    It is a :class:`pulumi.RunError`, which the Pulumi SDK reports as a plain error message,
+    without the Python traceback it prints for other exceptions. ``resource`` names what was
+    being declared (``SipInboundTrunk 'support'``, ``TelnyxOutbound``); each problem's message
+    ends with the fix and the documentation link.
+    """
+
+    def __init__(self, resource: str, kind: str, problems: Iterable[Sequence[str]]) -> None:
+        self.resource = resource
+        super().__init__(kind, problems)
+        lines = "\n".join(f"  - {field}: {message}" for field, message in self.problems)
+        Exception.__init__(self, f"{resource}: invalid {kind}:\n{lines}")
 
 
 def resource_label(class_name: str, resource_name: str) -> str:

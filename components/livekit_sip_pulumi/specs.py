@@ -78,6 +78,8 @@ from .errors import Problem, SpecError
 from .messages import SERVER_ASSIGNED, MessageSpec
 
 __all__ = [
+    "ADOPT_ID",
+    "ADOPT_ONLY_IF_MATCHING",
     "DISPATCH_RULE_ID_PREFIX",
     "E164",
     "TRUNK_ID_PREFIX",
@@ -745,6 +747,12 @@ def validate_spec(
         raise SpecError(spec_class.kind, problems) from None
 
 
+#: Input naming an existing LiveKit object that ``create`` takes over instead of creating one.
+ADOPT_ID = "adopt_id"
+#: Input: refuse the adoption when the live object differs from the declaration.
+ADOPT_ONLY_IF_MATCHING = "adopt_only_if_matching"
+
+
 def adopt_id_problem(spec_class: type[SipSpec], value: Any) -> Problem | None:
     """What is wrong with ``value`` as the ``adopt_id`` of a ``spec_class`` object, if anything.
 
@@ -755,7 +763,7 @@ def adopt_id_problem(spec_class: type[SipSpec], value: Any) -> Problem | None:
         value = int(value)  # the engine sends every number as a float
     shown = quote(value) if isinstance(value, str) else f"{quote(value)} (a {type(value).__name__})"
     return Problem(
-        "adopt_id",
+        ADOPT_ID,
         f"{shown} is not a LiveKit {spec_class.kind} ID: give the ID as a string, "
         f"'{spec_class.id_prefix}' and letters or digits (list them with `lk sip` or in the "
         f"LiveKit console), or leave adopt_id unset to create a new one. See {spec_class.docs_url}",

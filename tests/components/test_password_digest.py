@@ -86,19 +86,19 @@ def test_digest_is_keyed_salted_and_verifiable_only_with_the_key():
 
 def test_diff_compares_the_declared_password_with_the_keyed_digest():
     p = provider()
-    outs = p._outputs(declared(), live())
+    outs = p.engine.outputs(declared(), live())
     assert outs["auth_password"].startswith("hmac_sha256:")
     assert p.diff("ST_x", outs, declared()).changes is False
     assert p.diff("ST_x", outs, declared("other-pw")).changes is True
     # A refresh that reads the same password keeps the recorded digest (no output change).
-    assert p._outputs(declared(), live(), outs)["auth_password"] == outs["auth_password"]
+    assert p.engine.outputs(declared(), live(), outs)["auth_password"] == outs["auth_password"]
     # The digest changes when the password changes.
-    changed = p._outputs(declared("other-pw"), live("other-pw"), outs)["auth_password"]
+    changed = p.engine.outputs(declared("other-pw"), live("other-pw"), outs)["auth_password"]
     assert changed != outs["auth_password"] and changed.startswith("hmac_sha256:")
 
 
 def test_without_the_api_secret_a_keyed_digest_counts_as_changed():
-    outs = provider()._outputs(declared(), live())
+    outs = provider().engine.outputs(declared(), live())
     # The change cannot be ruled out; `up` would then fail on the missing credentials.
     assert provider(api_secret="").diff("ST_x", outs, declared()).changes is True
     # After the API secret is rotated, the next `up` re-sends the password (an update, in place).
@@ -116,7 +116,7 @@ def test_a_digest_of_an_earlier_version_still_compares_and_is_replaced(password)
     changed = p.diff("ST_x", old, declared("other-pw"))
     assert (changed.changes, changed.replaces) == (True, [])
     # The next refresh (read) or update records the keyed digest instead.
-    migrated = p._outputs(declared(password), live(password), old)["auth_password"]
+    migrated = p.engine.outputs(declared(password), live(password), old)["auth_password"]
     assert migrated.startswith("hmac_sha256:") and "pbkdf2" not in migrated
     assert p.diff("ST_x", {**old, "auth_password": migrated}, declared(password)).changes is False
 
@@ -125,7 +125,7 @@ def test_a_plain_password_in_state_written_before_digests_still_compares():
     p = provider()
     assert p.diff("ST_x", recorded(PASSWORD), declared()).changes is False
     assert p.diff("ST_x", recorded(PASSWORD), declared("other-pw")).changes is True
-    assert p._outputs(declared(), live(), recorded(PASSWORD))["auth_password"].startswith(
+    assert p.engine.outputs(declared(), live(), recorded(PASSWORD))["auth_password"].startswith(
         "hmac_sha256:"
     )
 
@@ -134,7 +134,7 @@ def test_no_password_compares_equal_to_none_recorded():
     p = provider()
     message = live("")
     message.auth_username = ""
-    outs = p._outputs(declared("", auth_username=""), message)
+    outs = p.engine.outputs(declared("", auth_username=""), message)
     assert outs["auth_password"] == ""
     assert p.diff("ST_x", outs, declared("", auth_username="")).changes is False
     assert p.diff("ST_x", outs, declared()).changes is True

@@ -2,15 +2,17 @@
 Pulumi language (YAML, TypeScript, Go, C#...), and ``pulumi import``.
 
 The only module of the plugin that knows ``pulumi.provider.experimental``. Each request is
-translated and handed to the dynamic provider of the same object (:data:`.schema.PROVIDERS`):
-check, diff, create, read, update and delete run the same code as for Python programs
-(adoption, idempotent creates, autonaming, password digests, deadlines and retries). What the
-translation does:
+translated and handed to the engine of the same object (:mod:`..engine`, the engine class of
+the dynamic provider :data:`.schema.PROVIDERS` names): check, diff, create, read, update and
+delete run the same code as for Python programs (adoption, idempotent creates, autonaming,
+password digests, deadlines and retries). What the translation does:
 
 - property names: the schema's camelCase (``trunkIds``) <-> the protocol's (``trunk_ids``),
   :mod:`livekit_sip_core.names`;
 - values: ``PropertyValue`` <-> plain Python values; unknowns (preview) become
-  ``pulumi.output.Unknown``, which the providers' checks already handle;
+  ``pulumi.output.Unknown``, and the keys holding one the requests' ``unknown``;
+- diffs: the engine's changed fields, and how each changed, as the response's ``diffs`` and
+  ``detailed_diff`` (old outputs against new inputs);
 - secrets: ``authPassword`` (inputs, and the digest the outputs keep) and every value that came
   in secret go out secret, so the engine encrypts them in state and masks them in its logs;
   the dynamic door's sealed password references are not needed here and never leave check;
@@ -23,13 +25,11 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Mapping
-from types import SimpleNamespace
 from typing import Any
 
 from livekit_sip_core import PASSWORD_FIELD, PLUGIN_PACKAGE
 from livekit_sip_core.names import camel_case, protocol_names, schema_names, snake_case
-from pulumi import dynamic
-from pulumi.output import Unknown
+from pulumi.output import Unknown, contains_unknowns
 from pulumi.provider.experimental.property_value import Computed, PropertyValue
 from pulumi.provider.experimental.provider import (
     CheckFailure,
@@ -44,6 +44,8 @@ from pulumi.provider.experimental.provider import (
     DiffResponse,
     GetSchemaRequest,
     GetSchemaResponse,
+    PropertyDiff,
+    PropertyDiffKind,
     Provider,
     ReadRequest,
     ReadResponse,
@@ -52,8 +54,10 @@ from pulumi.provider.experimental.provider import (
 )
 from pulumi.runtime import rpc
 
+from .. import engine
+from ..client import settings_from_config
+from ..engine import AUTONAME, DiffKind, SipEngine, autoname, unknown_keys
 from ..errors import LiveKitSipError
-from ..providers import AUTONAME, SipProviderBase, autoname
 from .schema import CONFIG, PROVIDERS, SECRET_FIELDS, schema_json
 
 __all__ = ["LiveKitSipProvider", "from_property_values", "to_property_values"]
@@ -74,7 +78,7 @@ def _plain(value: PropertyValue) -> Any:
 
 
 def from_property_values(values: Mapping[str, PropertyValue]) -> dict[str, Any]:
-    """Plain values with the protocol's names (what the dynamic providers take)."""
+    """Plain values with the protocol's names (what the engine takes)."""
     return dict(protocol_names({k: _plain(v) for k, v in values.items()}))
 
 
@@ -127,15 +131,15 @@ def _urn_parts(urn: str) -> tuple[str, str, str, str]:
 
 
 class LiveKitSipProvider(Provider):
-    """One provider for the three kinds of object; a provider instance per kind does the work."""
+    """One provider for the three kinds of object; an engine per kind does the work."""
 
     def __init__(self, version: str) -> None:
         self.version = version
-        self._kinds: dict[str, SipProviderBase] = {
-            token: provider_class() for token, provider_class in PROVIDERS.items()
+        self._kinds: dict[str, SipEngine] = {
+            token: provider_class.engine_class() for token, provider_class in PROVIDERS.items()
         }
 
-    def _provider(self, type_token: str) -> SipProviderBase:
+    def _provider(self, type_token: str) -> SipEngine:
         try:
             return self._kinds[type_token]
         except KeyError:
@@ -150,7 +154,7 @@ class LiveKitSipProvider(Provider):
     async def configure(self, request: ConfigureRequest) -> ConfigureResponse:
         # The engine sends the provider's config as args (``url``...) and as variables
         # (``livekit-sip:config:url``); unset keys fall back to LiveKit's environment variables
-        # in the dynamic providers' configure.
+        # (settings_from_config), as for the dynamic providers.
         values: dict[str, Any] = {}
         for name, (key, _text, _secret) in CONFIG.items():
             value = _plain(request.args[name]) if name in request.args else None
@@ -158,9 +162,8 @@ class LiveKitSipProvider(Provider):
                 value = request.variables.get(f"{PLUGIN_PACKAGE}:config:{name}")
             if value is not None and not isinstance(value, Unknown):
                 values[key] = value
-        config = SimpleNamespace(config=SimpleNamespace(get=values.get))
-        for provider in self._kinds.values():
-            provider.configure(config)  # type: ignore[arg-type]
+        for kind in self._kinds.values():
+            kind.configure(settings_from_config(values.get))
         # accept_secrets=False: the engine logs (at -v=9) the value inside every secret it
         # sends to a provider that accepts them; to one that does not, it sends the plain value
         # without logging it. The password then travels as the dynamic door's sealed reference
@@ -181,11 +184,13 @@ class LiveKitSipProvider(Provider):
         if not olds:
             stack, project, type_token, name = _urn_parts(request.urn)
             news[AUTONAME] = autoname(project, stack, type_token, name)
-        result: dynamic.CheckResult = await asyncio.to_thread(provider.check, olds, news)
-        inputs = dict(result.inputs or {})
+        result = await asyncio.to_thread(
+            provider.check, engine.CheckRequest(olds, news, _unknown(news))
+        )
+        inputs = dict(result.inputs)
         failures = [
-            CheckFailure(camel_case(f.property) if f.property else "", _schema_reason(f.reason))
-            for f in result.failures or []
+            CheckFailure(camel_case(f.field) if f.field else "", _schema_reason(f.reason))
+            for f in result.failures
         ]
         return CheckResponse(inputs=to_property_values(inputs, secret), failures=failures)
 
@@ -193,13 +198,20 @@ class LiveKitSipProvider(Provider):
         provider = self._provider(request.type)
         olds = from_property_values(request.old_state)
         news = from_property_values(request.new_inputs)
-        result: dynamic.DiffResult = await asyncio.to_thread(
-            provider.diff, request.resource_id, olds, news
+        result = await asyncio.to_thread(
+            provider.diff, engine.DiffRequest(request.resource_id, olds, news, _unknown(news))
         )
+        replaces = set(result.replaces)
         return DiffResponse(
             changes=result.changes,
-            replaces=list(result.replaces or []),
-            delete_before_replace=bool(result.delete_before_replace),
+            replaces=[camel_case(field) for field in result.replaces],
+            delete_before_replace=result.delete_before_replace,
+            diffs=[camel_case(field) for field in result.changed],
+            # The engine compares the recorded outputs with the new inputs.
+            detailed_diff={
+                camel_case(field): PropertyDiff(_DIFF_KINDS[kind, field in replaces], False)
+                for field, kind in result.detailed.items()
+            },
         )
 
     async def create(self, request: CreateRequest) -> CreateResponse:
@@ -212,21 +224,21 @@ class LiveKitSipProvider(Provider):
                 resource_id="",
                 properties=to_property_values({**props, id_field: Unknown()}, secret),
             )
-        result: dynamic.CreateResult = await asyncio.to_thread(provider.create, props)
+        result = await asyncio.to_thread(provider.create, engine.CreateRequest(props))
         return CreateResponse(
-            resource_id=result.id, properties=to_property_values(result.outs or {}, secret)
+            resource_id=result.id, properties=to_property_values(result.outs, secret)
         )
 
     async def read(self, request: ReadRequest) -> ReadResponse:
         provider = self._provider(request.type)
         props = from_property_values(request.properties)
         secret = _secret_keys(request.properties, request.inputs)
-        result: dynamic.ReadResult = await asyncio.to_thread(
-            provider.read, request.resource_id, props
+        result = await asyncio.to_thread(
+            provider.read, engine.ReadRequest(request.resource_id, props)
         )
         if not result.id:
             return ReadResponse(resource_id=None, properties={}, inputs={})
-        outs = dict(result.outs or {})
+        outs = dict(result.outs)
         if request.inputs:
             inputs = dict(request.inputs)
         else:  # `pulumi import`: the declaration of the live object, its defaults left out
@@ -245,15 +257,31 @@ class LiveKitSipProvider(Provider):
             return UpdateResponse(
                 properties=to_property_values({**news, id_field: olds.get(id_field)}, secret)
             )
-        result: dynamic.UpdateResult = await asyncio.to_thread(
-            provider.update, request.resource_id, olds, news
+        result = await asyncio.to_thread(
+            provider.update, engine.UpdateRequest(request.resource_id, olds, news)
         )
-        return UpdateResponse(properties=to_property_values(result.outs or {}, secret))
+        return UpdateResponse(properties=to_property_values(result.outs, secret))
 
     async def delete(self, request: DeleteRequest) -> None:
         provider = self._provider(request.type)
         props = from_property_values(request.properties)
-        await asyncio.to_thread(provider.delete, request.resource_id, props)
+        await asyncio.to_thread(provider.delete, engine.DeleteRequest(request.resource_id, props))
+
+
+#: (the engine's kind of change, whether the field forces a replacement) -> the protocol's.
+_DIFF_KINDS = {
+    (DiffKind.ADD, False): PropertyDiffKind.ADD,
+    (DiffKind.ADD, True): PropertyDiffKind.ADD_REPLACE,
+    (DiffKind.DELETE, False): PropertyDiffKind.DELETE,
+    (DiffKind.DELETE, True): PropertyDiffKind.DELETE_REPLACE,
+    (DiffKind.UPDATE, False): PropertyDiffKind.UPDATE,
+    (DiffKind.UPDATE, True): PropertyDiffKind.UPDATE_REPLACE,
+}
+
+
+def _unknown(values: Mapping[str, Any]) -> frozenset[str]:
+    """The keys holding an unknown (:func:`_plain` made it a ``pulumi.output.Unknown``)."""
+    return unknown_keys(values, contains_unknowns)
 
 
 _FIELD_PATH = re.compile(r"[a-z][a-z0-9_]*(?:\[\d+\])*(?:\.[a-z][a-z0-9_]*(?:\[\d+\])*)*")
@@ -268,7 +296,7 @@ def _schema_reason(reason: str) -> str:
     return ".".join(camel_case(part) for part in path.split(".")) + sep + rest
 
 
-def _declared(provider: SipProviderBase, outs: Mapping[str, Any]) -> dict[str, Any]:
+def _declared(provider: SipEngine, outs: Mapping[str, Any]) -> dict[str, Any]:
     """The inputs that declare an object read from LiveKit: its spec fields that differ from
     their defaults (the password digest is not an input: an imported trunk's password must be
     declared again)."""
