@@ -97,8 +97,8 @@ def is_internal_address(entry: str) -> bool | None:
         network = ipaddress.ip_network(f"{prefix[0]}/{prefix[1]}", strict=False)
     else:
         addr = parse_addr(entry)
-        if addr is None:
-            return None
+        if addr is None or (isinstance(addr, ipaddress.IPv6Address) and addr.scope_id):
+            return None  # a zoned address: LKSIN008's business
         try:
             network = ipaddress.ip_network(addr)
         except ValueError:

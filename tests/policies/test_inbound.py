@@ -475,6 +475,7 @@ CASES = [
     ok("LKSIN011", "baseline_documentation_range", INBOUND),
     ok("LKSIN011", "public_and_private", trunk(allowed_addresses=["10.0.0.0/8", "54.172.60.0/30"])),
     ok("LKSIN011", "none", trunk(allowed_addresses=[])),
+    ok("LKSIN011", "zoned_is_lksin008", trunk(allowed_addresses=["fe80::1%eth0"])),
     ok("LKSIN011", "unknown", trunk(allowed_addresses=[UNKNOWN])),
     ok("LKSIN011", "unreadable_is_lksin003", trunk(allowed_addresses=["10.0.0.0/8", "pbx"])),
     ok("LKSIN011", "wider_than_private", trunk(allowed_addresses=["172.0.0.0/8"])),
