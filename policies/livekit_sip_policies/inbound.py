@@ -254,7 +254,7 @@ class InboundServerValues(ServerValuesRule):
     remediation = (
         "Remove NUL, lone surrogate and control characters (CR/LF) from text; give "
         "durations in seconds "
-        "(e.g. ringing_timeout=30), codecs as media={'codecs': [{'name': 'G722', 'rate': 16000}]} "
+        "(e.g. ringing_timeout=30), codecs as media={'codecs': [{'name': 'PCMA', 'rate': 8000}]} "
         "and media_timeout at most 600."
     )
     url = INBOUND_TRUNK_DOC

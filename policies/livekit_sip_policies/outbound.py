@@ -321,7 +321,7 @@ class OutboundServerValues(ServerValuesRule):
     enforcement = Enforcement.MANDATORY
     remediation = (
         "Remove NUL, lone surrogate and control characters (CR/LF) from text; give codecs as "
-        "media={'codecs': [{'name': 'G722', 'rate': 16000}]} (the clock rate in rate, not in "
+        "media={'codecs': [{'name': 'PCMA', 'rate': 8000}]} (the clock rate in rate, not in "
         "the name) and media_timeout in seconds, at most 600."
     )
     url = OUTBOUND_TRUNK_DOC
