@@ -10,6 +10,7 @@ from __future__ import annotations
 from . import (
     dispatch,
     inbound,
+    media,
     numbers,
     outbound,
     reachability,
@@ -27,6 +28,7 @@ RULE_MODULES = (
     outbound,
     dispatch,
     numbers,
+    media,
     stack,
     stack_conflicts,
     stack_routing,

@@ -8,6 +8,7 @@ from typing import Any
 from livekit_sip_core import (
     DISPATCH_RULE_KEY_LISTS,
     DISPATCH_RULE_KINDS,
+    LIVEKIT_SIP_ATTRIBUTES,
     MAX_MEDIA_TIMEOUT,
     MAX_UINT32,
     MEDIA_ENCRYPTIONS,
@@ -17,11 +18,17 @@ from livekit_sip_core import (
     TRUNK_ID_PREFIX,
     agent_name_problem,
     pin_problem,
+    quote,
     repeated_entries,
     room_name_problem,
     trunk_id_problem,
 )
-from livekit_sip_core.links import DISPATCH_RULE_DOC, TROUBLESHOOTING
+from livekit_sip_core.links import (
+    DISPATCH_RULE_DOC,
+    PROTOCOL_DISPATCH_SOURCE,
+    SERVER_AGENT_DISPATCH_SOURCE,
+    TROUBLESHOOTING,
+)
 
 from .numbers import E164ListsRule
 from .rule import (
@@ -382,3 +389,120 @@ class DispatchRuleServerValues(ServerValuesRule):
             problem = room_name_problem(room or "")
             if problem is not None:
                 yield Finding(problem.message, f"rule.{DIRECT}.room_name")
+
+
+@register
+class DispatchRuleIndividualRooms(ResourceRule):
+    id = "LKSDR009"
+    title = "An individual rule gives each call its own room"
+    description = (
+        "A dispatch_rule_individual room is named '<room_prefix>_<caller>' plus a random "
+        "suffix; no_randomness drops the suffix. Then every call from one caller number joins "
+        "the same room (a caller who calls twice, or all callers whose number is withheld "
+        "and arrives as the same user), and with hide_phone_number the caller part is only "
+        "the number's last 4 digits, so strangers whose numbers end alike share a room and "
+        "hear each other and the agent. Advisory: a room that a returning caller rejoins on "
+        "purpose is possible."
+    )
+    severity = Severity.MEDIUM
+    enforcement = Enforcement.ADVISORY
+    remediation = (
+        "Remove no_randomness (one room per call); to find a caller's earlier calls, read "
+        "the participant's sip.phoneNumber attribute instead of the room name."
+    )
+    url = PROTOCOL_DISPATCH_SOURCE
+    resource_types = (DISPATCH_RULE,)
+
+    def check(self, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[Finding]:
+        kind = known_rule_kind(props)
+        if kind is None or kind[0] != INDIVIDUAL or not isinstance(kind[1], Mapping):
+            return
+        fixed = flag(kind[1], "no_randomness")
+        hidden = flag(props, "hide_phone_number")
+        if is_unknown(fixed) or not fixed or is_unknown(hidden):
+            return
+        field = f"rule.{INDIVIDUAL}.no_randomness"
+        if hidden:
+            yield Finding(
+                "is true with hide_phone_number: rooms are named by the caller number's last "
+                "4 digits, so callers whose numbers end alike join one room",
+                field,
+            )
+        else:
+            yield Finding(
+                "is true: every call from the same caller number joins one room",
+                field,
+            )
+
+
+@register
+class DispatchRuleAgentsOnce(ResourceRule):
+    id = "LKSDR010"
+    title = "A dispatch rule dispatches each agent once"
+    description = (
+        "livekit-server starts one agent job for every room_config.agents entry of the room "
+        "a call creates. The same agent_name listed twice starts two copies of the agent in "
+        "the call's room: both greet the caller and answer every turn, talking over each "
+        "other. Advisory: two differently configured copies (metadata) may be meant."
+    )
+    severity = Severity.MEDIUM
+    enforcement = Enforcement.ADVISORY
+    remediation = (
+        "List each agent once in room_config.agents; give one entry the metadata both were "
+        "meant to carry."
+    )
+    url = SERVER_AGENT_DISPATCH_SOURCE
+    resource_types = (DISPATCH_RULE,)
+
+    def check(self, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[Finding]:
+        agents = _agents(props)
+        if not isinstance(agents, list):
+            return
+        first: dict[str, int] = {}
+        for index, agent in enumerate(agents):
+            if not isinstance(agent, Mapping):
+                continue
+            name = string(agent.get("agent_name"))
+            if is_unknown(name) or not name:
+                continue
+            if name in first:
+                yield Finding(
+                    f"dispatches {quote(name)} again (also room_config.agents[{first[name]}]): "
+                    "two copies of the agent answer the call",
+                    f"room_config.agents[{index}].agent_name",
+                )
+            else:
+                first[name] = index
+
+
+@register
+class DispatchRuleAttributesNotLiveKits(ResourceRule):
+    id = "LKSDR011"
+    title = "Dispatch rule attributes do not use LiveKit's sip.* names"
+    description = (
+        "The SIP participant's attributes are the rule's attributes, then LiveKit's own: "
+        + ", ".join(LIVEKIT_SIP_ATTRIBUTES)
+        + ". A rule attribute of one of those names is replaced before the agent sees it "
+        "(or, for the ones LiveKit omits with hide_phone_number, passes a made-up value as "
+        "LiveKit's): an agent that reads it gets another value than the rule meant."
+    )
+    severity = Severity.LOW
+    enforcement = Enforcement.ADVISORY
+    remediation = (
+        "Name the rule's own attributes outside the 'sip.' namespace, e.g. 'app.queue'; read "
+        "LiveKit's sip.* attributes for the call's IDs and numbers."
+    )
+    url = PROTOCOL_DISPATCH_SOURCE
+    resource_types = (DISPATCH_RULE,)
+
+    def check(self, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[Finding]:
+        attributes = props.get("attributes")
+        if not isinstance(attributes, Mapping):
+            return
+        for key in attributes:
+            if isinstance(key, str) and key in LIVEKIT_SIP_ATTRIBUTES:
+                yield Finding(
+                    "is an attribute LiveKit writes itself: the rule's value is replaced "
+                    "or mistaken for LiveKit's",
+                    f"attributes.{key}",
+                )

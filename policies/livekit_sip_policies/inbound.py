@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from livekit_sip_core import (
+    DEFAULT_RINGING_TIMEOUT,
     HEADER_OPTIONS,
     MAX_DURATION,
     MAX_MEDIA_TIMEOUT,
@@ -13,10 +14,17 @@ from livekit_sip_core import (
     PASSWORD_FIELD,
     address_zone_problem,
     ip_or_cidr_problem,
+    is_internal_address,
     parse_prefix,
+    quote,
     server_drops_address,
 )
-from livekit_sip_core.links import INBOUND_TRUNK_DOC, TROUBLESHOOTING
+from livekit_sip_core.links import (
+    INBOUND_TRUNK_DOC,
+    SIP_INBOUND_SOURCE,
+    TROUBLESHOOTING,
+    TRUNK_ADDRESS_ISSUE,
+)
 
 from .headers import TrunkHeadersRule
 from .numbers import E164ListsRule
@@ -246,7 +254,7 @@ class InboundServerValues(ServerValuesRule):
     remediation = (
         "Remove NUL, lone surrogate and control characters (CR/LF) from text; give "
         "durations in seconds "
-        "(e.g. ringing_timeout=30), codecs as media={'codecs': [{'name': 'G722', 'rate': 16000}]} "
+        "(e.g. ringing_timeout=30), codecs as media={'codecs': [{'name': 'PCMA', 'rate': 8000}]} "
         "and media_timeout at most 600."
     )
     url = INBOUND_TRUNK_DOC
@@ -264,3 +272,121 @@ class InboundServerValues(ServerValuesRule):
             "attributes_to_headers",  # LKSIN006
         }
     )
+
+
+def _seconds(props: Mapping[str, Any], key: str) -> Any:
+    """A duration in seconds: a float, None when not set (or not a number), UNKNOWN."""
+    value = props.get(key)
+    if is_unknown(value):
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+        return None
+    return float(value) if value > 0 else None  # 0: the server's default
+
+
+#: Seconds: how long an agent may need to join a call's room (dispatch, job start, connect).
+MIN_RINGING_TIMEOUT = 10.0
+#: Seconds: the shortest max_call_duration that leaves a caller a conversation.
+MIN_CALL_DURATION = 60.0
+
+
+@register
+class InboundRingingTimeoutLetsAgentJoin(ResourceRule):
+    id = "LKSIN009"
+    title = "Inbound calls ring long enough for an agent to join"
+    description = (
+        "An inbound call rings until the room's first participant (the agent) subscribes to "
+        "the caller's audio; after ringing_timeout the SIP bridge gives up and ends the call "
+        "('cannot-subscribe'). The default is "
+        f"{DEFAULT_RINGING_TIMEOUT:g} seconds; a ringing_timeout under "
+        f"{MIN_RINGING_TIMEOUT:g} seconds hangs up before an agent that is dispatched, "
+        "started and connected has joined (a cold start takes longer), so callers hear the "
+        "call drop (the guide's 486 section: 'your agent worker is running and dispatched "
+        "correctly'). Advisory: a deliberately short ring is possible."
+    )
+    severity = Severity.MEDIUM
+    enforcement = Enforcement.ADVISORY
+    remediation = (
+        f"Leave ringing_timeout unset (the server's {DEFAULT_RINGING_TIMEOUT:g} s) or give "
+        f"it at least {MIN_RINGING_TIMEOUT:g} seconds, e.g. ringing_timeout=30 (seconds, not "
+        "minutes)."
+    )
+    url = SIP_INBOUND_SOURCE
+    resource_types = (INBOUND_TRUNK,)
+
+    def check(self, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[Finding]:
+        seconds = _seconds(props, "ringing_timeout")
+        if is_unknown(seconds) or seconds is None or seconds >= MIN_RINGING_TIMEOUT:
+            return
+        yield Finding(
+            f"is {seconds:g} seconds: a call whose agent has not joined by then is ended "
+            f"(under {MIN_RINGING_TIMEOUT:g} s an agent rarely has)",
+            "ringing_timeout",
+        )
+
+
+@register
+class InboundCallDurationLeavesAConversation(ResourceRule):
+    id = "LKSIN010"
+    title = "Inbound max_call_duration leaves room for a conversation"
+    description = (
+        "max_call_duration ends every call through the trunk that long after it arrives "
+        "(ringing included), whatever is being said. Under "
+        f"{MIN_CALL_DURATION:g} seconds no conversation with an agent fits: it is almost "
+        "always minutes given as seconds. Unset (0), the server's limit is 24 hours. "
+        "Advisory."
+    )
+    severity = Severity.MEDIUM
+    enforcement = Enforcement.ADVISORY
+    remediation = (
+        "Give max_call_duration in seconds (e.g. 1800 for 30 minutes), or leave it unset."
+    )
+    url = SIP_INBOUND_SOURCE
+    resource_types = (INBOUND_TRUNK,)
+
+    def check(self, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[Finding]:
+        seconds = _seconds(props, "max_call_duration")
+        if is_unknown(seconds) or seconds is None or seconds >= MIN_CALL_DURATION:
+            return
+        yield Finding(
+            f"is {seconds:g} seconds: every call through the trunk is cut off after "
+            f"{seconds:g} s (was {seconds:g} minutes meant, i.e. {seconds * 60:g}?)",
+            "max_call_duration",
+        )
+
+
+@register
+class InboundAllowedAddressesReachable(ResourceRule):
+    id = "LKSIN011"
+    title = "Inbound allowed_addresses include an address a provider calls from"
+    description = (
+        "When every allowed_addresses entry lies in private (10/8, 172.16/12, 192.168/16, "
+        "fc00::/7), loopback or link-local space, the trunk admits only callers on the SIP "
+        "server's own networks: a phone provider's INVITEs reach LiveKit Cloud (or a public "
+        "self-hosted SIP server) from its public signalling addresses, so every provider call "
+        "is refused ('call was not authorized by trunk configuration', livekit/sip#318). "
+        "Advisory: a self-hosted bridge behind a PBX on the same network is legitimate."
+    )
+    severity = Severity.MEDIUM
+    enforcement = Enforcement.ADVISORY
+    remediation = (
+        "List the provider's public signalling ranges from its docs (e.g. Twilio's, Telnyx's); "
+        "exempt the trunk when the calls really come from your own network (a PBX beside a "
+        "self-hosted SIP server)."
+    )
+    url = TRUNK_ADDRESS_ISSUE
+    resource_types = (INBOUND_TRUNK,)
+
+    def check(self, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[Finding]:
+        addresses = strings(props, "allowed_addresses")
+        if is_unknown(addresses) or not addresses:
+            return
+        verdicts = [is_internal_address(entry) for entry in addresses]
+        if any(v is None for v in verdicts) or not all(verdicts):
+            return  # an unreadable entry is LKSIN003's; a public one admits the provider
+        listed = ", ".join(quote(a) for a in addresses)
+        yield Finding(
+            f"admits only private, loopback or link-local addresses ({listed}): calls from "
+            "a provider's public addresses are all refused",
+            "allowed_addresses",
+        )

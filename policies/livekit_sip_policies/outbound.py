@@ -21,8 +21,14 @@ from livekit_sip_core import (
     quote,
     region_pin_of,
     sip_host_problem,
+    split_host_port,
 )
-from livekit_sip_core.links import OUTBOUND_TRUNK_DOC, REGION_PINNING_DOC, TROUBLESHOOTING
+from livekit_sip_core.links import (
+    OUTBOUND_TRUNK_DOC,
+    REGION_PINNING_DOC,
+    SIP_CLIENT_SOURCE,
+    TROUBLESHOOTING,
+)
 
 from .headers import TrunkHeadersRule
 from .numbers import E164ListsRule
@@ -315,7 +321,7 @@ class OutboundServerValues(ServerValuesRule):
     enforcement = Enforcement.MANDATORY
     remediation = (
         "Remove NUL, lone surrogate and control characters (CR/LF) from text; give codecs as "
-        "media={'codecs': [{'name': 'G722', 'rate': 16000}]} (the clock rate in rate, not in "
+        "media={'codecs': [{'name': 'PCMA', 'rate': 8000}]} (the clock rate in rate, not in "
         "the name) and media_timeout in seconds, at most 600."
     )
     url = OUTBOUND_TRUNK_DOC
@@ -337,3 +343,56 @@ class OutboundServerValues(ServerValuesRule):
             "attributes_to_headers",  # LKSOUT008
         }
     )
+
+
+#: RFC 3261's registered ports: SIP over UDP or TCP listens on 5060, SIP over TLS on 5061.
+_PLAIN_PORT, _TLS_PORT = "5060", "5061"
+_TLS = "SIP_TRANSPORT_TLS"
+_PLAIN = ("SIP_TRANSPORT_UDP", "SIP_TRANSPORT_TCP")
+
+
+@register
+class OutboundTransportMatchesPort(ResourceRule):
+    id = "LKSOUT010"
+    title = "Outbound transport and address port agree"
+    description = (
+        "The SIP bridge dials the address's port with the transport as written (a "
+        "'transport=' parameter for UDP, TCP and TLS). Port 5061 is where providers take SIP "
+        "over TLS and 5060 plain SIP (RFC 3261's registered ports): transport TLS to port "
+        "5060, or UDP/TCP to port 5061, reaches no listener that speaks it, and every "
+        "outbound call times out or is refused (408/503). Advisory: a provider may serve "
+        "another protocol on these ports."
+    )
+    severity = Severity.MEDIUM
+    enforcement = Enforcement.ADVISORY
+    remediation = (
+        "Match the two: transport SIP_TRANSPORT_TLS with ':5061' (or no port), "
+        "SIP_TRANSPORT_UDP or SIP_TRANSPORT_TCP with ':5060' (or no port), as the provider's "
+        "docs give them."
+    )
+    url = SIP_CLIENT_SOURCE
+    resource_types = (OUTBOUND_TRUNK,)
+
+    def check(self, props: Mapping[str, Any], config: Mapping[str, Any]) -> Iterable[Finding]:
+        address = text(props, "address")
+        transport = text(props, "transport")
+        if is_unknown(address) or is_unknown(transport) or not address:
+            return
+        if sip_host_problem(address):
+            return  # LKSOUT001
+        parts = split_host_port(address)
+        if not isinstance(parts, tuple) or parts[1] is None:
+            return
+        port = parts[1]
+        if transport == _TLS and port == _PLAIN_PORT:
+            yield Finding(
+                f"is {transport} but address {quote(address)} names port 5060, where "
+                "providers take plain SIP (TLS is on 5061)",
+                "transport",
+            )
+        elif transport in _PLAIN and port == _TLS_PORT:
+            yield Finding(
+                f"is {transport} but address {quote(address)} names port 5061, where "
+                "providers take SIP over TLS (plain SIP is on 5060)",
+                "transport",
+            )

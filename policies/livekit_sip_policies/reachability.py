@@ -11,7 +11,9 @@ turns it away (dropped or rejected).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from livekit_sip_core import normalize_number, printable, quote
@@ -39,7 +41,13 @@ from .rule import (
 from .stack_routing import RoutingObjects, routing_objects
 from .values import strings
 
-__all__ = ["AGENTLESS_NUMBERS_KEY", "PIN_NUMBERS_KEY", "stack_call_classes"]
+__all__ = [
+    "AGENTLESS_NUMBERS_KEY",
+    "PIN_NUMBERS_KEY",
+    "Unreachable",
+    "stack_call_classes",
+    "unreachable",
+]
 
 PIN_NUMBERS_KEY = "pinNumbers"
 AGENTLESS_NUMBERS_KEY = "agentlessNumbers"
@@ -450,3 +458,43 @@ class WildcardRuleServesOneTrunk(StackRule):
                 "trunk_ids",
                 objects.urns[rid],
             )
+
+
+# --- What the map colours ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Unreachable:
+    """What LKSSTK013 and LKSSTK014 find, by LiveKit ID: the dispatch rules no call reaches,
+    and the (trunk ID, number as written) whose ordinary caller reaches no agent."""
+
+    rules: frozenset[str] = frozenset()
+    numbers: frozenset[tuple[str, str]] = frozenset()
+
+
+_INDEX = re.compile(r"^numbers\[(\d+)\]$")
+
+
+def unreachable(
+    resources: Sequence[StackResource], config: Mapping[str, Any] | None = None
+) -> Unreachable:
+    """The findings of LKSSTK013 and LKSSTK014 over ``resources`` (whose props carry their
+    LiveKit IDs: a live project, a stack after ``up``), as IDs for the routing map. ``config``
+    is LKSSTK014's (pinNumbers, agentlessNumbers)."""
+    by_urn = {r.urn: r for r in resources}
+    rules: set[str] = set()
+    for finding in DispatchRulesReachable().check(resources, {}):
+        rule = by_urn.get(finding.urn or "")
+        if rule is not None and isinstance(rule.props.get("sip_dispatch_rule_id"), str):
+            rules.add(rule.props["sip_dispatch_rule_id"])
+    numbers: set[tuple[str, str]] = set()
+    for finding in OrdinaryCallersReachAgents().check(resources, config or {}):
+        trunk = by_urn.get(finding.urn or "")
+        match = _INDEX.match(finding.field or "")
+        if trunk is None or match is None:
+            continue
+        listed = strings(trunk.props, "numbers")
+        trunk_id = trunk.props.get("sip_trunk_id")
+        if isinstance(listed, list) and isinstance(trunk_id, str):
+            numbers.add((trunk_id, listed[int(match.group(1))]))
+    return Unreachable(frozenset(rules), frozenset(numbers))

@@ -11,7 +11,9 @@ trunk_ids, and the rules without trunk_ids (dashed: they apply only when no rule
 trunk matches); each rule shows its filters, PIN and priority, and leads to its room pattern
 and agents. A trunk no rule can take leads to what its calls get from the livekit-server
 release mapped (``server``, default the newest): rejected with SIP 404 (v1.13.11) or dropped
-unanswered (v1.13.5).
+unanswered (v1.13.5). With a :class:`Reach` (``livekit-sip map --reach``), the dispatch rules no
+call reaches and the numbers whose ordinary caller reaches no agent are drawn in red, with a
+legend.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from .rule import DISPATCH_RULE, INBOUND_TRUNK
 
 __all__ = [
     "FORMATS",
+    "Reach",
     "RoutingMap",
     "build_map",
     "format_of",
@@ -59,6 +62,7 @@ class Node:
     key: str
     kind: str  # number, trunk, rule, room, outcome
     label: str
+    unreachable: bool = False  # --reach: a rule no call reaches, a number reaching no agent
 
 
 @dataclass(frozen=True)
@@ -67,12 +71,24 @@ class Edge:
     target: str
     label: str = ""
     fallback: bool = False
+    unreachable: bool = False  # --reach: a number's line whose ordinary caller reaches no agent
+
+
+@dataclass(frozen=True)
+class Reach:
+    """What to colour (``livekit-sip map --reach``): the rule IDs no call reaches (LKSSTK013)
+    and the (trunk ID, number as written) whose ordinary caller reaches no agent (LKSSTK014);
+    see :func:`.reachability.unreachable`."""
+
+    rules: frozenset[str] = frozenset()
+    numbers: frozenset[tuple[str, str]] = frozenset()
 
 
 @dataclass(frozen=True)
 class RoutingMap:
     nodes: tuple[Node, ...]
     edges: tuple[Edge, ...]
+    reach: Reach | None = None
 
 
 def _strings(obj: Mapping[str, Any], key: str) -> list[str]:
@@ -153,10 +169,11 @@ def build_map(
     trunks: Sequence[Mapping[str, Any]],
     rules: Sequence[Mapping[str, Any]],
     server: str | None = None,
+    reach: Reach | None = None,
 ) -> RoutingMap:
     """The routing map of these trunks and rules (the server's order: by ID), as livekit-server
     ``server`` (default: the newest supported) routes them; the labels escape what the objects
-    hold (:func:`_shown`)."""
+    hold (:func:`_shown`). With ``reach``, what it names is marked unreachable."""
     no_rule = NO_RULE_LABELS[server_release(server).no_rule_result]
     nodes: dict[str, Node] = {}
     edges: list[Edge] = []
@@ -169,12 +186,16 @@ def build_map(
         for number in numbers or [ANY_NUMBER]:
             norm = normalize_number(number) if number != ANY_NUMBER else number
             nkey = f"number:{norm}"
-            nodes.setdefault(nkey, Node(nkey, "number", printable(norm)))
-            edges.append(Edge(nkey, tkey))
+            dead = reach is not None and (trunk_id(trunk), number) in reach.numbers
+            node = nodes.setdefault(nkey, Node(nkey, "number", printable(norm)))
+            if dead and not node.unreachable:
+                nodes[nkey] = Node(nkey, "number", node.label, unreachable=True)
+            edges.append(Edge(nkey, tkey, unreachable=dead))
     for rule in rules:
         rkey = f"rule:{rule_id(rule)}"
         label_of = _shown(rule)
-        nodes[rkey] = Node(rkey, "rule", _rule_label(label_of))
+        dead = reach is not None and rule_id(rule) in reach.rules
+        nodes[rkey] = Node(rkey, "rule", _rule_label(label_of), unreachable=dead)
         agents = agents_of(label_of)
         room = room_pattern(label_of)
         okey = f"room:{rule_id(rule)}"
@@ -197,7 +218,7 @@ def build_map(
         if tkey not in routed:
             nodes.setdefault("outcome:no-rule", Node("outcome:no-rule", "outcome", no_rule))
             edges.append(Edge(tkey, "outcome:no-rule"))
-    return RoutingMap(tuple(nodes.values()), tuple(edges))
+    return RoutingMap(tuple(nodes.values()), tuple(edges), reach)
 
 
 _SHAPES = {
@@ -207,6 +228,14 @@ _SHAPES = {
     "room": ("note", "#fce8e6"),
     "outcome": ("octagon", "#eeeeee"),
 }
+
+
+#: --reach: what no call reaches, in red; the legend's words.
+UNREACHABLE_COLOR = ("#f4c7c3", "#c5221f")
+LEGEND = (
+    ("rule", "dispatch rule no call reaches (LKSSTK013)"),
+    ("number", "number whose ordinary caller reaches no agent (LKSSTK014)"),
+)
 
 
 def _dot_quote(text: str) -> str:
@@ -227,18 +256,31 @@ def to_dot(routing_map: RoutingMap, title: str = "LiveKit SIP routing") -> str:
         "  node [fontname=Helvetica, fontsize=11, style=filled];",
         "  edge [fontname=Helvetica, fontsize=9];",
     ]
+    fill, pen = UNREACHABLE_COLOR
     for node in routing_map.nodes:
         shape, color = _SHAPES[node.kind]
+        mark = f', color="{pen}", penwidth=2' if node.unreachable else ""
         lines.append(
             f"  {ids[node.key]} [label={_dot_quote(node.label)}, shape={shape}, "
-            f'fillcolor="{color}"];'
+            f'fillcolor="{fill if node.unreachable else color}"{mark}];'
         )
+    if routing_map.reach is not None:
+        lines.append('  subgraph cluster_legend { label="unreachable"; fontsize=10;')
+        for i, (kind, words) in enumerate(LEGEND):
+            shape = _SHAPES[kind][0]
+            lines.append(
+                f"    legend{i} [label={_dot_quote(words)}, shape={shape}, "
+                f'fillcolor="{fill}", color="{pen}", penwidth=2];'
+            )
+        lines.append("  }")
     for edge in routing_map.edges:
         attrs = []
         if edge.label:
             attrs.append(f"label={_dot_quote(edge.label)}")
         if edge.fallback:
             attrs.append("style=dashed")
+        if edge.unreachable:
+            attrs.append(f'color="{pen}"')
         suffix = f" [{', '.join(attrs)}]" if attrs else ""
         lines.append(f"  {ids[edge.source]} -> {ids[edge.target]}{suffix};")
     lines.append("}")
@@ -280,6 +322,15 @@ def to_mermaid(routing_map: RoutingMap) -> str:
         arrow = "-.->" if edge.fallback else "-->"
         label = f"|{_mermaid_text(edge.label)}|" if edge.label else ""
         lines.append(f"  {ids[edge.source]} {arrow}{label} {ids[edge.target]}")
+    if routing_map.reach is not None:
+        fill, pen = UNREACHABLE_COLOR
+        lines.append(f"  classDef unreachable fill:{fill},stroke:{pen},stroke-width:2px")
+        for i, (kind, words) in enumerate(LEGEND):
+            left, right = shapes[kind]
+            lines.append(f"  legend{i}{left}{_mermaid_text('unreachable: ' + words)}{right}")
+        marked = [ids[n.key] for n in routing_map.nodes if n.unreachable]
+        marked += [f"legend{i}" for i in range(len(LEGEND))]
+        lines.append(f"  class {','.join(marked)} unreachable")
     return "\n".join(lines) + "\n"
 
 
@@ -315,6 +366,7 @@ def write(
     fmt: str,
     output: Path | None,
     title: str = DEFAULT_TITLE,
+    reach: Reach | None = None,
 ) -> str | None:
     """The routing map of ``trunks`` and ``rules`` in ``fmt`` (one of :data:`FORMATS`),
     written to ``output``; without ``output``, a text format's text is returned instead (for
@@ -324,7 +376,7 @@ def write(
         raise ValueError(f"format '{fmt}' is not one of {', '.join(FORMATS)}")
     if fmt in IMAGE_FORMATS and output is None:
         raise ValueError(f"format {fmt} is an image: it needs an output file (map.{fmt})")
-    routing_map = build_map(trunks, rules)
+    routing_map = build_map(trunks, rules, reach=reach)
     if fmt in IMAGE_FORMATS:
         assert output is not None
         render(to_dot(routing_map, title), output, fmt)

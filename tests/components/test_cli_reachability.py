@@ -101,3 +101,47 @@ def test_route_all_lists_every_call_class_and_its_outcome(project: None) -> None
 def test_route_without_a_call_or_all_cannot_run(project: None) -> None:
     result = CliRunner().invoke(app, ["route", *CREDENTIALS])
     assert result.exit_code == 2
+
+
+@pytest.fixture
+def mapped(monkeypatch: pytest.MonkeyPatch) -> None:
+    objects = pin_shadowing_project()
+    listed = LiveProject(
+        "http://127.0.0.1:1",
+        {"inbound_trunk": objects[:1], "outbound_trunk": [], "dispatch_rule": objects[1:]},
+    )
+    map_module = importlib.import_module("livekit_sip_pulumi.cli.map")
+    monkeypatch.setattr(map_module, "fetch", lambda *args, **kwargs: listed)
+
+
+def _dot_lines(text: str, *needles: str) -> list[str]:
+    return [line for line in text.splitlines() if all(n in line for n in needles)]
+
+
+def test_map_reach_colours_what_no_call_reaches(mapped: None) -> None:
+    plain = CliRunner().invoke(app, ["map", "--format", "dot", *CREDENTIALS])
+    assert plain.exit_code == 0, plain.output
+    assert "#f4c7c3" not in plain.stdout and "cluster_legend" not in plain.stdout
+    result = CliRunner().invoke(app, ["map", "--format", "dot", "--reach", *CREDENTIALS])
+    assert result.exit_code == 0, result.output
+    dot = result.stdout
+    # The open rule no call reaches (the PIN rule beside it takes every call) and the line's
+    # number (its ordinary caller is asked for a PIN) are red; the PIN rule is not.
+    [open_rule] = _dot_lines(dot, 'label="rule open\\n')
+    assert 'fillcolor="#f4c7c3", color="#c5221f", penwidth=2' in open_rule
+    [number] = _dot_lines(dot, f'label="{LINE}"')
+    assert 'fillcolor="#f4c7c3"' in number
+    [staff] = _dot_lines(dot, 'label="rule staff')
+    assert "#f4c7c3" not in staff and 'fillcolor="#e6f4ea"' in staff
+    number_id = number.split()[0]
+    [line_edge] = _dot_lines(dot, f"{number_id} -> ")
+    assert 'color="#c5221f"' in line_edge
+    # A legend says what the red means; names stay escaped as without --reach.
+    assert "subgraph cluster_legend" in dot
+    assert "dispatch rule no call reaches (LKSSTK013)" in dot
+    assert "number whose ordinary caller reaches no agent (LKSSTK014)" in dot
+    assert "\x1b" not in dot and "staff\\\\x1b[31m" in dot
+    mermaid = CliRunner().invoke(app, ["map", "--reach", *CREDENTIALS])
+    assert mermaid.exit_code == 0, mermaid.output
+    assert "classDef unreachable fill:#f4c7c3" in mermaid.stdout
+    assert "\x1b" not in mermaid.stdout

@@ -29,6 +29,30 @@ FAILURES: dict[str, set[tuple[str, str]] | list[set[tuple[str, str]]]] = {
     "number-format": {("LKSIN001", "line")},
 }
 
+# example folder -> every policy event it must produce (rule, resource): advisory findings from
+# the field (the troubleshooting guide, LiveKit's sources and issue threads); the preview
+# succeeds and reports them.
+ADVISORIES: dict[str, set[tuple[str, str]]] = {
+    "short-ringing-timeout": {("LKSIN009", "line")},
+    "call-duration-in-minutes": {("LKSIN010", "line")},
+    "private-allowed-addresses": {("LKSIN011", "line")},
+    "tls-on-plain-port": {("LKSOUT010", "provider")},
+    "fixed-individual-rooms": {("LKSDR009", "line-dispatch")},
+    "agent-dispatched-twice": {("LKSDR010", "line-dispatch")},
+    "livekit-attribute-names": {("LKSDR011", "line-dispatch")},
+    "unknown-codec": {("LKSSTK017", "line")},
+    # G729 is no codec of the bridge (LKSSTK017), so the allow-list keeps none (LKSSTK018).
+    "codec-allow-list-without-audio": {("LKSSTK017", "line"), ("LKSSTK018", "line")},
+    "short-media-timeout": {("LKSSTK019", "line-dispatch")},
+    # Its trunk admits only a zoned link-local address: LKSIN008 says so of the trunk, the
+    # ordinary caller reaches nobody (LKSSTK014), and the rule takes no call (LKSSTK013).
+    "trunk-takes-no-call": {
+        ("LKSIN008", "line"),
+        ("LKSSTK013", "line-dispatch"),
+        ("LKSSTK014", "line"),
+    },
+}
+
 GOOD = ["quickstart", "telnyx-agent", "twilio", "adopt-existing"]
 
 
@@ -55,7 +79,8 @@ def preview(
 
 def test_every_failure_example_is_listed():
     folders = {p.name for p in (EXAMPLES / "failures").iterdir() if p.is_dir()}
-    assert folders == set(FAILURES)
+    assert folders == set(FAILURES) | set(ADVISORIES)
+    assert not set(FAILURES) & set(ADVISORIES)
 
 
 @pytest.mark.parametrize("example", sorted(FAILURES))
@@ -73,6 +98,20 @@ def test_failure_example_is_stopped_at_preview(tmp_path, clean_livekit, example)
         assert "Fix: " in event.message and "https://docs.livekit.io/" in event.message
     assert clean_livekit.inbound_trunks() == []
     assert clean_livekit.outbound_trunks() == []
+    assert clean_livekit.dispatch_rules() == []
+
+
+@pytest.mark.parametrize("example", sorted(ADVISORIES))
+def test_advisory_example_is_reported_at_preview(tmp_path, clean_livekit, example):
+    result = preview(tmp_path, clean_livekit, EXAMPLES / "failures" / example)
+    assert result.ok, result.error
+    events = {(e.policy, e.resource_name, e.enforcement) for e in result.policy_events}
+    assert events == {(rule, name, "advisory") for rule, name in ADVISORIES[example]}, [
+        (e.policy, e.resource_name, e.enforcement, e.message) for e in result.policy_events
+    ]
+    for event in result.policy_events:
+        assert "Fix: " in event.message and "\nSee https://" in event.message
+    assert clean_livekit.inbound_trunks() == []
     assert clean_livekit.dispatch_rules() == []
 
 

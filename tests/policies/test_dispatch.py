@@ -253,7 +253,7 @@ CASES = [
         "caller_without_plus",
         rule(inbound_numbers=["14155550100"]),
         Finding(
-"'14155550100' is not an E.164 number: it must start with '+' and the country code "
+            "'14155550100' is not an E.164 number: it must start with '+' and the country code "
             "(did you mean '+14155550100'?)",
             "inbound_numbers[0]",
         ),
@@ -412,6 +412,78 @@ CASES = [
             "Input should be 'SIP_MEDIA_ENCRYPT_DISABLE', 'SIP_MEDIA_ENCRYPT_ALLOW' or "
             "'SIP_MEDIA_ENCRYPT_REQUIRE'",
             "media_encryption",
+        ),
+    ),
+    # LKSDR009 individual rooms stay individual
+    ok("LKSDR009", "baseline_random_suffix", DISPATCH),
+    ok(
+        "LKSDR009",
+        "no_randomness_false",
+        rule(**{"rule.dispatch_rule_individual.no_randomness": False}),
+    ),
+    ok("LKSDR009", "unknown", rule(**{"rule.dispatch_rule_individual.no_randomness": UNKNOWN})),
+    ok(
+        "LKSDR009",
+        "direct_rule",
+        rule(rule={"dispatch_rule_direct": {"room_name": "r", "pin": "1"}}),
+    ),
+    fail(
+        "LKSDR009",
+        "hidden_numbers_last_four_digits",
+        rule(**{"rule.dispatch_rule_individual.no_randomness": True}),
+        Finding(
+            "is true with hide_phone_number: rooms are named by the caller number's last 4 "
+            "digits, so callers whose numbers end alike join one room",
+            "rule.dispatch_rule_individual.no_randomness",
+        ),
+    ),
+    fail(
+        "LKSDR009",
+        "same_caller_same_room",
+        rule(hide_phone_number=False, **{"rule.dispatch_rule_individual.no_randomness": True}),
+        Finding(
+            "is true: every call from the same caller number joins one room",
+            "rule.dispatch_rule_individual.no_randomness",
+        ),
+    ),
+    # LKSDR010 each agent dispatched once
+    ok("LKSDR010", "baseline_one_agent", DISPATCH),
+    ok(
+        "LKSDR010",
+        "two_different_agents",
+        rule(**{"room_config.agents": [{"agent_name": "a"}, {"agent_name": "b"}]}),
+    ),
+    ok("LKSDR010", "unknown_agents", rule(**{"room_config.agents": UNKNOWN})),
+    fail(
+        "LKSDR010",
+        "same_agent_twice",
+        rule(
+            **{
+                "room_config.agents": [
+                    {"agent_name": "support-agent"},
+                    {"agent_name": "triage"},
+                    {"agent_name": "support-agent", "metadata": "{}"},
+                ]
+            }
+        ),
+        Finding(
+            "dispatches 'support-agent' again (also room_config.agents[0]): two copies of the "
+            "agent answer the call",
+            "room_config.agents[2].agent_name",
+        ),
+    ),
+    # LKSDR011 attributes outside LiveKit's sip.* names
+    ok("LKSDR011", "baseline_no_attributes", DISPATCH),
+    ok("LKSDR011", "own_names", rule(attributes={"app.queue": "support", "sip.queue": "x"})),
+    ok("LKSDR011", "unknown", rule(attributes=UNKNOWN)),
+    fail(
+        "LKSDR011",
+        "livekits_trunk_id",
+        rule(attributes={"sip.trunkID": "support", "app.queue": "support"}),
+        Finding(
+            "is an attribute LiveKit writes itself: the rule's value is replaced or mistaken "
+            "for LiveKit's",
+            "attributes.sip.trunkID",
         ),
     ),
 ]

@@ -25,7 +25,7 @@ CASES = [
         "no_plus",
         trunk(numbers=["15105550100"]),
         Finding(
-"'15105550100' is not an E.164 number: it must start with '+' and the country code "
+            "'15105550100' is not an E.164 number: it must start with '+' and the country code "
             "(did you mean '+15105550100'?)",
             "numbers[0]",
         ),
@@ -35,7 +35,7 @@ CASES = [
         "separators_in_allowed_numbers",
         trunk(allowed_numbers=["+14155550100", "+1 510-555-0100"]),
         Finding(
-"'+1 510-555-0100' is not in strict E.164 form: write it as '+15105550100' (ASCII "
+            "'+1 510-555-0100' is not in strict E.164 form: write it as '+15105550100' (ASCII "
             "digits, no spaces, dashes or parentheses; LiveKit compares numbers as strings)",
             "allowed_numbers[1]",
         ),
@@ -282,7 +282,6 @@ CASES = [
         trunk(headers={"X-Note": "x" * 1025}),
         Finding("the value of header 'X-Note' is longer than 1024 bytes", "headers"),
     ),
-
     # LKSIN007 values the server takes
     ok("LKSIN007", "baseline", INBOUND),
     ok(
@@ -440,6 +439,55 @@ CASES = [
         "LKSIN007",
         "enum_names",
         trunk(include_headers="SIP_ALL_HEADERS", media={"encryption": "SIP_MEDIA_ENCRYPT_REQUIRE"}),
+    ),
+    # LKSIN009 ringing_timeout leaves time for an agent to join
+    ok("LKSIN009", "baseline_30s", INBOUND),
+    ok("LKSIN009", "unset", trunk(ringing_timeout=None)),
+    ok("LKSIN009", "zero_is_the_default", trunk(ringing_timeout=0.0)),
+    ok("LKSIN009", "unknown", trunk(ringing_timeout=UNKNOWN)),
+    ok("LKSIN009", "ten_seconds", trunk(ringing_timeout=10.0)),
+    fail(
+        "LKSIN009",
+        "three_seconds",
+        trunk(ringing_timeout=3.0),
+        Finding(
+            "is 3 seconds: a call whose agent has not joined by then is ended (under 10 s an "
+            "agent rarely has)",
+            "ringing_timeout",
+        ),
+    ),
+    # LKSIN010 max_call_duration leaves a conversation
+    ok("LKSIN010", "baseline_unset", INBOUND),
+    ok("LKSIN010", "thirty_minutes", trunk(max_call_duration=1800.0)),
+    ok("LKSIN010", "unknown", trunk(max_call_duration=UNKNOWN)),
+    ok("LKSIN010", "zero_is_the_default", trunk(max_call_duration=0)),
+    fail(
+        "LKSIN010",
+        "minutes_given_as_seconds",
+        trunk(max_call_duration=30.0),
+        Finding(
+            "is 30 seconds: every call through the trunk is cut off after 30 s (was 30 "
+            "minutes meant, i.e. 1800?)",
+            "max_call_duration",
+        ),
+    ),
+    # LKSIN011 allowed_addresses include a provider's (public) address
+    ok("LKSIN011", "baseline_documentation_range", INBOUND),
+    ok("LKSIN011", "public_and_private", trunk(allowed_addresses=["10.0.0.0/8", "54.172.60.0/30"])),
+    ok("LKSIN011", "none", trunk(allowed_addresses=[])),
+    ok("LKSIN011", "zoned_is_lksin008", trunk(allowed_addresses=["fe80::1%eth0"])),
+    ok("LKSIN011", "unknown", trunk(allowed_addresses=[UNKNOWN])),
+    ok("LKSIN011", "unreadable_is_lksin003", trunk(allowed_addresses=["10.0.0.0/8", "pbx"])),
+    ok("LKSIN011", "wider_than_private", trunk(allowed_addresses=["172.0.0.0/8"])),
+    fail(
+        "LKSIN011",
+        "office_network_only",
+        trunk(allowed_addresses=["192.168.1.0/24", "10.1.2.3", "fd00::/8"]),
+        Finding(
+            "admits only private, loopback or link-local addresses ('192.168.1.0/24', "
+            "'10.1.2.3', 'fd00::/8'): calls from a provider's public addresses are all refused",
+            "allowed_addresses",
+        ),
     ),
 ]
 

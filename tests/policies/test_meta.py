@@ -44,6 +44,7 @@ MODULE_BANDS = {
     "livekit_sip_policies.outbound": "LKSOUT",
     "livekit_sip_policies.dispatch": "LKSDR",
     "livekit_sip_policies.numbers": "LKSSTK",
+    "livekit_sip_policies.media": "LKSSTK",
     "livekit_sip_policies.stack": "LKSSTK",
     "livekit_sip_policies.stack_conflicts": "LKSSTK",
     "livekit_sip_policies.stack_routing": "LKSSTK",

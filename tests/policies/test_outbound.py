@@ -233,7 +233,7 @@ CASES = [
         "national_format",
         trunk(numbers=["*", "5105550100"]),
         Finding(
-"'5105550100' is not an E.164 number: it must start with '+' and the country code "
+            "'5105550100' is not an E.164 number: it must start with '+' and the country code "
             "(did you mean '+5105550100'?)",
             "numbers[1]",
         ),
@@ -386,7 +386,6 @@ CASES = [
             "attributes_to_headers",
         ),
     ),
-
     # LKSOUT009 values the server takes
     ok("LKSOUT009", "baseline", OUTBOUND),
     fail(
@@ -451,6 +450,39 @@ CASES = [
         ),
     ),
     ok("LKSOUT009", "transport_not_set", trunk(transport=None, include_headers=UNKNOWN)),
+    # LKSOUT010 transport and port agree
+    ok("LKSOUT010", "baseline_tls_no_port", OUTBOUND),
+    ok("LKSOUT010", "tls_5061", trunk(address="sip.telnyx.com:5061")),
+    ok(
+        "LKSOUT010", "udp_5060", trunk(address="sip.telnyx.com:5060", transport="SIP_TRANSPORT_UDP")
+    ),
+    ok(
+        "LKSOUT010",
+        "auto_5061",
+        trunk(address="sip.telnyx.com:5061", transport="SIP_TRANSPORT_AUTO"),
+    ),
+    ok("LKSOUT010", "other_port", trunk(address="sip.telnyx.com:5080")),
+    ok("LKSOUT010", "unknown_address", trunk(address=UNKNOWN)),
+    fail(
+        "LKSOUT010",
+        "tls_to_5060",
+        trunk(address="sip.telnyx.com:5060"),
+        Finding(
+            "is SIP_TRANSPORT_TLS but address 'sip.telnyx.com:5060' names port 5060, where "
+            "providers take plain SIP (TLS is on 5061)",
+            "transport",
+        ),
+    ),
+    fail(
+        "LKSOUT010",
+        "tcp_to_5061",
+        trunk(address="[2001:db8::1]:5061", transport="SIP_TRANSPORT_TCP"),
+        Finding(
+            "is SIP_TRANSPORT_TCP but address '[2001:db8::1]:5061' names port 5061, where "
+            "providers take SIP over TLS (plain SIP is on 5060)",
+            "transport",
+        ),
+    ),
 ]
 
 

@@ -566,6 +566,101 @@ CASES += [
     ),
 ]
 
+# LKSSTK017-019 (media of every object)
+PCMU_ONLY = {"only_listed_codecs": True, "codecs": [{"name": "PCMU", "rate": 8000}]}
+CASES += [
+    ok("LKSSTK017", "no_media", [inbound("line"), outbound("out"), dispatch("calls")]),
+    ok(
+        "LKSSTK017",
+        "bridge_codecs",
+        [
+            inbound("line", media={"codecs": [{"name": "PCMU"}, {"name": "g722", "rate": 8000}]}),
+            outbound("out", media={"codecs": [{"name": "AMR-WB", "rate": 16000}]}),
+            dispatch("calls", media={"codecs": [{"name": "telephone-event", "rate": 8000}]}),
+        ],
+    ),
+    fail(
+        "LKSSTK017",
+        "default_rate_needs_the_exact_name",
+        [inbound("line", media={"codecs": [{"name": "pcmu"}]})],
+        Finding(
+            "'pcmu' has no rate and the bridge knows no default one: every call this object "
+            "handles fails ('sample rate not specified for codec')",
+            "media.codecs[0]",
+            inbound("line").urn,
+        ),
+    ),
+    ok("LKSSTK017", "unknown_codecs", [inbound("line", media={"codecs": UNKNOWN})]),
+    fail(
+        "LKSSTK017",
+        "g722_at_16000_and_opus",
+        [
+            inbound("line", media={"codecs": [{"name": "G722", "rate": 16000}]}),
+            dispatch("calls", media={"codecs": [{"name": "PCMU"}, {"name": "opus"}]}),
+        ],
+        Finding(
+            "'G722/16000' is no codec of the SIP bridge (G722's SDP rate is 8000): the entry "
+            "is ignored (the bridge has PCMU/8000, PCMA/8000, G722/8000, AMR-WB/16000)",
+            "media.codecs[0]",
+            inbound("line").urn,
+        ),
+        Finding(
+            "'opus' has no rate and the bridge knows no default one: every call this object "
+            "handles fails ('sample rate not specified for codec')",
+            "media.codecs[1]",
+            dispatch("calls").urn,
+        ),
+    ),
+    ok("LKSSTK018", "pcmu_only", [inbound("line", media=PCMU_ONLY)]),
+    ok(
+        "LKSSTK018",
+        "not_only_listed",
+        [inbound("line", media={"codecs": [{"name": "G729", "rate": 8000}]})],
+    ),
+    ok("LKSSTK018", "unknown_flag", [outbound("out", media={"only_listed_codecs": UNKNOWN})]),
+    fail(
+        "LKSSTK018",
+        "g729_only",
+        [
+            outbound(
+                "out",
+                media={"only_listed_codecs": True, "codecs": [{"name": "G729", "rate": 8000}]},
+            )
+        ],
+        Finding(
+            "is true but media.codecs lists no audio codec of the bridge (PCMU/8000, "
+            "PCMA/8000, G722/8000, AMR-WB/16000): no codec is left in common with the "
+            "provider (488 or no audio)",
+            "media.only_listed_codecs",
+            outbound("out").urn,
+        ),
+    ),
+    fail(
+        "LKSSTK018",
+        "empty_list",
+        [dispatch("calls", media={"only_listed_codecs": True, "codecs": []})],
+        Finding(
+            "is true with no codecs: every call this object handles fails ('no codecs specified')",
+            "media.only_listed_codecs",
+            dispatch("calls").urn,
+        ),
+    ),
+    ok("LKSSTK019", "unset", [inbound("line", media={"codecs": []})]),
+    ok("LKSSTK019", "longer", [inbound("line", media={"media_timeout": 60.0})]),
+    ok("LKSSTK019", "unknown", [dispatch("calls", media={"media_timeout": UNKNOWN})]),
+    fail(
+        "LKSSTK019",
+        "five_seconds",
+        [dispatch("calls", media={"media_timeout": 5.0})],
+        Finding(
+            "is 5 seconds, shorter than the bridge's 15: a caller silent that long is hung up "
+            "on when the provider sends no RTP in silence",
+            "media.media_timeout",
+            dispatch("calls").urn,
+        ),
+    ),
+]
+
 # LKSSTK011-012 (routing): their table lives with the routing simulator's tests.
 CASES += ROUTING_RULE_CASES
 # LKSSTK013-015 (every call): their table lives with the call classes' tests.

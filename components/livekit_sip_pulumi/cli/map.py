@@ -8,7 +8,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from livekit_sip_policies.routing_map import DEFAULT_TITLE, FORMATS, IMAGE_FORMATS, format_of, write
+from livekit_sip_policies.reachability import unreachable
+from livekit_sip_policies.routing_map import (
+    DEFAULT_TITLE,
+    FORMATS,
+    IMAGE_FORMATS,
+    Reach,
+    format_of,
+    write,
+)
 
 from .common import ApiKey, ApiSecret, Progress, Url, cannot_run, credentials, err, fetch, shown
 
@@ -35,22 +43,37 @@ def map_command(
     title: Annotated[str, typer.Option("--title", help="Title of the DOT/SVG/PNG map.")] = (
         DEFAULT_TITLE
     ),
+    reach: Annotated[
+        bool,
+        typer.Option(
+            "--reach",
+            help=(
+                "Colour what no call reaches: dispatch rules that take no call (LKSSTK013) "
+                "and trunk numbers whose ordinary caller reaches no agent (LKSSTK014), with a "
+                "legend."
+            ),
+        ),
+    ] = False,
     url: Url = "",
     api_key: ApiKey = "",
     api_secret: ApiSecret = "",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
 ) -> None:
     """Draw the routing of the live project: numbers, inbound trunks, dispatch rules, rooms
-    and agents. Exit code 2 when it cannot run (credentials, network, no --output for an
-    image)."""
+    and agents; with --reach, what no call reaches in red. Exit code 2 when it cannot run
+    (credentials, network, no --output for an image)."""
     fmt = fmt or format_of(output)
     if fmt not in FORMATS:
         cannot_run(f"--format '{fmt}' is not one of {', '.join(FORMATS)}")
     if fmt in IMAGE_FORMATS and output is None:
         cannot_run(f"--format {fmt} writes an image: give the file with -o/--output map.{fmt}")
     project = fetch(credentials(url, api_key, api_secret), Progress(quiet))
+    marked = None
+    if reach:
+        found = unreachable([o.stack_resource() for o in project.all()])
+        marked = Reach(found.rules, found.numbers)
     try:
-        text = write(*project.routing_inputs(), fmt, output, title)
+        text = write(*project.routing_inputs(), fmt, output, title, marked)
     except (RuntimeError, OSError) as exc:
         cannot_run(str(exc))
     if text is not None:

@@ -1,0 +1,17 @@
+"""Every provider call is refused: allowed_addresses admit only the office network (LKSIN011)."""
+
+from livekit_sip_pulumi import SipDispatchRule, SipInboundTrunk
+
+trunk = SipInboundTrunk(
+    "line",
+    numbers=["+15105550100"],
+    allowed_addresses=["192.168.1.0/24"],
+    krisp_enabled=True,
+)
+SipDispatchRule(
+    "line-dispatch",
+    trunk_ids=[trunk.sip_trunk_id],
+    rule={"dispatch_rule_individual": {"room_prefix": "call-"}},
+    room_config={"agents": [{"agent_name": "support-agent"}]},
+    hide_phone_number=True,
+)
