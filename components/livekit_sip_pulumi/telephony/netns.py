@@ -24,10 +24,10 @@ over the one of the same name in ``/etc``, for the process it starts. The namesp
 not in ``hosts`` does not resolve (the query is refused inside the namespace, it never leaves
 it). The folder is removed with the namespace, and by the stale-namespace cleanup below.
 
-There is no default route: nothing in the namespace can reach another network. The process
-that runs the tests stays outside; it reaches the server's API through a TCP forwarder on the host's 127.0.0.1
-(:meth:`NetNamespace.forward_tcp`) and runs the caller in a thread that entered the namespace
-(:meth:`NetNamespace.run`). ``remove`` deletes the namespace with everything in it.
+There is no default route: nothing in the namespace can reach another network. The process that
+runs the tests stays outside; it reaches the server's API through a TCP forwarder on the host's
+127.0.0.1 (:meth:`NetNamespace.forward_tcp`) and runs the caller in a thread that entered the
+namespace (:meth:`NetNamespace.run`). ``remove`` deletes the namespace with everything in it.
 
 The namespace's name carries the PID of the process that created it. A run killed with
 SIGKILL cannot clean up; the next :meth:`NetNamespace.create` (of any run) removes every

@@ -92,6 +92,9 @@ def _pulumi_command() -> Any:
     return auto.PulumiCommand(root=str(Path(found).parent.parent), skip_version_check=True)
 
 
+_PASSPHRASES: dict[Path, str] = {}
+
+
 def apply_program(replica: Replica, program_dir: Path, *, config: Mapping[str, str] | None = None,
                   secret_config: Mapping[str, str] | None = None, state_dir: Path | None = None,
                   log: Callable[[str], None] | None = None) -> AppliedStack:
@@ -123,7 +126,10 @@ def apply_program(replica: Replica, program_dir: Path, *, config: Mapping[str, s
 
     env = {
         "PULUMI_BACKEND_URL": f"file://{state}",
-        "PULUMI_CONFIG_PASSPHRASE": secrets.token_urlsafe(32),
+        # One passphrase per state folder for the life of this process: applying the program
+        # again (a fixed configuration) updates the same stack, in place.
+        "PULUMI_CONFIG_PASSPHRASE": _PASSPHRASES.setdefault(state.resolve(),
+                                                            secrets.token_urlsafe(32)),
         "PULUMI_HOME": str(state / ".pulumi-home"),
         "PULUMI_SKIP_UPDATE_CHECK": "true",
         "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
