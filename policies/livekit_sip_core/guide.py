@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from .links import OUTBOUND_TRUNK_DOC, REGION_PINNING_DOC, TROUBLESHOOTING
 
-__all__ = ["OUTBOUND_GUIDE", "GuideEntry", "outbound_guide"]
+__all__ = ["OUTBOUND_GUIDE", "TRANSFER_GUIDE", "GuideEntry", "outbound_guide"]
 
 
 @dataclass(frozen=True)
@@ -77,3 +77,12 @@ def outbound_guide(sip_code: int | None, outcome: str) -> GuideEntry | None:
     if sip_code is not None and sip_code in OUTBOUND_GUIDE:
         return OUTBOUND_GUIDE[sip_code]
     return OUTBOUND_GUIDE.get(outcome)
+
+
+#: A transfer (TransferSIPParticipant, a SIP REFER to the carrier) that failed: the guide's
+#: transfer notes (408 when the carrier does not answer the REFER; Telnyx needs SIP REFER on).
+TRANSFER_GUIDE = GuideEntry(
+    "Where to look first", TROUBLESHOOTING + "#where-to-look-first",
+    "the carrier refused the REFER or did not answer it (408: the transfer timed out)",
+    "enable transfers (SIP REFER) on the provider's trunk, e.g. Telnyx's 'SIP REFER' setting "
+    "of the connection, and give a transfer target the provider accepts (Twilio: tel:)")
