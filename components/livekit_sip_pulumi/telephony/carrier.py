@@ -45,6 +45,7 @@ __all__ = ["CARRIER_PORT", "CarrierAccount", "CarrierCall", "CarrierStandIn"]
 
 CARRIER_PORT = 5060
 ANSWERS = ("yes", "unavailable", "silent")
+REFER_ANSWERS = ("accept", "refuse", "ignore")
 _PAYLOAD_TYPES = {"PCMU": 0, "PCMA": 8, "G722": 9}
 
 
@@ -72,12 +73,16 @@ class CarrierAccount:
     codecs: tuple[str, ...] = ("PCMU", "PCMA")
     #: Seconds of 180 Ringing before the 200 OK.
     ring: float = 0.3
-    #: Whether the carrier accepts REFER (transfers); refused with 403 otherwise.
-    refer: bool = False
+    #: What the carrier does with a REFER (a transfer of a call in progress): "accept" (202,
+    #: then NOTIFY 100 and 200), "refuse" (403 Forbidden), "ignore" (no answer at all, as a
+    #: Telnyx connection with "SIP REFER" off: the transfer times out).
+    refer: str = "refuse"
 
     def __post_init__(self) -> None:
         if self.answer not in ANSWERS:
             raise ValueError(f"answer {self.answer!r} is not one of {', '.join(ANSWERS)}")
+        if self.refer not in REFER_ANSWERS:
+            raise ValueError(f"refer {self.refer!r} is not one of {', '.join(REFER_ANSWERS)}")
         if self.challenge not in (401, 407):
             raise ValueError("challenge must be 401 or 407")
 
@@ -98,6 +103,8 @@ class CarrierCall:
     rtp_received: int = 0
     rtp_sent: int = 0
     ended_by: str = ""  # "BYE from the bridge", "CANCEL", "BYE from the carrier"
+    refer_to: str = ""  # the Refer-To of a REFER received (a transfer)
+    refer_answer: int | None = None
     started: float = field(default_factory=time.monotonic)
 
     @property
@@ -121,6 +128,7 @@ class _Dialog:
     rtp: socket.socket | None = None
     payload_type: int = 0
     done: bool = False
+    cseq: int = 0  # of the carrier's own requests in the dialog
 
 
 def _params(header: str) -> dict[str, str]:
@@ -279,11 +287,33 @@ class CarrierStandIn:
                 dialog.record.ended_by = dialog.record.ended_by or "BYE from the bridge"
                 self._end_media(dialog)
         elif method == "REFER":
-            allowed = dialog is not None and dialog.account.refer
-            self._send(self._response(202 if allowed else 403,
-                                      "Accepted" if allowed else "Forbidden", headers), source)
+            self._refer(headers, source, dialog)
         else:  # OPTIONS, INFO, NOTIFY ...
             self._send(self._response(200, "OK", headers), source)
+
+    def _refer(self, headers: dict[str, str], source: tuple[str, int],
+               dialog: _Dialog | None) -> None:
+        answer = dialog.account.refer if dialog is not None else "refuse"
+        first = False
+        if dialog is not None:
+            first = not dialog.record.refer_to
+            dialog.record.refer_to = headers.get("refer-to", "")
+        if answer == "ignore":
+            return
+        code = 202 if answer == "accept" and dialog is not None else 403
+        self._send(self._response(code, "Accepted" if code == 202 else "Forbidden", headers,
+                                  dialog.to_tag if dialog is not None else ""), source)
+        if dialog is None:
+            return
+        dialog.record.refer_answer = code
+        if code == 202 and first:
+            refer_cseq = headers.get("cseq", "").split()[0]
+            for frag in ("SIP/2.0 100 Trying", "SIP/2.0 200 OK"):
+                self._in_dialog(dialog, "NOTIFY", (
+                    f"Event: refer;id={refer_cseq}",
+                    "Subscription-State: " + ("active;expires=60" if "100" in frag
+                                              else "terminated;reason=noresource"),
+                    "Content-Type: message/sipfrag;version=2.0"), frag + "\r\n")
 
     def _invite(self, start: str, headers: dict[str, str], body: str,
                 source: tuple[str, int], dialog: _Dialog | None) -> None:
@@ -463,27 +493,34 @@ class CarrierStandIn:
         dialog.answer_at = None
         dialog.ok_retransmit_at = 0.0
 
-    def _bye(self, dialog: _Dialog) -> None:
-        """Hang up an answered call (the dialog's From and To swapped)."""
+    def _in_dialog(self, dialog: _Dialog, method: str, extra: Iterable[str] = (),
+                   body: str = "") -> None:
+        """A request of the carrier in an answered call's dialog (From and To swapped)."""
         _, headers, _ = dialog.invite
         to = headers.get("to", "")
         if ";tag=" not in to:
             to += f";tag={dialog.to_tag}"
+        dialog.cseq += 1
         target = dialog.remote_contact or f"sip:{dialog.source[0]}:{dialog.source[1]}"
         lines = [
-            f"BYE {target} SIP/2.0",
+            f"{method} {target} SIP/2.0",
             f"Via: SIP/2.0/UDP {self.address}:{self.port};branch=z9hG4bK{secrets.token_hex(8)}",
             "Max-Forwards: 70",
             f"From: {to}",
             f"To: {headers.get('from', '')}",
             f"Call-ID: {headers.get('call-id', '')}",
-            "CSeq: 1 BYE",
-            "Content-Length: 0",
+            f"CSeq: {dialog.cseq} {method}",
+            f"Contact: <sip:carrier@{self.address}:{self.port}>",
+            *extra,
+            f"Content-Length: {len(body.encode())}",
         ]
-        self._send(("\r\n".join(lines) + "\r\n\r\n").encode(), dialog.source)
+        self._send(("\r\n".join(lines) + "\r\n\r\n" + body).encode(), dialog.source)
+
+    def _bye(self, dialog: _Dialog) -> None:
+        """Hang up an answered call."""
+        self._in_dialog(dialog, "BYE")
         dialog.record.ended_by = "BYE from the carrier"
         self._end_media(dialog)
-
 
 def default_accounts(addresses: Iterable[str]) -> list[CarrierAccount]:
     """What the real providers do for the hosts outbound trunks name, when a test says nothing

@@ -30,7 +30,7 @@ from typing import Any
 
 from livekit_sip_core import printable
 from livekit_sip_core.addresses import host_of
-from livekit_sip_core.guide import GuideEntry, outbound_guide
+from livekit_sip_core.guide import TRANSFER_GUIDE, GuideEntry, outbound_guide
 
 from .carrier import CarrierCall
 from .services import Replica, ReplicaError
@@ -60,6 +60,10 @@ class OutboundSpec:
     ring_timeout: float = 8.0  # the bridge gives up then (CreateSIPParticipant ringing_timeout)
     hold: float = 1.5  # how long an answered call stays up
     label: str = ""
+    #: Once answered, transfer the call (TransferSIPParticipant: a REFER to the carrier) to
+    #: this ``tel:`` or ``sip:`` URI.
+    transfer_to: str = ""
+    transfer_timeout: float = 30.0
 
 
 @dataclass
@@ -77,6 +81,12 @@ class OutboundReport:
     room: str = ""
     participant: str = ""
     carrier: list[CarrierCall] = field(default_factory=list)  # what the stand-in saw
+    #: "transferred", "refused" (``transfer_code``), "timed_out" (the REFER got no answer),
+    #: "failed"; '' without a transfer.
+    transfer: str = ""
+    transfer_code: int | None = None
+    transfer_error: str = ""
+    transfer_seconds: float = 0.0
 
     @property
     def guide(self) -> GuideEntry | None:
@@ -103,6 +113,16 @@ class OutboundReport:
                 + (" ".join(str(c) for c in seen.codes) or "nothing") + auth
                 + (f", codec {seen.codec}, RTP in {seen.rtp_received} / out {seen.rtp_sent}"
                    if seen.codec and seen.final == 200 else ""))
+        if self.transfer:
+            refer_to = next((c.refer_to for c in self.carrier if c.refer_to), "")
+            lines.append(f"  transfer to {self.spec.transfer_to}: {self.transfer.upper()}"
+                         + (f" ({self.transfer_code})" if self.transfer_code else "")
+                         + f" after {self.transfer_seconds:.2f} s; REFER at the carrier: "
+                         + (f"Refer-To {refer_to}" if refer_to else "none"))
+            if self.transfer_error:
+                lines.append(f"  LiveKit says: {self.transfer_error}")
+            if self.transfer != "transferred":
+                lines.append(f"  see {TRANSFER_GUIDE.words()}")
         if not self.carrier and self.outcome in ("unresolved", "failed"):
             lines.append("  the carrier stand-in got no INVITE")
         guide = self.guide
@@ -130,6 +150,31 @@ def find_outbound_trunk(replica: Replica, trunk: str) -> Any:
         raise ReplicaError(printable(f"{what} outbound trunk named or with ID '{trunk}' on the "
                                      f"replica (outbound trunks: {known})"))
     return found[0]
+
+
+async def _transfer(lk: Any, report: OutboundReport) -> None:
+    from livekit import api
+
+    spec = report.spec
+    request = api.TransferSIPParticipantRequest(
+        room_name=report.room, participant_identity=report.participant,
+        transfer_to=spec.transfer_to)
+    request.ringing_timeout.seconds = 10
+    t0 = time.monotonic()
+    try:
+        await asyncio.wait_for(lk.sip.transfer_sip_participant(request), spec.transfer_timeout)
+        report.transfer = "transferred"
+    except api.ServerError as exc:
+        code = getattr(exc, "sip_status_code", None)
+        report.transfer_error = f"{exc.code}: {exc.message}"
+        report.transfer_code = code
+        # deadline_exceeded: the REFER got no answer before the transfer's ringing timeout.
+        report.transfer = ("timed_out" if code == 408 or exc.code == "deadline_exceeded"
+                           else "refused" if code else "failed")
+    except TimeoutError:
+        report.transfer = "timed_out"
+        report.transfer_error = f"no answer from livekit-server in {spec.transfer_timeout:.0f} s"
+    report.transfer_seconds = time.monotonic() - t0
 
 
 def place_outbound_call(replica: Replica, spec: OutboundSpec,
@@ -172,6 +217,8 @@ def place_outbound_call(replica: Replica, spec: OutboundSpec,
                 return
             report.outcome = "answered"
             report.room, report.participant = info.room_name or room, info.participant_identity
+            if spec.transfer_to:
+                await _transfer(lk, report)
             await asyncio.sleep(spec.hold)
             with contextlib.suppress(api.ServerError):  # the call may have ended already
                 await lk.room.remove_participant(api.RoomParticipantIdentity(
@@ -310,7 +357,7 @@ def parse_carrier(raw: Any, env: Any) -> list[Any]:
                 busy=tuple(str(n) for n in entry.get("busy", ())),
                 answer=str(entry.get("answer", "yes")),
                 codecs=tuple(str(c) for c in entry.get("codecs", ("PCMU", "PCMA"))),
-                refer=bool(entry.get("refer", False))))
+                refer=str(entry.get("refer", "refuse"))))
         except ValueError as exc:
             raise ValueError(f"carrier account #{number}: {exc}") from None
     return accounts

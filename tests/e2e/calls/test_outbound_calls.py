@@ -275,3 +275,31 @@ def test_cli_outbound_calls(tmp_path: Path, request: pytest.FixtureRequest) -> N
         assert not Path("/etc/netns", namespace.group(1)).exists()
     report(request, f"\n[outbound] CLI test-calls (3 outbound calls): exit {done.returncode} in "
                     f"{took:.1f} s")
+
+
+def test_transfer_of_an_outbound_call(fixed: Outbound, request: pytest.FixtureRequest) -> None:
+    """An answered outbound call transferred (TransferSIPParticipant): the bridge sends the
+    REFER to the carrier stand-in. Telnyx with "SIP REFER" off does not answer it: the transfer
+    times out; a carrier that refuses it: 403; with REFER on: transferred."""
+    target = f"tel:{BUSY}"
+    results = {}
+    for refer in ("ignore", "refuse", "accept"):
+        fixed.carrier.serve(telnyx(refer=refer), TWILIO)
+        results[refer] = place_outbound_call(fixed.replica, OutboundSpec(
+            "telnyx-out", IN_SERVICE, transfer_to=target, ring_timeout=5.0))
+        assert results[refer].outcome == "answered", results[refer].summary()
+        assert results[refer].carrier[0].refer_to == target
+    ignored, refused, accepted = results["ignore"], results["refuse"], results["accept"]
+    assert ignored.transfer == "timed_out", ignored.summary()
+    assert "deadline_exceeded" in ignored.transfer_error
+    assert 9.0 <= ignored.transfer_seconds < 25
+    assert "enable transfers (SIP REFER) on the provider's trunk" in ignored.summary()
+    assert (refused.transfer, refused.transfer_code) == ("refused", 403), refused.summary()
+    assert refused.carrier[0].refer_answer == 403
+    assert accepted.transfer == "transferred", accepted.summary()
+    assert accepted.carrier[0].refer_answer == 202
+    assert accepted.carrier[0].ended_by == "BYE from the bridge"
+    report(request, "\n[outbound] transfer (REFER to the carrier):\n" + "\n".join(
+        f"  REFER {refer}: {r.transfer}" + (f" {r.transfer_code}" if r.transfer_code else "")
+        + f" after {r.transfer_seconds:.2f} s (call {r.seconds:.2f} s)"
+        for refer, r in results.items()))
