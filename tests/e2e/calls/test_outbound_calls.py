@@ -65,7 +65,7 @@ class Outbound:
         """pulumi up with ``config`` over the right configuration (a stack keeps the config
         of its last update: every key is given every time)."""
         full = {"telnyxAddress": "sip.telnyx.com", "twilioAddress": "acme.pstn.twilio.com",
-                **config}
+                "telnyxCodecs": "", **config}
         self.applied = apply_program(self.replica, PROGRAM,
                                      config={f"outbound-calls:{k}": v for k, v in full.items()},
                                      secret_config={"outbound-calls:telnyxPassword": password},
@@ -105,7 +105,8 @@ def fixed(outbound: Outbound) -> Outbound:
 
 def _line(label: str, r: OutboundReport) -> str:
     code = f" {r.sip_code} {r.sip_reason}" if r.sip_code else ""
-    return f"  {label}: {r.outcome}{code}, {r.seconds:.2f} s"
+    said = f" (API {r.error_code}: {r.error})" if r.error else ""
+    return f"  {label}: {r.outcome}{code}, {r.seconds:.2f} s{said}"
 
 
 def _ids(applied: AppliedStack | None) -> dict[str, str]:
@@ -303,3 +304,24 @@ def test_transfer_of_an_outbound_call(fixed: Outbound, request: pytest.FixtureRe
         f"  REFER {refer}: {r.transfer}" + (f" {r.transfer_code}" if r.transfer_code else "")
         + f" after {r.transfer_seconds:.2f} s (call {r.seconds:.2f} s)"
         for refer, r in results.items()))
+
+
+def test_488_codec_mismatch_then_fixed(outbound: Outbound,
+                                       request: pytest.FixtureRequest) -> None:
+    """The trunk offers only G.722; the carrier takes only G.711 (PCMU, PCMA): 488 Not
+    Acceptable Here. With PCMU offered too (pulumi up), answered with PCMU."""
+    outbound.carrier.serve(telnyx(), TWILIO)
+    outbound.apply(telnyxCodecs="G722")
+    mismatch = outbound.call("telnyx-out", IN_SERVICE)
+    assert (mismatch.outcome, mismatch.sip_code) == ("rejected", 488), mismatch.summary()
+    seen = mismatch.carrier[-1]
+    assert "G722" in seen.offered and "PCMU" not in seen.offered and "PCMA" not in seen.offered
+    assert "the guide's 'Media issues'" in mismatch.summary()
+    assert "allow a codec the carrier takes (G.711 PCMU/PCMA)" in mismatch.summary()
+    outbound.apply(telnyxCodecs="G722,PCMU")
+    fixed = outbound.call("telnyx-out", IN_SERVICE)
+    assert fixed.outcome == "answered", fixed.summary()
+    assert fixed.carrier[-1].codec == "PCMU" and fixed.carrier[-1].rtp_received > 0
+    outbound.apply()
+    report(request, "\n[outbound] codec mismatch:\n" + _line("G722 only", mismatch) + "\n"
+           + _line("G722,PCMU", fixed))

@@ -8,9 +8,18 @@ fixed one (an in-place update: the trunk keeps its ID).
 """
 
 import pulumi
-from livekit_sip_pulumi import SipOutboundTrunk, SipOutboundTrunkArgs
+from livekit_sip_pulumi import (
+    SipCodecArgs,
+    SipMediaConfigArgs,
+    SipOutboundTrunk,
+    SipOutboundTrunkArgs,
+)
 
 config = pulumi.Config()
+# "G722" offers only G.722 (only_listed_codecs); empty: LiveKit's default codecs.
+codecs = [c for c in (config.get("telnyxCodecs") or "").split(",") if c]
+media = (SipMediaConfigArgs(codecs=[SipCodecArgs(name=c) for c in codecs],
+                            only_listed_codecs=True) if codecs else None)
 telnyx = SipOutboundTrunk(
     "telnyx-out",
     SipOutboundTrunkArgs(
@@ -20,6 +29,7 @@ telnyx = SipOutboundTrunk(
         destination_country="us",
         auth_username=config.get("telnyxUsername") or "acme-connection",
         auth_password=config.require_secret("telnyxPassword"),
+        media=media,
     ),
 )
 twilio = SipOutboundTrunk(
