@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from .links import OUTBOUND_TRUNK_DOC, REGION_PINNING_DOC, TROUBLESHOOTING
 
-__all__ = ["OUTBOUND_GUIDE", "TRANSFER_GUIDE", "GuideEntry", "outbound_guide"]
+__all__ = ["MEDIA_GUIDE", "OUTBOUND_GUIDE", "TRANSFER_GUIDE", "GuideEntry", "outbound_guide"]
 
 
 @dataclass(frozen=True)
@@ -86,3 +86,12 @@ TRANSFER_GUIDE = GuideEntry(
     "the carrier refused the REFER or did not answer it (408: the transfer timed out)",
     "enable transfers (SIP REFER) on the provider's trunk, e.g. Telnyx's 'SIP REFER' setting "
     "of the connection, and give a transfer target the provider accepts (Twilio: tel:)")
+
+#: An answered call whose audio did not flow both ways: the guide's "Did media flow after the
+#: handshake?" and its "Media issues" (silence, one-way audio).
+MEDIA_GUIDE = GuideEntry(
+    "Media issues", TROUBLESHOOTING + "#media-issues",
+    "the call connected but RTP did not reach one side (a wrong address in an SDP, NAT, a "
+    "firewall, or a side that sends nothing)",
+    "check the addresses in both SDPs against where RTP really arrives (external IP / NAT "
+    "settings of the carrier side and of the SIP bridge), and that both sides send audio")

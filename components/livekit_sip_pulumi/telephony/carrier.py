@@ -39,13 +39,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from .netns import CARRIER_IP, NetNamespace
-from .uac import _parse, pcmu_tone
+from .uac import G711_DECODE, _linear_to_ulaw, _parse, tone_share
 
 __all__ = ["CARRIER_PORT", "CarrierAccount", "CarrierCall", "CarrierStandIn"]
 
 CARRIER_PORT = 5060
 ANSWERS = ("yes", "unavailable", "silent")
 REFER_ANSWERS = ("accept", "refuse", "ignore")
+MEDIA_MODES = ("both", "no_send", "wrong_address")
+#: Where a "wrong_address" carrier says it receives RTP: on the namespace's link, owned by
+#: nobody (packets sent there go nowhere, and never leave the namespace).
+NOWHERE_IP = "198.18.0.99"
+_KEEP_SAMPLES = 8000 * 2  # the last 2 s of what the carrier heard
 _PAYLOAD_TYPES = {"PCMU": 0, "PCMA": 8, "G722": 9}
 
 
@@ -77,8 +82,17 @@ class CarrierAccount:
     #: then NOTIFY 100 and 200), "refuse" (403 Forbidden), "ignore" (no answer at all, as a
     #: Telnyx connection with "SIP REFER" off: the transfer times out).
     refer: str = "refuse"
+    #: The tone the carrier's side sends once answered (Hz); LiveKit's side is heard for the
+    #: probe agent's 440 Hz (:meth:`CarrierCall.heard`).
+    tone_hz: float = 1000.0
+    #: The carrier's media: "both"; "no_send" (it sends no RTP: LiveKit hears silence);
+    #: "wrong_address" (its SDP answer names an address where it does not receive, as behind
+    #: a misconfigured NAT: it hears nothing of LiveKit, one-way audio).
+    media: str = "both"
 
     def __post_init__(self) -> None:
+        if self.media not in MEDIA_MODES:
+            raise ValueError(f"media {self.media!r} is not one of {', '.join(MEDIA_MODES)}")
         if self.answer not in ANSWERS:
             raise ValueError(f"answer {self.answer!r} is not one of {', '.join(ANSWERS)}")
         if self.refer not in REFER_ANSWERS:
@@ -105,6 +119,13 @@ class CarrierCall:
     ended_by: str = ""  # "BYE from the bridge", "CANCEL", "BYE from the carrier"
     refer_to: str = ""  # the Refer-To of a REFER received (a transfer)
     refer_answer: int | None = None
+    #: The last seconds of audio the carrier received (linear samples, 8 kHz; G.711 only).
+    samples: list[int] = field(default_factory=list, repr=False)
+
+    def heard(self, freq: float = 440.0) -> float:
+        """The share of the power at ``freq`` in the last second the carrier heard (about 1:
+        that tone; 0: silence or nothing)."""
+        return tone_share(self.samples[-8000:], freq)
     started: float = field(default_factory=time.monotonic)
 
     @property
@@ -166,7 +187,6 @@ class CarrierStandIn:
         self._error: BaseException | None = None
         self._sock: socket.socket | None = None
         self._thread: threading.Thread | None = None
-        self._tone = pcmu_tone(440.0, 1.0)
 
     # -- configuration --------------------------------------------------------------------------
 
@@ -442,11 +462,12 @@ class CarrierStandIn:
         port = rtp.getsockname()[1]
         pt = dialog.payload_type
         sess = secrets.randbelow(1 << 31)
+        media_ip = NOWHERE_IP if dialog.account.media == "wrong_address" else self.address
         sdp = (
             "v=0\r\n"
-            f"o=carrier {sess} {sess} IN IP4 {self.address}\r\n"
+            f"o=carrier {sess} {sess} IN IP4 {media_ip}\r\n"
             "s=carrier stand-in\r\n"
-            f"c=IN IP4 {self.address}\r\n"
+            f"c=IN IP4 {media_ip}\r\n"
             "t=0 0\r\n"
             f"m=audio {port} RTP/AVP {pt} 101\r\n"
             f"a=rtpmap:{pt} {dialog.record.codec}/8000\r\n"
@@ -468,14 +489,21 @@ class CarrierStandIn:
         rtp.settimeout(0.0)
         seq, ts, ssrc = secrets.randbelow(1 << 15), secrets.randbelow(1 << 30), secrets.randbits(32)
         offset, next_at = 0, time.monotonic()
+        record = dialog.record
+        decode = G711_DECODE.get(record.codec.upper())
+        tone = _tone(dialog.account.tone_hz, record.codec.upper())
+        sending = dialog.account.media != "no_send"
         while not dialog.done and not self._stop.is_set():
             with contextlib.suppress(BlockingIOError, OSError):
                 while True:
-                    rtp.recvfrom(2048)
-                    dialog.record.rtp_received += 1
-            if dialog.remote_rtp is not None:
-                frame = self._tone[offset:offset + 160]
-                offset = (offset + 160) % len(self._tone)
+                    packet, _ = rtp.recvfrom(2048)
+                    record.rtp_received += 1
+                    if decode is not None and len(packet) > 12 and packet[1] & 0x7F != 101:
+                        record.samples.extend(decode[b] for b in packet[12:])
+                        del record.samples[:-_KEEP_SAMPLES]
+            if dialog.remote_rtp is not None and sending:
+                frame = tone[offset:offset + 160]
+                offset = (offset + 160) % len(tone)
                 seq = (seq + 1) & 0xFFFF
                 packet = struct.pack("!BBHII", 0x80, dialog.payload_type, seq, ts & 0xFFFFFFFF,
                                      ssrc) + frame
@@ -521,6 +549,35 @@ class CarrierStandIn:
         self._in_dialog(dialog, "BYE")
         dialog.record.ended_by = "BYE from the carrier"
         self._end_media(dialog)
+
+_TONES: dict[tuple[float, str], bytes] = {}
+
+
+def _tone(freq: float, codec: str) -> bytes:
+    """One second of a sine tone at ``freq`` in ``codec`` (PCMU, PCMA; another codec gets
+    PCMU bytes: noise, but audio), cached."""
+    key = (freq, codec if codec == "PCMA" else "PCMU")
+    if key not in _TONES:
+        import math
+
+        linear = [int(8000 * math.sin(2 * math.pi * freq * i / 8000)) for i in range(8000)]
+        if key[1] == "PCMA":
+            table = G711_DECODE["PCMA"]
+            codes = sorted(range(256), key=lambda c: table[c])
+            values = [table[c] for c in codes]
+            import bisect
+
+            out = bytearray()
+            for x in linear:
+                i = min(bisect.bisect_left(values, x), 255)
+                if i > 0 and abs(values[i - 1] - x) <= abs(values[i] - x):
+                    i -= 1
+                out.append(codes[i])
+            _TONES[key] = bytes(out)
+        else:
+            _TONES[key] = bytes(_linear_to_ulaw(x) for x in linear)
+    return _TONES[key]
+
 
 def default_accounts(addresses: Iterable[str]) -> list[CarrierAccount]:
     """What the real providers do for the hosts outbound trunks name, when a test says nothing

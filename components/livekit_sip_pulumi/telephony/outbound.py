@@ -30,7 +30,7 @@ from typing import Any
 
 from livekit_sip_core import printable
 from livekit_sip_core.addresses import host_of
-from livekit_sip_core.guide import TRANSFER_GUIDE, GuideEntry, outbound_guide
+from livekit_sip_core.guide import MEDIA_GUIDE, TRANSFER_GUIDE, GuideEntry, outbound_guide
 
 from .carrier import CarrierCall
 from .services import Replica, ReplicaError
@@ -64,6 +64,12 @@ class OutboundSpec:
     #: this ``tel:`` or ``sip:`` URI.
     transfer_to: str = ""
     transfer_timeout: float = 30.0
+    #: An agent to dispatch to the call's room before dialling (its agent_name): it publishes
+    #: audio the carrier should hear; one that sets the attribute ``probe.heard`` (the share
+    #: of the carrier's 1000 Hz tone in what it hears, as tests/e2e/calls/probe_agent.py
+    #: does) tells whether the carrier's audio reached the room.
+    agent: str = ""
+    agent_timeout: float = 20.0  # how long the call waits for the agent to say what it hears
 
 
 @dataclass
@@ -87,6 +93,11 @@ class OutboundReport:
     transfer_code: int | None = None
     transfer_error: str = ""
     transfer_seconds: float = 0.0
+    #: Media of an answered call: "both ways", "one-way: the carrier hears nothing",
+    #: "one-way: the room hears nothing", "no audio either way".
+    media: str = ""
+    #: What the agent said it heard of the carrier's tone (``probe.heard``), if it says.
+    agent_heard: float | None = None
 
     @property
     def guide(self) -> GuideEntry | None:
@@ -105,6 +116,19 @@ class OutboundReport:
         lines = [head, outcome + f", {self.seconds:.2f} s"]
         if self.error and self.outcome != "answered":
             lines.append(f"  LiveKit says: {self.error_code}: {self.error}")
+        if self.media:
+            seen = next((c for c in self.carrier if c.final == 200), None)
+            detail = ""
+            if seen is not None:
+                detail = (f" (the carrier received {seen.rtp_received} RTP packets, "
+                          f"440 Hz share {seen.heard(440.0):.2f}; sent {seen.rtp_sent}"
+                          + (f"; the agent heard the carrier's tone at share "
+                             f"{self.agent_heard:.2f}" if self.agent_heard is not None else "")
+                          + ")")
+            shown = self.media if self.media == "both ways" else self.media.upper()
+            lines.append(f"  media: {shown}{detail}")
+            if self.media != "both ways":
+                lines.append(f"  see {MEDIA_GUIDE.words()}")
         for seen in self.carrier:
             auth = {None: "", True: ", credentials right", False: ", credentials WRONG"}[
                 seen.authenticated]
@@ -152,6 +176,50 @@ def find_outbound_trunk(replica: Replica, trunk: str) -> Any:
     return found[0]
 
 
+async def _listen_to_agent(lk: Any, report: OutboundReport, hold: float,
+                           timeout: float) -> None:
+    """Hold the call until the agent has said what it hears (its ``probe.heard`` attribute)
+    for ``hold`` seconds, or for ``timeout`` seconds at most (an agent that never says)."""
+    from livekit import api
+
+    start = time.monotonic()
+    end = start + timeout
+    heard_since: float | None = None
+    while time.monotonic() < end:
+        if heard_since is not None and time.monotonic() - heard_since >= hold:
+            return
+        await asyncio.sleep(0.5)
+        with contextlib.suppress(api.ServerError):
+            listed = await lk.room.list_participants(api.ListParticipantsRequest(
+                room=report.room))
+            for p in listed.participants:
+                heard = p.attributes.get("probe.heard")
+                if p.kind == api.ParticipantInfo.Kind.AGENT and heard:
+                    with contextlib.suppress(ValueError):
+                        report.agent_heard = float(heard)
+                        heard_since = heard_since or time.monotonic()
+
+
+def _media(report: OutboundReport) -> str:
+    """Whether audio flowed both ways in an answered call (see OutboundReport.media)."""
+    seen = next((c for c in report.carrier if c.final == 200), None)
+    if seen is None:
+        return ""
+    carrier_hears = seen.rtp_received > 0
+    room_hears = seen.rtp_sent > 0
+    if report.spec.agent:  # an agent publishes its tone: the carrier must hear that tone
+        carrier_hears = carrier_hears and seen.heard(440.0) >= 0.5
+    if report.agent_heard is not None:
+        room_hears = room_hears and report.agent_heard >= 0.5
+    if carrier_hears and room_hears:
+        return "both ways"
+    if room_hears:
+        return "one-way: the carrier hears nothing"
+    if carrier_hears:
+        return "one-way: the room hears nothing"
+    return "no audio either way"
+
+
 async def _transfer(lk: Any, report: OutboundReport) -> None:
     from livekit import api
 
@@ -193,6 +261,9 @@ def place_outbound_call(replica: Replica, spec: OutboundSpec,
 
     async def dial() -> None:
         async with api.LiveKitAPI(replica.url, replica.api_key, replica.api_secret) as lk:
+            if spec.agent:
+                await lk.agent_dispatch.create_dispatch(api.CreateAgentDispatchRequest(
+                    room=room, agent_name=spec.agent))
             request = api.CreateSIPParticipantRequest(
                 sip_trunk_id=trunk.sip_trunk_id, sip_call_to=spec.to, room_name=room,
                 participant_identity=identity, wait_until_answered=True)
@@ -219,7 +290,10 @@ def place_outbound_call(replica: Replica, spec: OutboundSpec,
             report.room, report.participant = info.room_name or room, info.participant_identity
             if spec.transfer_to:
                 await _transfer(lk, report)
-            await asyncio.sleep(spec.hold)
+            if spec.agent:
+                await _listen_to_agent(lk, report, spec.hold, spec.agent_timeout)
+            else:
+                await asyncio.sleep(spec.hold)
             with contextlib.suppress(api.ServerError):  # the call may have ended already
                 await lk.room.remove_participant(api.RoomParticipantIdentity(
                     room=report.room, identity=report.participant))
@@ -232,6 +306,8 @@ def place_outbound_call(replica: Replica, spec: OutboundSpec,
                 c.final == 200 and not c.ended_by for c in carrier.calls_since(seen_before)):
             time.sleep(0.1)
         report.carrier = carrier.calls_since(seen_before)
+        if report.outcome == "answered":
+            report.media = _media(report)
     refused = [c for c in report.carrier if c.final is not None and c.final >= 300]
     if report.outcome == "failed" and refused:
         # The bridge gave up on the carrier's answer without passing its code on (a challenge

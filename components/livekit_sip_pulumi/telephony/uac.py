@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-__all__ = ["CallLeg", "SipResponse", "UacError", "pcmu_tone"]
+__all__ = ["G711_DECODE", "CallLeg", "SipResponse", "UacError", "pcmu_tone", "tone_share"]
 
 T1 = 0.5  # RFC 3261 round-trip estimate: INVITE retransmits at T1, 2*T1, 4*T1...
 PCMU = 0
@@ -57,6 +57,44 @@ def _linear_to_ulaw(sample: int) -> int:
         mask >>= 1
     mantissa = (sample >> (exponent + 3)) & 0x0F
     return ~(sign | (exponent << 4) | mantissa) & 0xFF
+
+
+def _ulaw_to_linear(byte: int) -> int:
+    byte = ~byte & 0xFF
+    sign, exponent, mantissa = byte & 0x80, (byte >> 4) & 0x07, byte & 0x0F
+    sample = (((mantissa << 3) + 0x84) << exponent) - 0x84
+    return -sample if sign else sample
+
+
+def _alaw_to_linear(byte: int) -> int:
+    byte ^= 0x55
+    sign, exponent, mantissa = byte & 0x80, (byte >> 4) & 0x07, byte & 0x0F
+    sample = (mantissa << 4) + 8 if exponent == 0 else ((mantissa << 4) + 0x108) << (exponent - 1)
+    return sample if sign else -sample
+
+
+#: G.711 payload bytes to linear 16-bit samples, by encoding name.
+G711_DECODE = {
+    "PCMU": [_ulaw_to_linear(b) for b in range(256)],
+    "PCMA": [_alaw_to_linear(b) for b in range(256)],
+}
+
+
+def tone_share(samples: list[int] | tuple[int, ...], freq: float, rate: int = 8000) -> float:
+    """The share of the signal's power at ``freq`` (Goertzel over the samples): near 1 for a
+    pure tone at ``freq``, near 0 for silence, noise or another tone."""
+    n = len(samples)
+    if n == 0:
+        return 0.0
+    k = round(n * freq / rate)
+    coeff = 2 * math.cos(2 * math.pi * k / n)
+    s1 = s2 = 0.0
+    total = 0.0
+    for x in samples:
+        s1, s2 = x + coeff * s1 - s2, s1
+        total += x * x
+    power = s1 * s1 + s2 * s2 - coeff * s1 * s2
+    return min(1.0, 2 * power / (n * total)) if total > n * 100 else 0.0
 
 
 def pcmu_tone(freq: float = 440.0, seconds: float = 1.0, rate: int = 8000) -> bytes:

@@ -31,7 +31,7 @@ from livekit_sip_pulumi.telephony.outbound import (
 from livekit_sip_pulumi.telephony.services import Replica, ReplicaError, sigterm_as_exit
 from livekit_sip_pulumi.telephony.suite import AppliedStack, apply_program
 
-from .conftest import report
+from .conftest import probe_worker, report
 
 pytestmark = [pytest.mark.e2e, pytest.mark.calls]
 
@@ -325,3 +325,40 @@ def test_488_codec_mismatch_then_fixed(outbound: Outbound,
     outbound.apply()
     report(request, "\n[outbound] codec mismatch:\n" + _line("G722 only", mismatch) + "\n"
            + _line("G722,PCMU", fixed))
+
+
+@pytest.fixture(scope="module")
+def listener(outbound: Outbound) -> str:
+    """A probe agent worker for outbound calls: dispatched to the call's room, it publishes a
+    440 Hz tone and says what share of the carrier's 1000 Hz tone it hears."""
+    worker = outbound.replica.start_worker(probe_worker("probe-listener"))
+    return worker.agent_names[0]
+
+
+def test_audio_both_ways_then_one_way(fixed: Outbound, listener: str,
+                                      request: pytest.FixtureRequest) -> None:
+    """An answered call with an agent in the room: the carrier hears the agent's 440 Hz tone,
+    the agent hears the carrier's 1000 Hz tone. A carrier whose SDP names an address where it
+    does not receive (NAT): the carrier hears nothing, one-way audio. A carrier that sends
+    nothing: the room hears nothing."""
+    results = {}
+    for media in ("both", "wrong_address", "no_send"):
+        fixed.carrier.serve(telnyx(media=media), TWILIO)
+        results[media] = place_outbound_call(fixed.replica, OutboundSpec(
+            "telnyx-out", IN_SERVICE, agent=listener, hold=4.0))
+        assert results[media].outcome == "answered", results[media].summary()
+    both, nat, mute = results["both"], results["wrong_address"], results["no_send"]
+    seen = both.carrier[-1]
+    assert both.media == "both ways", both.summary()
+    assert seen.heard(440.0) >= 0.5 and both.agent_heard is not None and both.agent_heard >= 0.5
+    assert "see the guide's 'Media issues'" not in both.summary()
+    assert nat.media == "one-way: the carrier hears nothing", nat.summary()
+    assert "media: ONE-WAY: THE CARRIER HEARS NOTHING" in nat.summary()
+    assert "the guide's 'Media issues'" in nat.summary()
+    assert mute.media == "one-way: the room hears nothing", mute.summary()
+    assert mute.agent_heard is not None and mute.agent_heard < 0.5
+    report(request, "\n[outbound] media:\n" + "\n".join(
+        f"  carrier media {m}: {r.media}; the carrier's 440 Hz share "
+        f"{r.carrier[-1].heard(440.0):.2f} ({r.carrier[-1].rtp_received} RTP in), the agent's "
+        f"1000 Hz share {r.agent_heard if r.agent_heard is not None else 'none'}, call "
+        f"{r.seconds:.2f} s" for m, r in results.items()))
