@@ -50,6 +50,7 @@ __all__ = [
 
 OUTBOUND_OUTCOMES = ("answered", "rejected", "unresolved", "no_answer", "failed")
 _REASONS = {401: "Unauthorized", 407: "Proxy Authentication Required"}
+_TIMED_OUT = ("deadline_exceeded", "canceled")
 
 
 @dataclass(frozen=True)
@@ -236,8 +237,9 @@ async def _transfer(lk: Any, report: OutboundReport) -> None:
         code = getattr(exc, "sip_status_code", None)
         report.transfer_error = f"{exc.code}: {exc.message}"
         report.transfer_code = code
-        # deadline_exceeded: the REFER got no answer before the transfer's ringing timeout.
-        report.transfer = ("timed_out" if code == 408 or exc.code == "deadline_exceeded"
+        # The REFER got no answer before the transfer's ringing timeout: livekit-server says
+        # deadline_exceeded ("request timed out") or canceled ("context deadline exceeded").
+        report.transfer = ("timed_out" if code == 408 or exc.code in _TIMED_OUT
                            else "refused" if code else "failed")
     except TimeoutError:
         report.transfer = "timed_out"
@@ -308,6 +310,9 @@ def place_outbound_call(replica: Replica, spec: OutboundSpec,
         report.carrier = carrier.calls_since(seen_before)
         if report.outcome == "answered":
             report.media = _media(report)
+        if report.transfer == "failed" and any(c.refer_to and c.refer_answer is None
+                                               for c in report.carrier):
+            report.transfer = "timed_out"  # the carrier got the REFER and never answered
     refused = [c for c in report.carrier if c.final is not None and c.final >= 300]
     if report.outcome == "failed" and refused:
         # The bridge gave up on the carrier's answer without passing its code on (a challenge
@@ -340,7 +345,7 @@ def outbound_times(reports: Sequence[OutboundReport]) -> str:
 OUTBOUND_KEYS = ("direction", "name", "trunk", "to", "from", "ringTimeout", "expect")
 #: Keys of a carrier account in the calls file's ``carrier`` list.
 CARRIER_KEYS = ("host", "username", "passwordEnv", "realm", "challenge", "numbers", "busy",
-                "answer", "codecs", "refer")
+                "answer", "codecs", "refer", "media")
 
 
 @dataclass(frozen=True)
@@ -433,7 +438,8 @@ def parse_carrier(raw: Any, env: Any) -> list[Any]:
                 busy=tuple(str(n) for n in entry.get("busy", ())),
                 answer=str(entry.get("answer", "yes")),
                 codecs=tuple(str(c) for c in entry.get("codecs", ("PCMU", "PCMA"))),
-                refer=str(entry.get("refer", "refuse"))))
+                refer=str(entry.get("refer", "refuse")),
+                media=str(entry.get("media", "both"))))
         except ValueError as exc:
             raise ValueError(f"carrier account #{number}: {exc}") from None
     return accounts

@@ -292,7 +292,9 @@ def test_transfer_of_an_outbound_call(fixed: Outbound, request: pytest.FixtureRe
         assert results[refer].carrier[0].refer_to == target
     ignored, refused, accepted = results["ignore"], results["refuse"], results["accept"]
     assert ignored.transfer == "timed_out", ignored.summary()
-    assert "deadline_exceeded" in ignored.transfer_error
+    # livekit-server says deadline_exceeded "request timed out" or canceled "context deadline
+    # exceeded", whichever of its timeouts fires first.
+    assert "deadline" in ignored.transfer_error
     assert 9.0 <= ignored.transfer_seconds < 25
     assert "enable transfers (SIP REFER) on the provider's trunk" in ignored.summary()
     assert (refused.transfer, refused.transfer_code) == ("refused", 403), refused.summary()

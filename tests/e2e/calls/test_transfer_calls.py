@@ -65,7 +65,9 @@ def test_transfer_refused_timed_out_then_transferred(sip_replica: Replica,
     ignored = _transfer(sip_replica, f"tel:{TARGET}", "ignore")
     assert ignored.transfer == "timed_out", ignored.summary()
     assert ignored.refer_to == f"tel:{TARGET}"
-    assert "deadline_exceeded" in ignored.transfer_error
+    # livekit-server says deadline_exceeded "request timed out" or canceled "context deadline
+    # exceeded", whichever of its timeouts fires first.
+    assert "deadline" in ignored.transfer_error
     assert 9.0 <= ignored.transfer_seconds < 25, ignored.summary()
     assert "TIMED_OUT" in ignored.summary() and "408" in ignored.summary()
 
