@@ -244,7 +244,9 @@ def test_secret_config_values_are_never_echoed(tmp_path: Path,
 def test_each_run_encrypts_the_throwaway_stack_with_its_own_passphrase(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The replica's stack state lives in the replica's folder (removed with it unless the logs
-    are kept) and its secrets are encrypted with a passphrase of that run only."""
+    are kept) and its secrets are encrypted with a passphrase of that run only: another
+    replica's differs; the same replica's program applied again (a fixed configuration) uses
+    the same one, so that the second `pulumi up` updates the stack."""
     from pulumi import automation as auto
 
     program = tmp_path / "program"
@@ -260,15 +262,16 @@ def test_each_run_encrypts_the_throwaway_stack_with_its_own_passphrase(
         raise Stop
 
     monkeypatch.setattr(auto, "create_or_select_stack", create_or_select_stack)
-    replica = services.Replica(services.NetNamespace("lksp-calls-unit"), tmp_path / "run",
-                               "k", "s")
-    for _ in range(2):
+    replicas = [services.Replica(services.NetNamespace("lksp-calls-unit"), tmp_path / run,
+                                 "k", "s") for run in ("run", "run", "other")]
+    for replica in replicas:
         with pytest.raises(Stop):
             suite.apply_program(replica, program)
-    first, second = (env["PULUMI_CONFIG_PASSPHRASE"] for env in seen)
-    assert first != second and len(first) >= 32 and "local-replica" not in (first, second)
-    assert all(env["PULUMI_BACKEND_URL"] == f"file://{tmp_path / 'run' / 'stack'}"
-               for env in seen)
+    first, again, other = (env["PULUMI_CONFIG_PASSPHRASE"] for env in seen)
+    assert first == again and first != other and len(first) >= 32
+    assert "local-replica" not in (first, other)
+    assert [env["PULUMI_BACKEND_URL"] for env in seen] == [
+        f"file://{tmp_path / run / 'stack'}" for run in ("run", "run", "other")]
 
 
 def test_the_server_log_is_followed_from_a_saved_offset(tmp_path: Path) -> None:

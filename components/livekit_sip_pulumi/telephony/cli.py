@@ -4,15 +4,18 @@
         --calls policy-config.json --agent-cmd "python agent.py start"
     python -m livekit_sip_pulumi.telephony call --program infra --to +15105550100 \\
         --from +14155550001 --source-ip 203.0.113.7 --agent-cmd "python agent.py start"
+    python -m livekit_sip_pulumi.telephony call --program infra --outbound \
+        --trunk telnyx-out --to +15105550100
 
 Both bring up the local replica (Redis, livekit-server and LiveKit's SIP bridge in a private
 network namespace), apply the Pulumi program in ``--program`` to it (``pulumi up`` on a
 throwaway stack in a temporary local backend), start the agent worker commands with
 ``LIVEKIT_URL``/``LIVEKIT_API_KEY``/``LIVEKIT_API_SECRET`` pointing at the replica, place the
-calls and stop everything. The report (each call and its outcome) goes to stdout; progress
-and errors go to stderr. Exit status: 0 all calls as expected, 1 a call was not, 2 the
-replica, the stack or a worker could not be brought up (or SIGTERM: 143, after stopping
-everything).
+calls and stop everything. Outbound calls (``call --outbound``, ``"direction": "outbound"``
+entries of the calls file) are answered by the carrier stand-in (:mod:`.carrier`). The report
+(each call and its outcome) goes to stdout; progress and errors go to stderr. Exit status: 0
+all calls as expected, 1 a call was not, 2 the replica, the stack or a worker could not be
+brought up (or SIGTERM: 143, after stopping everything).
 
 Secret stack config: ``--secret-config KEY=VALUE`` shows in ``ps``; prefer
 ``--secret-config-file FILE`` (a JSON or YAML object KEY: VALUE) or the environment variable
@@ -21,6 +24,7 @@ Secret stack config: ``--secret-config KEY=VALUE`` shows in ``ps``; prefer
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shlex
@@ -32,14 +36,27 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from livekit_sip_core import printable
 
+from .carrier import ANSWERS, CarrierAccount, default_accounts
+from .outbound import (
+    OUTBOUND_OUTCOMES,
+    OutboundCheck,
+    OutboundReport,
+    OutboundSpec,
+    find_outbound_trunk,
+    place_outbound_call,
+    run_outbound,
+)
 from .services import Replica, ReplicaError, sigterm_as_exit
-from .suite import AppliedStack, apply_program, load_expectations, run_expectations
-from .verifier import CallSpec, place_call
+from .suite import AppliedStack, CallCheck, apply_program, load_calls, run_expectations
+from .verifier import CallReport, CallSpec, place_call
 
 __all__ = ["call", "secret_config_of", "test_calls"]
 
 OUTCOMES = ("answered", "ringing", "rejected", "dropped", "pin_prompt", "pin_rejected")
+#: The password the carrier stand-in expects (``call --outbound --carrier-username``).
+CARRIER_PASSWORD_ENV = "LKSP_CARRIER_PASSWORD"
 
 ProgramOpt = Annotated[Path, typer.Option(
     "--program", help="Folder of the Pulumi program (Pulumi.yaml, __main__.py) to apply to "
@@ -174,7 +191,7 @@ def test_calls(
     """Place one real call per expected call and check that the named agent answers."""
     secrets = secret_config_of(secret_config, secret_config_file)
     try:
-        expectations = load_expectations(calls)
+        calls_file = load_calls(calls)
     except (OSError, ValueError) as exc:
         _say(f"error: {exc}")
         raise typer.Exit(2) from None
@@ -187,9 +204,15 @@ def test_calls(
             except ReplicaError as exc:
                 _say(f"error: {exc}")
                 raise typer.Exit(2) from None
-            checks = run_expectations(replica, expectations, names=applied.names,
-                                      auth_password=auth_password, ring_timeout=ring_timeout,
-                                      log=lambda text: _report(text + "\n"))
+            checks: list[CallCheck | OutboundCheck] = []
+            if calls_file.inbound:
+                checks += run_expectations(replica, calls_file.inbound, names=applied.names,
+                                           auth_password=auth_password,
+                                           ring_timeout=ring_timeout,
+                                           log=lambda text: _report(text + "\n"))
+            if calls_file.outbound:
+                checks += run_outbound(replica, calls_file.outbound, calls_file.carrier,
+                                       log=lambda text: _report(text + "\n"))
     except ReplicaError as exc:
         _say(f"error: {exc}")
         raise typer.Exit(2) from None
@@ -197,15 +220,35 @@ def test_calls(
     _report(f"==> {len(checks) - len(failed)} of {len(checks)} calls as expected "
             f"({time.monotonic() - t0:.1f} s)")
     for check in failed:
-        _report(f"FAILED: {check.expectation.label}")
+        _report(f"FAILED: {printable(check.expectation.label)}")
     if failed:
         raise typer.Exit(1)
 
 
 def call(
     to: Annotated[str, typer.Option("--to", help="The called number.")],
-    from_: Annotated[str, typer.Option("--from", help="The caller's number.")],
+    from_: Annotated[str, typer.Option(
+        "--from", help="The caller's number (inbound: required; outbound: the caller ID, "
+        "default the trunk's number).")] = "",
     program: ProgramOpt = Path("."),
+    outbound: Annotated[bool, typer.Option(
+        "--outbound", help="Dial out through an outbound trunk (--trunk) to --to; the carrier "
+        "stand-in answers in the provider's place.")] = False,
+    trunk: Annotated[str, typer.Option(
+        "--trunk", help="The outbound trunk's LiveKit name or ID (with --outbound).")] = "",
+    carrier_host: Annotated[list[str] | None, typer.Option(
+        "--carrier-host", help="A SIP host the carrier stand-in serves (repeatable; default: "
+        "the trunk's host if its provider serves it, see docs/telephony-tests.md).")] = None,
+    carrier_username: Annotated[str, typer.Option(
+        "--carrier-username", help="The digest username the carrier expects; its password "
+        f"from {CARRIER_PASSWORD_ENV}.")] = "",
+    carrier_number: Annotated[list[str] | None, typer.Option(
+        "--carrier-number", help="A number the carrier knows (repeatable; default: all).")]
+    = None,
+    carrier_busy: Annotated[list[str] | None, typer.Option(
+        "--carrier-busy", help="A number whose line is busy (repeatable).")] = None,
+    carrier_answer: Annotated[str, typer.Option(
+        "--carrier-answer", help=f"Whether the carrier answers: {', '.join(ANSWERS)}.")] = "yes",
     source_ip: Annotated[str, typer.Option(
         "--source-ip", help="The caller's IP address (e.g. your provider's, to pass a "
         "trunk's allowed_addresses); default: the namespace's caller address.")] = "",
@@ -224,17 +267,50 @@ def call(
     logs: LogsOpt = None,
 ) -> None:
     """Place one SIP call on the local replica of the stack and report what happened."""
-    if expect and expect not in OUTCOMES:
-        raise typer.BadParameter(f"{expect!r} is not one of {', '.join(OUTCOMES)}",
+    outcomes = OUTBOUND_OUTCOMES if outbound else OUTCOMES
+    if expect and expect not in outcomes:
+        raise typer.BadParameter(f"{expect!r} is not one of {', '.join(outcomes)}",
                                  param_hint="--expect")
+    if outbound and not trunk:
+        raise typer.BadParameter("an outbound call needs the trunk's name or ID",
+                                 param_hint="--trunk")
+    if not outbound and not from_:
+        raise typer.BadParameter("an inbound call needs the caller's number", param_hint="--from")
+    if carrier_answer not in ANSWERS:
+        raise typer.BadParameter(f"{carrier_answer!r} is not one of {', '.join(ANSWERS)}",
+                                 param_hint="--carrier-answer")
     secrets = secret_config_of(secret_config, secret_config_file)
     try:
         with _replica(logs) as replica:
             _bring_up(replica, program, _pairs(config, "--config"), secrets, agent_cmd or [],
                       _say)
-            report = place_call(replica, CallSpec(
-                to=to, from_=from_, source_ip=source_ip, pin=pin, auth_username=auth_username,
-                auth_password=auth_password, ring_timeout=ring_timeout))
+            report: CallReport | OutboundReport
+            if outbound:
+                stand_in = replica.start_carrier()
+                hosts = list(carrier_host or [])
+                accounts = [CarrierAccount(
+                    h.lower(), username=carrier_username,
+                    password=os.environ.get(CARRIER_PASSWORD_ENV, ""),
+                    numbers=tuple(carrier_number or ()), busy=tuple(carrier_busy or ()),
+                    answer=carrier_answer) for h in hosts]
+                if not hosts:
+                    address = find_outbound_trunk(replica, trunk).address
+                    accounts = [dataclasses.replace(
+                        a, username=carrier_username,
+                        password=os.environ.get(CARRIER_PASSWORD_ENV, ""),
+                        numbers=tuple(carrier_number or ()), busy=tuple(carrier_busy or ()),
+                        answer=a.answer if a.answer != "yes" else carrier_answer)
+                        for a in default_accounts([address])]
+                stand_in.serve(*accounts)
+                _say("==> carrier stand-in serving " + (", ".join(
+                    a.host for a in accounts) or "no host"))
+                report = place_outbound_call(replica, OutboundSpec(
+                    trunk, to, from_, ring_timeout=ring_timeout))
+            else:
+                report = place_call(replica, CallSpec(
+                    to=to, from_=from_, source_ip=source_ip, pin=pin,
+                    auth_username=auth_username, auth_password=auth_password,
+                    ring_timeout=ring_timeout))
             _report(report.summary())
     except ReplicaError as exc:
         _say(f"error: {exc}")

@@ -13,11 +13,21 @@ has only ``lo`` and one veth pair with addresses of the benchmark range 198.18.0
     ip -n lksp-calls-<id> link set lksp-srv up; ... lksp-caller up
 
 A call "from" another address (a provider's, as in a trunk's ``allowed_addresses``) adds that
-address to ``lksp-caller`` (``/32``); it exists only in the namespace. There is no default
-route: nothing in the namespace can reach another network. The process that runs the tests
-stays outside; it reaches the server's API through a TCP forwarder on the host's 127.0.0.1
-(:meth:`NetNamespace.forward_tcp`) and runs the caller in a thread that entered the namespace
-(:meth:`NetNamespace.run`). ``remove`` deletes the namespace with everything in it.
+address to ``lksp-caller`` (``/32``); it exists only in the namespace. The carrier stand-in
+(:mod:`.carrier`) gets its own address there too (``198.18.0.5``).
+
+Name resolution inside: ``ip netns exec`` bind-mounts every file of ``/etc/netns/<namespace>/``
+over the one of the same name in ``/etc``, for the process it starts. The namespace has its own
+``hosts`` there (``localhost``, plus the provider hostnames the carrier stand-in serves,
+:meth:`NetNamespace.set_hosts`, rewritten in place so that running processes see it) and a
+``resolv.conf`` naming ``127.0.0.1`` as the only nameserver, where nothing listens: a hostname
+not in ``hosts`` does not resolve (the query is refused inside the namespace, it never leaves
+it). The folder is removed with the namespace, and by the stale-namespace cleanup below.
+
+There is no default route: nothing in the namespace can reach another network. The process that
+runs the tests stays outside; it reaches the server's API through a TCP forwarder on the host's
+127.0.0.1 (:meth:`NetNamespace.forward_tcp`) and runs the caller in a thread that entered the
+namespace (:meth:`NetNamespace.run`). ``remove`` deletes the namespace with everything in it.
 
 The namespace's name carries the PID of the process that created it. A run killed with
 SIGKILL cannot clean up; the next :meth:`NetNamespace.create` (of any run) removes every
@@ -29,6 +39,7 @@ Needs root (CAP_SYS_ADMIN) and ``ip`` from iproute2.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import logging
@@ -44,7 +55,15 @@ import threading
 from collections.abc import Callable
 from typing import TypeVar
 
-__all__ = ["CALLER_IP", "SERVER_IP", "NetNamespace", "NetnsError", "remove_stale_namespaces"]
+__all__ = [
+    "CALLER_IP",
+    "CARRIER_IP",
+    "NETNS_ETC",
+    "SERVER_IP",
+    "NetNamespace",
+    "NetnsError",
+    "remove_stale_namespaces",
+]
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +71,13 @@ T = TypeVar("T")
 SUBNET = "198.18.0"
 SERVER_IP = f"{SUBNET}.1"
 CALLER_IP = f"{SUBNET}.2"
+#: The carrier stand-in's address (see :mod:`.carrier`).
+CARRIER_IP = f"{SUBNET}.5"
+#: Where ``ip netns exec`` finds the files it bind-mounts over ``/etc`` (iproute2's NETNS_ETC_DIR).
+NETNS_ETC = "/etc/netns"
+_BASE_HOSTS = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+#: No nameserver but one where nothing listens: names outside ``hosts`` do not resolve.
+_RESOLV_CONF = "# livekit-sip-pulumi call tests: no DNS in this namespace\nnameserver 127.0.0.1\n"
 SERVER_DEV = "lksp-srv"
 CALLER_DEV = "lksp-caller"
 CLONE_NEWNET = 0x40000000
@@ -103,6 +129,17 @@ def _delete(name: str) -> bool:
     return True
 
 
+def _etc_dir(name: str) -> str:
+    return os.path.join(NETNS_ETC, name)
+
+
+def _remove_etc(name: str) -> None:
+    """Remove ``/etc/netns/<name>/`` (and ``/etc/netns`` when that leaves it empty)."""
+    shutil.rmtree(_etc_dir(name), ignore_errors=True)
+    with contextlib.suppress(OSError):
+        os.rmdir(NETNS_ETC)  # only when empty: another run's folder keeps it
+
+
 def remove_stale_namespaces() -> list[str]:
     """Remove the ``lksp-calls-<PID>-*`` namespaces whose owner process is dead (a run killed
     with SIGKILL), and the processes still in them; returns the names removed."""
@@ -120,6 +157,12 @@ def remove_stale_namespaces() -> list[str]:
                         name, match.group(1))
             if _delete(name):
                 removed.append(name)
+    # The /etc/netns folders of dead runs, whether or not their namespace is still listed.
+    with contextlib.suppress(OSError):
+        for name in os.listdir(NETNS_ETC):
+            match = _OWNED.match(name)
+            if match and int(match.group(1)) != os.getpid() and not _alive(int(match.group(1))):
+                _remove_etc(name)
     return removed
 
 
@@ -149,6 +192,7 @@ class NetNamespace:
         self._run_ip("netns", "add", self.name)
         self.created = True
         try:
+            self._write_etc()
             n = ("-n", self.name)
             self._run_ip(*n, "link", "set", "lo", "up")
             self._run_ip(*n, "link", "add", SERVER_DEV, "type", "veth", "peer", "name", CALLER_DEV)
@@ -160,6 +204,31 @@ class NetNamespace:
             self.remove()
             raise
         return self
+
+    @property
+    def hosts_path(self) -> str:
+        """The namespace's own ``/etc/hosts`` (``/etc/netns/<namespace>/hosts``)."""
+        return os.path.join(_etc_dir(self.name), "hosts")
+
+    def _write_etc(self) -> None:
+        for _ in range(3):  # another run may remove an empty /etc/netns meanwhile
+            try:
+                os.makedirs(_etc_dir(self.name), mode=0o755, exist_ok=True)
+                break
+            except FileNotFoundError:
+                continue
+        with open(os.path.join(_etc_dir(self.name), "resolv.conf"), "w") as f:
+            f.write(_RESOLV_CONF)
+        self.commands.append(f"printf 'nameserver 127.0.0.1' > {_etc_dir(self.name)}/resolv.conf")
+        self.set_hosts({})
+
+    def set_hosts(self, names: dict[str, str]) -> None:
+        """The namespace's ``hosts``: localhost and ``names`` (hostname -> address). Rewritten
+        in place (same file): the bind mounts of the processes already running see it.
+        Go's resolver (the bridge's) re-reads a changed ``hosts`` at most 5 s late."""
+        lines = [_BASE_HOSTS] + [f"{address}\t{host}\n" for host, address in sorted(names.items())]
+        with open(self.hosts_path, "w") as f:  # "w" truncates: the same inode
+            f.write("".join(lines))
 
     def add_caller_ip(self, address: str) -> None:
         """Give the caller side ``address`` (inside the namespace only)."""
@@ -178,6 +247,7 @@ class NetNamespace:
         self._forwarders.clear()
         if self.created:
             _delete(self.name)
+            _remove_etc(self.name)
             self.created = False
 
     def run(self, fn: Callable[[], T]) -> T:

@@ -11,11 +11,11 @@ and a test::
                         agent_cmds=["python agent.py start"])
 
 ``telephony_calls`` brings the stack up on the replica, starts the workers, places one call per
-expected call and fails the test (never skips) with every unmet expectation, naming the
-rule's and the worker's agent_name when the agent does not answer. ``sip_replica`` is the bare
-replica (:class:`~.services.Replica`) for tests of your own. Both stop every process they
-started and remove the network namespace when the test ends, whatever happened.
-"""
+expected call (outbound ones, ``"direction": "outbound"``, answered by the carrier stand-in)
+and fails the test (never skips) with every unmet expectation, naming the rule's and the
+worker's agent_name when the agent does not answer. ``sip_replica`` is the bare replica
+(:class:`~.services.Replica`) for tests of your own. Both stop every process they started and
+remove the network namespace when the test ends, whatever happened. """
 
 from __future__ import annotations
 
@@ -26,8 +26,9 @@ from pathlib import Path
 
 import pytest
 
+from .outbound import OutboundCheck, run_outbound
 from .services import Replica, ReplicaError, sigterm_as_exit
-from .suite import CallCheck, apply_program, load_expectations, run_expectations
+from .suite import CallCheck, apply_program, load_calls, run_expectations
 
 __all__ = ["sip_replica", "telephony_calls"]
 
@@ -51,7 +52,7 @@ def sip_replica(tmp_path: Path) -> Iterator[Replica]:
             replica.stop()
 
 
-RunCalls = Callable[..., list[CallCheck]]
+RunCalls = Callable[..., list[CallCheck | OutboundCheck]]
 
 
 @pytest.fixture
@@ -68,9 +69,9 @@ def telephony_calls(sip_replica: Replica) -> RunCalls:
         ring_timeout: float = 10.0,
         auth_password: str = "",
         cwd: str | Path | None = None,
-    ) -> list[CallCheck]:
+    ) -> list[CallCheck | OutboundCheck]:
         try:
-            expectations = load_expectations(Path(calls))
+            calls_file = load_calls(Path(calls))
             applied = apply_program(sip_replica, Path(program), config=config,
                                     secret_config=secret_config)
             for command in agent_cmds:
@@ -78,8 +79,13 @@ def telephony_calls(sip_replica: Replica) -> RunCalls:
                 sip_replica.start_worker(argv, cwd=Path(cwd or os.getcwd()))
         except (ReplicaError, ValueError, OSError) as exc:
             pytest.fail(f"telephony test setup failed: {exc}", pytrace=False)
-        checks = run_expectations(sip_replica, expectations, names=applied.names,
-                                  auth_password=auth_password, ring_timeout=ring_timeout)
+        checks: list[CallCheck | OutboundCheck] = []
+        if calls_file.inbound:
+            checks += run_expectations(sip_replica, calls_file.inbound, names=applied.names,
+                                       auth_password=auth_password, ring_timeout=ring_timeout)
+        if calls_file.outbound:
+            # Answered by the carrier stand-in (see livekit_sip_pulumi.telephony.carrier).
+            checks += run_outbound(sip_replica, calls_file.outbound, calls_file.carrier)
         failed = [c for c in checks if not c.ok]
         if failed:
             pytest.fail(

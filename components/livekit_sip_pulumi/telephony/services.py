@@ -34,6 +34,7 @@ from typing import Any
 
 from livekit_sip_core import NEWEST_SERVER
 
+from .carrier import CarrierStandIn
 from .netns import SERVER_IP, NetNamespace, NetnsError
 
 __all__ = [
@@ -274,6 +275,8 @@ class Replica:
     #: The livekit-server release running ("v1.13.11"; '' when it cannot tell).
     server_version: str = ""
     server_log: ServerLog = field(init=False, repr=False)
+    #: The carrier stand-in (:meth:`start_carrier`), stopped with the replica.
+    carrier: CarrierStandIn | None = field(default=None, repr=False)
 
     ns_url = f"ws://127.0.0.1:{API_PORT}"
     sip_address = (SERVER_IP, SIP_PORT)
@@ -458,9 +461,22 @@ class Replica:
         """agent_name of every worker registered now (from livekit-server's log)."""
         return self.server_log.live_agent_names()
 
+    # -- the carrier stand-in ---------------------------------------------------------------
+
+    def start_carrier(self) -> CarrierStandIn:
+        """The carrier stand-in (:mod:`.carrier`) on its own address in the namespace, serving
+        nothing until told (:meth:`CarrierStandIn.serve`); started once, stopped by
+        :meth:`stop`."""
+        if self.carrier is None:
+            self.carrier = CarrierStandIn(self.ns).start()
+        return self.carrier
+
     # -- stop -----------------------------------------------------------------------------------
 
     def stop(self) -> None:
+        if self.carrier is not None:
+            with contextlib.suppress(Exception):
+                self.carrier.stop()
         for worker in reversed(self.workers):
             with contextlib.suppress(Exception):
                 worker.stop()

@@ -38,14 +38,18 @@ from livekit_sip_policies.routing import Route
 from pydantic import SecretStr
 
 from ..inline import isolate_run_channels
+from .carrier import CarrierAccount
 from .netns import CALLER_IP
+from .outbound import OutboundExpectation, parse_carrier, parse_outbound
 from .services import Replica, ReplicaError, toolchain_bin
 from .verifier import CallReport, CallSpec, place_call
 
 __all__ = [
     "AppliedStack",
     "CallCheck",
+    "CallsFile",
     "apply_program",
+    "load_calls",
     "load_expectations",
     "replica_objects",
     "run_expectations",
@@ -88,6 +92,9 @@ def _pulumi_command() -> Any:
     return auto.PulumiCommand(root=str(Path(found).parent.parent), skip_version_check=True)
 
 
+_PASSPHRASES: dict[Path, str] = {}
+
+
 def apply_program(replica: Replica, program_dir: Path, *, config: Mapping[str, str] | None = None,
                   secret_config: Mapping[str, str] | None = None, state_dir: Path | None = None,
                   log: Callable[[str], None] | None = None) -> AppliedStack:
@@ -119,7 +126,10 @@ def apply_program(replica: Replica, program_dir: Path, *, config: Mapping[str, s
 
     env = {
         "PULUMI_BACKEND_URL": f"file://{state}",
-        "PULUMI_CONFIG_PASSPHRASE": secrets.token_urlsafe(32),
+        # One passphrase per state folder for the life of this process: applying the program
+        # again (a fixed configuration) updates the same stack, in place.
+        "PULUMI_CONFIG_PASSPHRASE": _PASSPHRASES.setdefault(state.resolve(),
+                                                            secrets.token_urlsafe(32)),
         "PULUMI_HOME": str(state / ".pulumi-home"),
         "PULUMI_SKIP_UPDATE_CHECK": "true",
         "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
@@ -182,9 +192,21 @@ def replica_objects(replica: Replica) -> tuple[list[Mapping[str, Any]], list[Map
 # --- expectations -------------------------------------------------------------------------------
 
 
-def load_expectations(path: Path) -> list[Expectation]:
-    """Expectations from a policy-pack config (``{"LKSSTK011": {"calls": [...]}}``), an object
-    with ``calls``, or a plain list of calls (JSON or YAML)."""
+@dataclass
+class CallsFile:
+    """The calls of a calls file: inbound expectations (LKSSTK011's), outbound calls
+    (``"direction": "outbound"``) and what the carrier stand-in holds (``carrier``; None:
+    what the trunks' providers do)."""
+
+    inbound: list[Expectation]
+    outbound: list[OutboundExpectation]
+    carrier: list[CarrierAccount] | None = None
+
+
+def load_calls(path: Path, env: Mapping[str, str] | None = None) -> CallsFile:
+    """The calls from a policy-pack config (``{"LKSSTK011": {"calls": [...]}}``), an object
+    with ``calls`` (and ``carrier``), or a plain list of calls (JSON or YAML). Entries with
+    ``"direction": "outbound"`` are outbound calls; the others LKSSTK011's expectations."""
     text = path.read_text()
     if path.suffix in (".yaml", ".yml"):
         import yaml
@@ -192,16 +214,47 @@ def load_expectations(path: Path) -> list[Expectation]:
         data = yaml.safe_load(text)
     else:
         data = json.loads(text)
+    carrier_raw: Any = None
     if isinstance(data, Mapping):
         section = data.get("LKSSTK011")
-        data = (section if isinstance(section, Mapping) else data).get("calls")
-    expectations, problems = parse_expectations(data)
+        holder = section if isinstance(section, Mapping) else data
+        carrier_raw = holder.get("carrier", data.get("carrier"))
+        data = holder.get("calls")
+    entries = data if isinstance(data, list) else None
+    outbound_raw = [(i, e) for i, e in enumerate(entries or [])
+                    if isinstance(e, Mapping) and e.get("direction") == "outbound"]
+    inbound_raw = [{k: v for k, v in e.items() if k != "direction"}
+                   if isinstance(e, Mapping) and e.get("direction") == "inbound" else e
+                   for e in entries or []
+                   if not (isinstance(e, Mapping) and e.get("direction") == "outbound")]
+    index_of = [i for i, e in enumerate(entries or [])
+                if not (isinstance(e, Mapping) and e.get("direction") == "outbound")]
+    expectations, problems = parse_expectations(inbound_raw if entries is not None else data)
+    problems = [(index_of[i] if 0 <= i < len(index_of) else i, p) for i, p in problems]
+    expectations = [dataclasses.replace(e, index=index_of[e.index]) for e in expectations]
+    outbound, outbound_problems = parse_outbound(outbound_raw)
+    problems += outbound_problems
+    for i, entry in enumerate(entries or []):
+        if isinstance(entry, Mapping) and entry.get("direction") not in (None, "inbound",
+                                                                          "outbound"):
+            problems.append((i, f"direction {entry['direction']!r} is not inbound or outbound"))
     if problems:
-        listed = "; ".join(f"call #{i + 1} {p}" if i >= 0 else p for i, p in problems)
+        listed = "; ".join(f"call #{i + 1} {p}" if i >= 0 else p for i, p in sorted(problems))
         raise ValueError(f"{path}: {listed}")
-    if not expectations:
+    if not expectations and not outbound:
         raise ValueError(f"{path}: no calls (expected LKSSTK011.calls, calls, or a list)")
-    return expectations
+    carrier = None
+    if carrier_raw is not None:
+        try:
+            carrier = parse_carrier(carrier_raw, os.environ if env is None else env)
+        except ValueError as exc:
+            raise ValueError(f"{path}: {exc}") from None
+    return CallsFile(expectations, outbound, carrier)
+
+
+def load_expectations(path: Path) -> list[Expectation]:
+    """The inbound expectations of a calls file (see :func:`load_calls`)."""
+    return load_calls(path).inbound
 
 
 @dataclass

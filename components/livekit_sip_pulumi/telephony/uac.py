@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-__all__ = ["CallLeg", "SipResponse", "UacError", "pcmu_tone"]
+__all__ = ["G711_DECODE", "CallLeg", "SipResponse", "UacError", "pcmu_tone", "tone_share"]
 
 T1 = 0.5  # RFC 3261 round-trip estimate: INVITE retransmits at T1, 2*T1, 4*T1...
 PCMU = 0
@@ -57,6 +57,44 @@ def _linear_to_ulaw(sample: int) -> int:
         mask >>= 1
     mantissa = (sample >> (exponent + 3)) & 0x0F
     return ~(sign | (exponent << 4) | mantissa) & 0xFF
+
+
+def _ulaw_to_linear(byte: int) -> int:
+    byte = ~byte & 0xFF
+    sign, exponent, mantissa = byte & 0x80, (byte >> 4) & 0x07, byte & 0x0F
+    sample = (((mantissa << 3) + 0x84) << exponent) - 0x84
+    return -sample if sign else sample
+
+
+def _alaw_to_linear(byte: int) -> int:
+    byte ^= 0x55
+    sign, exponent, mantissa = byte & 0x80, (byte >> 4) & 0x07, byte & 0x0F
+    sample = (mantissa << 4) + 8 if exponent == 0 else ((mantissa << 4) + 0x108) << (exponent - 1)
+    return sample if sign else -sample
+
+
+#: G.711 payload bytes to linear 16-bit samples, by encoding name.
+G711_DECODE = {
+    "PCMU": [_ulaw_to_linear(b) for b in range(256)],
+    "PCMA": [_alaw_to_linear(b) for b in range(256)],
+}
+
+
+def tone_share(samples: list[int] | tuple[int, ...], freq: float, rate: int = 8000) -> float:
+    """The share of the signal's power at ``freq`` (Goertzel over the samples): near 1 for a
+    pure tone at ``freq``, near 0 for silence, noise or another tone."""
+    n = len(samples)
+    if n == 0:
+        return 0.0
+    k = round(n * freq / rate)
+    coeff = 2 * math.cos(2 * math.pi * k / n)
+    s1 = s2 = 0.0
+    total = 0.0
+    for x in samples:
+        s1, s2 = x + coeff * s1 - s2, s1
+        total += x * x
+    power = s1 * s1 + s2 * s2 - coeff * s1 * s2
+    return min(1.0, 2 * power / (n * total)) if total > n * 100 else 0.0
 
 
 def pcmu_tone(freq: float = 440.0, seconds: float = 1.0, rate: int = 8000) -> bytes:
@@ -132,6 +170,13 @@ class CallLeg:
     remote_bye: bool = False
     silent: bool = False
     call_id: str = ""
+    #: What the caller (the carrier, for an inbound call) does with the bridge's REFER (a
+    #: transfer): "accept" (202, then NOTIFY 100 and 200: the transfer went through),
+    #: "refuse" (403 Forbidden, as a carrier with REFER disabled may answer), "ignore" (no
+    #: answer at all: the bridge's REFER transaction times out).
+    refer: str = "accept"
+    refer_to: str = ""  # the Refer-To of the REFER received
+    refer_answer: int | None = None
 
     def __post_init__(self) -> None:
         self.sip = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -173,7 +218,7 @@ class CallLeg:
             self.log(line)
 
     def _request(self, method: str, cseq: int, branch: str, body: str = "", uri: str = "",
-                 extra: tuple[str, ...] = ()) -> bytes:
+                 extra: tuple[str, ...] = (), content_type: str = "application/sdp") -> bytes:
         to = f"<sip:{self.to_number}@{self.to_host or self.bridge[0]}>"
         if self.to_tag and method != "CANCEL":
             to += f";tag={self.to_tag}"
@@ -190,7 +235,7 @@ class CallLeg:
             *extra,
         ]
         if body:
-            lines.append("Content-Type: application/sdp")
+            lines.append(f"Content-Type: {content_type}")
         lines.append(f"Content-Length: {len(body.encode())}")
         return ("\r\n".join(lines) + "\r\n\r\n" + body).encode()
 
@@ -222,15 +267,26 @@ class CallLeg:
         return _parse(data)
 
     def _answer_request(self, start: str, headers: dict[str, str]) -> None:
-        """Requests from the bridge: BYE (it hangs up), anything else gets 200 OK."""
+        """Requests from the bridge: BYE (it hangs up), REFER (as :attr:`refer` says),
+        anything else gets 200 OK."""
         method = start.split(" ", 1)[0]
         if method == "ACK":
             return
         if method == "BYE":
             self.remote_bye = True
             self._stop.set()
+        status, first = "200 OK", False
+        if method == "REFER":
+            first = not self.refer_to
+            self.refer_to = headers.get("refer-to", "") or self.refer_to
+            if self.refer == "ignore":
+                self._say("<- REFER (not answered)")
+                return
+            status = "202 Accepted" if self.refer == "accept" else "403 Forbidden"
+            self.refer_answer = int(status.split()[0])
+            self._say(f"<- REFER to {self.refer_to}, -> {status}")
         lines = [
-            "SIP/2.0 200 OK",
+            f"SIP/2.0 {status}",
             *(f"Via: {v}" for v in headers.get("via", "").split("\n") if v),
             f"From: {headers.get('from', '')}",
             f"To: {headers.get('to', '')}",
@@ -239,6 +295,23 @@ class CallLeg:
             "Content-Length: 0",
         ]
         self._send(("\r\n".join(lines) + "\r\n\r\n").encode())
+        if method == "REFER" and self.refer == "accept" and first:
+            cseq = headers.get("cseq", "").split()[0]
+            for frag in ("SIP/2.0 100 Trying", "SIP/2.0 200 OK"):
+                self._notify(cseq, frag)
+
+    def _notify(self, refer_cseq: str, sipfrag: str) -> None:
+        """The REFER's progress (RFC 3515): a NOTIFY in the dialog with a sipfrag body."""
+        self.cseq += 1
+        final = not sipfrag.endswith("Trying")
+        state = "terminated;reason=noresource" if final else "active;expires=60"
+        body = sipfrag + "\r\n"
+        data = self._request(
+            "NOTIFY", self.cseq, "z9hG4bK" + secrets.token_hex(8), body,
+            uri=self.remote_contact, content_type="message/sipfrag;version=2.0",
+            extra=(f"Event: refer;id={refer_cseq}", f"Subscription-State: {state}"))
+        self._send(data)
+        self._say(f"-> NOTIFY {sipfrag}")
 
     # -- the call -----------------------------------------------------------------------------
 

@@ -31,9 +31,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from livekit_sip_core import printable
+from livekit_sip_core.guide import TRANSFER_GUIDE
 
 from .netns import CALLER_IP
-from .services import Replica
+from .services import API_PORT, Replica
 from .uac import CallLeg
 
 __all__ = ["AgentSeen", "CallReport", "CallSpec", "place_call"]
@@ -53,6 +54,12 @@ class CallSpec:
     answer_timeout: float = 10.0  # how long to wait for any answer at all
     hold: float = 1.5  # how long an answered call stays up (agents join meanwhile)
     label: str = ""
+    #: Once answered, transfer the call (TransferSIPParticipant) to this ``tel:`` or ``sip:``
+    #: URI; the caller plays the carrier and answers the bridge's REFER as ``refer`` says
+    #: ("accept", "refuse", "ignore", see :class:`.uac.CallLeg`).
+    transfer_to: str = ""
+    refer: str = "accept"
+    transfer_timeout: float = 45.0
 
 
 @dataclass(frozen=True)
@@ -80,6 +87,14 @@ class CallReport:
     rtp_received: int = 0
     ended_with: str = ""
     call_id: str = ""
+    #: The transfer's outcome: "transferred", "refused" (``transfer_code``: the carrier's answer
+    #: to the REFER or its NOTIFY), "timed_out" (the REFER got no answer), "failed"; '' when
+    #: no transfer was asked or the call was not answered.
+    transfer: str = ""
+    transfer_code: int | None = None
+    transfer_error: str = ""  # what LiveKit said
+    transfer_seconds: float = 0.0
+    refer_to: str = ""  # the Refer-To the caller received
 
     @property
     def agent_names(self) -> list[str]:
@@ -109,6 +124,15 @@ class CallReport:
                 f"{a.agent_name or '?'} ({a.identity})" for a in self.agents))
         elif self.room:
             lines.append("  no agent joined the room")
+        if self.transfer:
+            lines.append(f"  transfer to {self.spec.transfer_to}: {self.transfer.upper()}"
+                         + (f" ({self.transfer_code})" if self.transfer_code else "")
+                         + f" after {self.transfer_seconds:.2f} s; REFER received: "
+                         + (f"Refer-To {self.refer_to}" if self.refer_to else "none"))
+            if self.transfer_error:
+                lines.append(f"  LiveKit says: {self.transfer_error}")
+            if self.transfer != "transferred":
+                lines.append(f"  see {TRANSFER_GUIDE.words()}")
         if self.ended_with:
             lines.append(f"  ended with: {self.ended_with}")
         # Rooms, identities, attributes, agent names and SIP reasons are what the server and
@@ -228,6 +252,57 @@ class _RoomWatcher:
         return predicate()
 
 
+def _transfer(replica: Replica, watcher: _RoomWatcher, spec: CallSpec, leg: CallLeg,
+              report: CallReport) -> None:
+    """TransferSIPParticipant of the answered call, from a thread of the namespace (it talks to
+    livekit-server on the namespace's 127.0.0.1) while the caller answers the bridge."""
+    from livekit import api
+
+    box: dict[str, Any] = {}
+
+    async def ask() -> None:
+        async with api.LiveKitAPI(f"http://127.0.0.1:{API_PORT}", replica.api_key,
+                                  replica.api_secret) as lk:
+            request = api.TransferSIPParticipantRequest(
+                room_name=watcher.room, participant_identity=watcher.sip_identity,
+                transfer_to=spec.transfer_to)
+            request.ringing_timeout.seconds = 10
+            try:
+                await asyncio.wait_for(lk.sip.transfer_sip_participant(request),
+                                       spec.transfer_timeout)
+            except api.SipCallError as exc:
+                box["error"] = exc
+            except api.ServerError as exc:
+                box["error"] = exc
+            except TimeoutError:
+                box["timeout"] = True
+
+    t0 = time.monotonic()
+    thread = threading.Thread(target=lambda: asyncio.run(ask()), name="transfer", daemon=True)
+    thread.start()
+    while thread.is_alive() and time.monotonic() - t0 < spec.transfer_timeout + 5:
+        leg.listen(0.2)
+    report.transfer_seconds = time.monotonic() - t0
+    error = box.get("error")
+    if box.get("timeout") or thread.is_alive():
+        report.transfer = "timed_out"
+        report.transfer_error = f"no answer from livekit-server in {spec.transfer_timeout:.0f} s"
+    elif error is None:
+        report.transfer = "transferred"
+    else:
+        code = getattr(error, "sip_status_code", None)
+        report.transfer_error = f"{error.code}: {error.message}"
+        report.transfer_code = code or leg.refer_answer
+        if code == 408 or (leg.refer_to and leg.refer_answer is None):
+            # The REFER got no answer: LiveKit gives up after the transfer's ringing timeout
+            # (deadline_exceeded, no SIP code); the guide's "408".
+            report.transfer = "timed_out"
+        elif report.transfer_code:
+            report.transfer = "refused"
+        else:
+            report.transfer = "failed"
+
+
 def place_call(replica: Replica, spec: CallSpec,
                log: Callable[[str], None] | None = None) -> CallReport:
     """Place ``spec`` at the replica's bridge and report the outcome (see the module doc)."""
@@ -244,7 +319,7 @@ def place_call(replica: Replica, spec: CallSpec,
     def run() -> CallReport:
         leg = CallLeg(replica.sip_address, spec.to, spec.from_, local_ip, to_host=spec.to_host,
                       auth_username=spec.auth_username, auth_password=spec.auth_password,
-                      log=log, call_id=call_id, from_host=spec.from_host)
+                      log=log, call_id=call_id, from_host=spec.from_host, refer=spec.refer)
         report = CallReport(spec, "dropped", call_id=call_id)
         try:
             leg.invite()
@@ -267,6 +342,8 @@ def place_call(replica: Replica, spec: CallSpec,
                     # Let the dispatched agents join (or be seen) before hanging up.
                     watcher.wait_for(lambda: len(watcher.agents) >= max(1, len(
                         watcher.dispatched)), spec.hold + 3.0)
+                if in_room and spec.transfer_to:
+                    _transfer(replica, watcher, spec, leg, report)
                 leg.listen(spec.hold)
             if final is not None:
                 report.sip_code, report.sip_reason = final.code, final.reason
@@ -280,6 +357,7 @@ def place_call(replica: Replica, spec: CallSpec,
         report.attributes = watcher.attributes
         report.agents = watcher.agents
         report.dispatched = watcher.dispatched
+        report.refer_to = leg.refer_to
         if leg.remote_bye and report.outcome == "answered":
             report.ended_with = "BYE from the bridge"
         if spec.pin and report.outcome == "pin_prompt" and leg.remote_bye:

@@ -1,5 +1,8 @@
 """A minimal LiveKit agent worker for call tests: it joins the room it is dispatched to and
-publishes a 440 Hz tone, which is what makes LiveKit's SIP bridge answer a ringing call.
+publishes a 440 Hz tone, which is what makes LiveKit's SIP bridge answer a ringing call. It
+also listens to the SIP participant's audio and sets its own attribute ``probe.heard`` to the
+share of that audio's power at 1000 Hz (the carrier stand-in's tone) over the last second:
+how the tests tell that the caller's audio reached the room.
 
     python tests/e2e/calls/probe_agent.py start --agent-name support-agent
 
@@ -17,13 +20,40 @@ import sys
 
 from livekit import rtc
 from livekit.agents import JobContext, WorkerOptions, cli
+from livekit_sip_pulumi.telephony.uac import tone_share
 
 RATE = 48000
 FRAME = RATE // 50  # 20 ms
 MAX_SECONDS = 120  # a job never outlives this, whatever the room does
 
 
+LISTEN_HZ = 1000.0
+
+
+async def _listen(ctx: JobContext, track: rtc.Track) -> None:
+    """The share of the SIP audio's power at LISTEN_HZ, as the attribute probe.heard."""
+    samples: list[int] = []
+    last = 0.0
+    loop = asyncio.get_running_loop()
+    async for event in rtc.AudioStream(track, sample_rate=8000, num_channels=1):
+        samples.extend(event.frame.data)
+        del samples[:-8000]
+        if loop.time() - last >= 0.5 and len(samples) >= 4000:
+            last = loop.time()
+            share = tone_share(samples, LISTEN_HZ)
+            await ctx.room.local_participant.set_attributes({"probe.heard": f"{share:.2f}"})
+
+
 async def entrypoint(ctx: JobContext) -> None:
+    listeners: list[asyncio.Task[None]] = []
+
+    def subscribed(track: rtc.Track, publication: object, participant: rtc.RemoteParticipant
+                   ) -> None:
+        if (track.kind == rtc.TrackKind.KIND_AUDIO
+                and participant.kind == rtc.ParticipantKind.PARTICIPANT_KIND_SIP):
+            listeners.append(asyncio.ensure_future(_listen(ctx, track)))
+
+    ctx.room.on("track_subscribed", subscribed)
     await ctx.connect()
     source = rtc.AudioSource(RATE, 1)
     track = rtc.LocalAudioTrack.create_audio_track("probe-tone", source)
@@ -50,6 +80,8 @@ async def entrypoint(ctx: JobContext) -> None:
             seen_caller = True
         elif seen_caller:
             break  # the caller hung up: the job is done
+    for task in listeners:
+        task.cancel()
     ctx.shutdown("call ended")
 
 

@@ -12,6 +12,7 @@ import asyncio
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -206,8 +207,10 @@ def _namespaces() -> list[str]:
 
 _KILLED_RUN = """
 import time
+from livekit_sip_pulumi.telephony.carrier import CarrierAccount
 from livekit_sip_pulumi.telephony.cli import _replica
 with _replica(None) as replica:
+    replica.start_carrier().serve(CarrierAccount("sip.telnyx.com"))
     print("READY", replica.ns.name, *(p.pid for p in replica.processes.values()), flush=True)
     time.sleep(600)
 """
@@ -216,7 +219,8 @@ with _replica(None) as replica:
 def test_sigterm_to_a_run_leaves_no_namespace_and_no_process() -> None:
     """The CLI's replica context in a process of its own gets SIGTERM (its services run in
     sessions of their own, so the signal reaches only it): it exits 143 after stopping every
-    process and removing the namespace."""
+    process and removing the namespace, and the namespace's hosts file the carrier stand-in
+    served from."""
     run = subprocess.Popen([sys.executable, "-c", _KILLED_RUN], stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
@@ -230,6 +234,7 @@ def test_sigterm_to_a_run_leaves_no_namespace_and_no_process() -> None:
         name, *pids = ready.split()[1:]
         assert name in _namespaces() and len(pids) == 3
         assert all(Path(f"/proc/{pid}").exists() for pid in pids)
+        assert "sip.telnyx.com" in Path("/etc/netns", name, "hosts").read_text()
         run.send_signal(signal.SIGTERM)
         assert run.wait(timeout=60) == 143
     finally:
@@ -237,15 +242,18 @@ def test_sigterm_to_a_run_leaves_no_namespace_and_no_process() -> None:
             os.killpg(run.pid, signal.SIGKILL)
             run.wait()
     assert name not in _namespaces()
+    assert not Path("/etc/netns", name).exists()
     for pid in pids:
         assert not Path(f"/proc/{pid}").exists(), f"process {pid} still runs"
 
 
 _KILLED_TEST = """
 import time
+from livekit_sip_pulumi.telephony.carrier import CarrierAccount
 
 
 def test_waits(sip_replica):
+    sip_replica.start_carrier().serve(CarrierAccount("sip.telnyx.com"))
     pids = [p.pid for p in sip_replica.processes.values()]
     print("READY", sip_replica.ns.name, *pids, flush=True)
     time.sleep(600)
@@ -277,13 +285,15 @@ def test_sigterm_to_pytest_stops_the_plugins_replica(tmp_path: Path) -> None:
             run.wait()
     assert "SIGTERM" in rest
     assert name not in _namespaces()
+    assert not Path("/etc/netns", name).exists()
     for pid in pids:
         assert not Path(f"/proc/{pid}").exists(), f"process {pid} still runs"
 
 
 def test_a_stale_namespace_whose_owner_died_is_removed() -> None:
-    """A run killed with SIGKILL leaves lksp-calls-<PID>-*: the next run removes it and kills
-    what still runs in it; a namespace whose owner lives is left alone."""
+    """A run killed with SIGKILL leaves lksp-calls-<PID>-* and its /etc/netns/<namespace>/
+    hosts: the next run removes both and kills what still runs in it; a namespace whose owner
+    lives is left alone, with its hosts file."""
     dead = subprocess.Popen(["true"])
     dead.wait()
     owner = subprocess.Popen(["sleep", "600"], start_new_session=True)
@@ -292,6 +302,11 @@ def test_a_stale_namespace_whose_owner_died_is_removed() -> None:
     try:
         for name in (stale, owned):
             subprocess.run(["ip", "netns", "add", name], check=True)
+            Path("/etc/netns", name).mkdir(parents=True, exist_ok=True)
+            Path("/etc/netns", name, "hosts").write_text("198.18.0.5\tsip.telnyx.com\n")
+        # A hosts folder left without its namespace (a run killed between the two removals).
+        orphan = f"lksp-calls-{dead.pid}-0ff0a0"
+        Path("/etc/netns", orphan).mkdir()
         inside = subprocess.Popen(["ip", "netns", "exec", stale, "sleep", "600"],
                                   start_new_session=True)
         end = time.monotonic() + 10
@@ -303,13 +318,16 @@ def test_a_stale_namespace_whose_owner_died_is_removed() -> None:
         assert stale in removed and owned not in removed
         assert inside.wait(timeout=10) == -signal.SIGKILL
         assert stale not in _namespaces() and owned in _namespaces()
+        assert not Path("/etc/netns", stale).exists() and not Path("/etc/netns", orphan).exists()
+        assert Path("/etc/netns", owned, "hosts").exists()
     finally:
         for proc in (inside, owner):
             if proc is not None and proc.poll() is None:
                 proc.kill()
                 proc.wait()
-        for name in (stale, owned):
+        for name in (stale, owned, f"lksp-calls-{dead.pid}-0ff0a0"):
             subprocess.run(["ip", "netns", "del", name], capture_output=True)
+            shutil.rmtree(Path("/etc/netns", name), ignore_errors=True)
 
 
 def test_plugin_runs_the_example_with_its_agent(telephony_calls: Any,

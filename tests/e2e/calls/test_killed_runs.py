@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -39,19 +40,25 @@ class _Owned(netns.NetNamespace):
 services.NetNamespace = _Owned
 """
 
+# Both runs also start the carrier stand-in and have it serve a provider host (written to the
+# namespace's own /etc/netns/<namespace>/hosts).
 _CLI_RUN = _OWNED_BY_THE_TEST + """
 import time
+from livekit_sip_pulumi.telephony.carrier import CarrierAccount
 from livekit_sip_pulumi.telephony.cli import _replica
 with _replica(None) as replica:
+    replica.start_carrier().serve(CarrierAccount("sip.telnyx.com"))
     print("READY", replica.ns.name, *(p.pid for p in replica.processes.values()), flush=True)
     time.sleep(600)
 """
 
 _PYTEST_RUN = """
 import time
+from livekit_sip_pulumi.telephony.carrier import CarrierAccount
 
 
 def test_waits(sip_replica):
+    sip_replica.start_carrier().serve(CarrierAccount("sip.telnyx.com"))
     pids = [p.pid for p in sip_replica.processes.values()]
     print("READY", sip_replica.ns.name, *pids, flush=True)
     time.sleep(600)
@@ -78,6 +85,8 @@ def _kill_and_check(run: subprocess.Popen[str]) -> None:
     name, *texts = ready.split("READY", 1)[1].split()
     pids = [int(p) for p in texts]
     assert name in _namespaces() and len(pids) == 3
+    hosts = Path("/etc/netns", name, "hosts")
+    assert "sip.telnyx.com" in hosts.read_text()
     started = {pid: Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
                for pid in pids}
     os.kill(run.pid, signal.SIGKILL)
@@ -91,8 +100,15 @@ def _kill_and_check(run: subprocess.Popen[str]) -> None:
     try:
         assert left == [], f"still running {BOUND:.0f} s after their owner was killed: {left}"
         assert name in _namespaces()  # nobody removed it: the kernel killed the services
+        # Its hosts file stays with it (the next run removes both, see
+        # test_a_stale_namespace_whose_owner_died_is_removed); the carrier stand-in was a
+        # thread of the killed process.
+        assert hosts.exists()
     finally:
         subprocess.run(["ip", "netns", "del", name], capture_output=True)
+        shutil.rmtree(hosts.parent, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            os.rmdir("/etc/netns")
         for pid in left:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
