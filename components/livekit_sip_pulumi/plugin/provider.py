@@ -22,12 +22,19 @@ from __future__ import annotations
 
 import asyncio
 import re
+import sys
 from collections.abc import Mapping
 from types import SimpleNamespace
 from typing import Any
 
 from livekit_sip_core import PASSWORD_FIELD, PLUGIN_PACKAGE
-from livekit_sip_core.names import camel_case, protocol_names, schema_names, snake_case
+from livekit_sip_core.names import (
+    camel_case,
+    password_config_key,
+    protocol_names,
+    schema_names,
+    snake_case,
+)
 from pulumi import dynamic
 from pulumi.output import Unknown
 from pulumi.provider.experimental.property_value import Computed, PropertyValue
@@ -129,8 +136,11 @@ def _urn_parts(urn: str) -> tuple[str, str, str, str]:
 class LiveKitSipProvider(Provider):
     """One provider for the three kinds of object; a provider instance per kind does the work."""
 
-    def __init__(self, version: str) -> None:
+    def __init__(self, version: str, engine_address: str | None = None) -> None:
         self.version = version
+        #: The engine's address (the plugin's first argument): warnings go to its log, shown
+        #: with the resource they are about.
+        self.engine_address = engine_address
         self._kinds: dict[str, SipProviderBase] = {
             token: provider_class() for token, provider_class in PROVIDERS.items()
         }
@@ -230,10 +240,59 @@ class LiveKitSipProvider(Provider):
         if request.inputs:
             inputs = dict(request.inputs)
         else:  # `pulumi import`: the declaration of the live object, its defaults left out
-            inputs = to_property_values(_declared(provider, outs), secret)
+            declared = _declared(provider, outs)
+            inputs = to_property_values(declared, secret)
+            await self._warn_password_not_imported(provider, request, outs, declared)
         return ReadResponse(
             resource_id=result.id, properties=to_property_values(outs, secret), inputs=inputs
         )
+
+    async def _warn_password_not_imported(
+        self,
+        provider: SipProviderBase,
+        request: ReadRequest,
+        outs: Mapping[str, Any],
+        declared: Mapping[str, Any],
+    ) -> None:
+        """An imported trunk with a password: its declaration lacks the password (never read
+        into code), so the code `pulumi import` writes does not match the trunk (its check
+        refuses a username without a password). Say so, naming the field and the fix; the value
+        is never part of the message."""
+        if PASSWORD_FIELD not in provider.spec_class.model_fields:
+            return
+        # The declaration differs from the live object only in its password: when the diff
+        # sees a change, the live trunk has one.
+        without: dynamic.DiffResult = await asyncio.to_thread(
+            provider.diff, request.resource_id, dict(outs), dict(declared)
+        )
+        if not without.changes:
+            return
+        name = _urn_parts(request.urn)[3]
+        field = camel_case(PASSWORD_FIELD)
+        key = password_config_key(name)
+        await self._log_warning(
+            request.urn,
+            f"{request.resource_id} has a password in LiveKit; {field} is not imported (its "
+            f"value is never written into code or state), and the code written for it does not "
+            f"match the trunk until {field} is declared from a secret: `pulumi config set "
+            f"--secret {key}`, then {field}: ${{{key}}} (YAML; config {key}: {{type: string, "
+            f"secret: true}}) or config.requireSecret(\"{key}\") in the program.",
+        )
+
+    async def _log_warning(self, urn: str, message: str) -> None:
+        """``message`` in the engine's output, as a warning on ``urn`` (stderr without an
+        engine to talk to)."""
+        if not self.engine_address:
+            print(f"warning: {message}", file=sys.stderr, flush=True)
+            return
+        import grpc
+        from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc
+
+        async with grpc.aio.insecure_channel(self.engine_address) as channel:
+            engine = engine_pb2_grpc.EngineStub(channel)
+            await engine.Log(
+                engine_pb2.LogRequest(severity=engine_pb2.WARNING, message=message, urn=urn)
+            )
 
     async def update(self, request: UpdateRequest) -> UpdateResponse:
         provider = self._provider(request.type)
@@ -275,10 +334,22 @@ def _declared(provider: SipProviderBase, outs: Mapping[str, Any]) -> dict[str, A
     spec = provider.spec_class
     defaults = spec.with_defaults({})
     return {
-        name: outs[name]
+        name: _without_zero_values(outs[name])
         for name in spec.model_fields
         if name in outs
         and name != PASSWORD_FIELD
         and outs[name] is not None
         and outs[name] != defaults.get(name)
     }
+
+
+def _without_zero_values(value: Any) -> Any:
+    """``value`` with the fields of nested messages at their zero value left out (unset and
+    zero are one in proto3), so the generated code declares only what the object holds:
+    ``roomConfig: {agents: [{agentName: a}]}`` rather than every timeout at 0."""
+    if isinstance(value, Mapping):
+        kept = {k: _without_zero_values(v) for k, v in value.items()}
+        return {k: v for k, v in kept.items() if v not in (None, "", 0, False, {}, [])}
+    if isinstance(value, list):
+        return [_without_zero_values(v) for v in value]
+    return value
