@@ -35,7 +35,7 @@ from livekit_sip_core.names import (
     schema_names,
     snake_case,
 )
-from pulumi import dynamic
+from pulumi import Output, dynamic
 from pulumi.output import Unknown
 from pulumi.provider.experimental.property_value import Computed, PropertyValue
 from pulumi.provider.experimental.provider import (
@@ -44,6 +44,8 @@ from pulumi.provider.experimental.provider import (
     CheckResponse,
     ConfigureRequest,
     ConfigureResponse,
+    ConstructRequest,
+    ConstructResponse,
     CreateRequest,
     CreateResponse,
     DeleteRequest,
@@ -61,7 +63,7 @@ from pulumi.runtime import rpc
 
 from ..errors import LiveKitSipError
 from ..providers import AUTONAME, SipProviderBase, autoname
-from .schema import CONFIG, PROVIDERS, SECRET_FIELDS, schema_json
+from .schema import CONFIG, LINE_TYPE, PROVIDERS, SECRET_FIELDS, schema_json
 
 __all__ = ["LiveKitSipProvider", "from_property_values", "to_property_values"]
 
@@ -146,6 +148,9 @@ class LiveKitSipProvider(Provider):
         }
 
     def _provider(self, type_token: str) -> SipProviderBase:
+        # A request's type is read from its URN, which names the parents' types too
+        # (``livekit-sip:index:AgentPhoneLine$livekit-sip:index:SipInboundTrunk``).
+        type_token = type_token.rsplit("$", 1)[-1]
         try:
             return self._kinds[type_token]
         except KeyError:
@@ -171,13 +176,17 @@ class LiveKitSipProvider(Provider):
         config = SimpleNamespace(config=SimpleNamespace(get=values.get))
         for provider in self._kinds.values():
             provider.configure(config)  # type: ignore[arg-type]
-        # accept_secrets=False: the engine logs (at -v=9) the value inside every secret it
-        # sends to a provider that accepts them; to one that does not, it sends the plain value
-        # without logging it. The password then travels as the dynamic door's sealed reference
-        # (check returns it, create and update in this process resolve it), and the engine keeps
-        # the outputs of secret inputs secret.
+        # accept_secrets=True: the engine refuses Construct (AgentPhoneLine) from a plugin that
+        # does not accept secrets ("plugins that can construct components must support
+        # secrets", pulumi 3.259 provider_plugin.go). The cost, measured: at -v=9 the engine's
+        # own log then also shows the inputs it sends to Check (`Marshaling property for
+        # RPC[Provider[..].Check(..).news]`), the same value its record of the program's
+        # registration already shows at that level. Check returns the password as the dynamic
+        # door's sealed reference (create and update in this process resolve it), so no
+        # provider response and no later request carries it; the engine keeps the outputs of
+        # secret inputs secret.
         return ConfigureResponse(
-            accept_secrets=False,
+            accept_secrets=True,
             supports_preview=True,
             accept_outputs=False,
             accept_resources=False,
@@ -276,7 +285,7 @@ class LiveKitSipProvider(Provider):
             f"value is never written into code or state), and the code written for it does not "
             f"match the trunk until {field} is declared from a secret: `pulumi config set "
             f"--secret {key}`, then {field}: ${{{key}}} (YAML; config {key}: {{type: string, "
-            f"secret: true}}) or config.requireSecret(\"{key}\") in the program.",
+            f'secret: true}}) or config.requireSecret("{key}") in the program.',
         )
 
     async def _log_warning(self, urn: str, message: str) -> None:
@@ -293,6 +302,24 @@ class LiveKitSipProvider(Provider):
             await engine.Log(
                 engine_pb2.LogRequest(severity=engine_pb2.WARNING, message=message, urn=urn)
             )
+
+    async def construct(self, request: ConstructRequest) -> ConstructResponse:
+        """``livekit-sip:index:AgentPhoneLine``: the Python component, its objects the plugin's
+        resources (:mod:`.component`); its outputs as the component's state."""
+        if request.resource_type != LINE_TYPE:
+            raise LiveKitSipError(
+                f"unknown component type {request.resource_type!r}: the livekit-sip provider "
+                f"has {LINE_TYPE}"
+            )
+        from .component import LINE_OUTPUTS, PluginAgentPhoneLine, line_args
+
+        line = PluginAgentPhoneLine(
+            request.name, line_args(request.name, request.inputs), request.options
+        )
+        urn = await line.urn.future()
+        assert urn is not None
+        state = {camel_case(name): await _state_value(getattr(line, name)) for name in LINE_OUTPUTS}
+        return ConstructResponse(urn=urn, state=state, state_dependencies={})
 
     async def update(self, request: UpdateRequest) -> UpdateResponse:
         provider = self._provider(request.type)
@@ -313,6 +340,18 @@ class LiveKitSipProvider(Provider):
         provider = self._provider(request.type)
         props = from_property_values(request.properties)
         await asyncio.to_thread(provider.delete, request.resource_id, props)
+
+
+async def _state_value(value: Any) -> PropertyValue:
+    """A component output (a plain value or an Output) as a PropertyValue: unknown in preview,
+    secret when the Output is, with the resources it depends on."""
+    if not isinstance(value, Output):
+        return _property_value(value)
+    known, secret = await value.is_known(), await value.is_secret()
+    plain = await value.future(with_unknowns=True) if known else Unknown()
+    urns = {urn for r in await value.resources() if (urn := await r.urn.future())}
+    converted = _property_value(plain)
+    return PropertyValue(converted.value, is_secret=secret, dependencies=urns)
 
 
 _FIELD_PATH = re.compile(r"[a-z][a-z0-9_]*(?:\[\d+\])*(?:\.[a-z][a-z0-9_]*(?:\[\d+\])*)*")

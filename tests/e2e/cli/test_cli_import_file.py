@@ -97,7 +97,10 @@ def _empty_yaml_project(folder: Path) -> Path:
 
 
 def test_export_import_file_round_trips_through_pulumi_import(
-    request, yaml_cli, clean_livekit, tmp_path  # noqa: F811
+    request,
+    yaml_cli,  # noqa: F811
+    clean_livekit,
+    tmp_path,
 ) -> None:
     ids = _seed(clean_livekit)
     before = snapshot(clean_livekit)
@@ -140,8 +143,7 @@ def test_export_import_file_round_trips_through_pulumi_import(
         # The plugin's warning on the trunk: the field, why, and the fix.
         warning = " ".join(imported.output.split())
         assert (
-            f"{ids['outbound']} has a password in LiveKit; authPassword is not imported"
-            in warning
+            f"{ids['outbound']} has a password in LiveKit; authPassword is not imported" in warning
         ), imported
         assert "pulumi config set --secret twilioOutAuthPassword" in warning, imported
         assert "authPassword: ${twilioOutAuthPassword}" in warning, imported
