@@ -3,9 +3,9 @@ plugin: ``python -m tests.e2e.cli.yaml_of_python <program folder>`` prints its P
 
 The program runs under Pulumi's mocks, which record what it declares (type, name, inputs);
 each dynamic resource becomes the plugin resource of the same object (the one table,
-``livekit_sip_core.PLUGIN_TYPES``), its inputs in the schema's camelCase, a reference to another
-resource's ID as YAML's ``${name.sipTrunkId}``, a secret (the password) as ``fn::secret``. Nothing is
-written by hand per program, so the YAML runs what the Python declares.
+``livekit_sip_core.PLUGIN_TYPES``), its inputs in the schema's camelCase, a reference to
+another resource's ID as YAML's ``${name.sipTrunkId}``, a secret (the password) as
+``fn::secret``. Nothing is written by hand per program: the YAML runs what the Python declares.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from typing import Any
 
 import pulumi
 import yaml
-from pulumi.runtime import rpc
 from livekit_sip_core import PLUGIN_TYPES
 from livekit_sip_core.names import camel_case, schema_names
+from pulumi.runtime import rpc
 
 PLUGIN_OF = {dynamic: plugin for plugin, dynamic in PLUGIN_TYPES.items()}
 ROOT = Path(__file__).resolve().parents[3]
