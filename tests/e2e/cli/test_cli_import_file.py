@@ -24,6 +24,7 @@ from livekit_sip_core import PLUGIN_TYPES
 from tests.e2e.cli.conftest import report
 from tests.e2e.cli.livekit_sip_cli import credentials, run
 from tests.e2e.cli.pulumi_cli import ROOT, CliStack
+from tests.e2e.cli.test_cli_typescript_program import ts_cli  # noqa: F401
 from tests.e2e.cli.test_cli_yaml_program import PACK, _configure, yaml_cli  # noqa: F401
 from tests.e2e.cli.test_livekit_sip_export import snapshot
 
@@ -196,3 +197,71 @@ def test_export_import_file_round_trips_through_pulumi_import(
         stack.remove()
     steps = ", ".join(f"{k} {v:.1f}s" for k, v in times.items())
     report(request, f"import file round trip: {steps}")
+
+
+def test_export_import_file_into_a_typescript_program(
+    request,
+    ts_cli,  # noqa: F811
+    clean_livekit,
+    tmp_path,
+) -> None:
+    """The same import file in a TypeScript project (the SDK from `pulumi package add`): the
+    engine writes TypeScript; with it as the program (and the password declared as the warning
+    says), preview shows no changes and the objects are unchanged."""
+    import shutil
+
+    from tests.e2e.cli.test_cli_other_languages import SHIM, _install_plugin
+    from tests.e2e.cli.test_cli_typescript_program import EXAMPLE, _npm_install
+
+    ids = _seed(clean_livekit)
+    before = snapshot(clean_livekit)
+    exported = run("export", "-o", str(tmp_path / "export"), env=credentials(clean_livekit))
+    assert exported.returncode == 0, exported
+    folder = tmp_path / "typescript"
+    shutil.copytree(EXAMPLE, folder, ignore=shutil.ignore_patterns("node_modules", "sdks"))
+    (folder / "index.ts").write_text("export {};\n")
+    project = yaml.safe_load((folder / "Pulumi.yaml").read_text())
+    del project["packages"]  # `pulumi package add` writes it
+    (folder / "Pulumi.yaml").write_text(yaml.safe_dump(project, sort_keys=False))
+    times: dict[str, float] = {}
+    started = time.monotonic()
+    _npm_install(folder)
+    _install_plugin(ts_cli)
+    ts_cli.ok("package", "add", str(SHIM), cwd=folder)
+    times["npm install + package add"] = time.monotonic() - started
+    stack = CliStack(ts_cli, folder).init()
+    try:
+        _configure(stack, clean_livekit)
+        code = folder / "imported.ts"
+        started = time.monotonic()
+        imported = stack.ok(
+            "import", "--file", str(tmp_path / "export" / "import.json"),
+            "--yes", "--protect=false", "--out", str(code),
+        )  # fmt: skip
+        times["pulumi import --file"] = time.monotonic() - started
+        assert f"{ids['outbound']} has a password in LiveKit" in " ".join(imported.output.split())
+        source = code.read_text()
+        assert PASSWORD not in source and PASSWORD not in imported.output
+        for name in ("main-line", "twilio-out", "sip-9-lines-pulumi-stack-x"):
+            assert f'"{name}"' in source, source
+        assert 'agentName: "support-agent"' in source, source
+        # The fix the warning names, in TypeScript.
+        stack.config("twilioOutAuthPassword", PASSWORD, secret=True)
+        marker = 'new livekit_sip.SipOutboundTrunk("twilio-out", {\n'
+        assert marker in source, source
+        declared = '    authPassword: new pulumi.Config().requireSecret("twilioOutAuthPassword"),\n'
+        source = source.replace(marker, marker + declared)
+        if 'import * as pulumi from "@pulumi/pulumi";' not in source:
+            source = 'import * as pulumi from "@pulumi/pulumi";\n' + source
+        (folder / "index.ts").write_text(source)
+        code.unlink()
+        started = time.monotonic()
+        preview = stack.ok("preview", "--expect-no-changes")
+        times["preview --expect-no-changes"] = time.monotonic() - started
+        assert "4 unchanged" in preview.stdout, preview
+        assert PASSWORD not in stack.ok("stack", "export").stdout
+        assert snapshot(clean_livekit) == before
+    finally:
+        stack.remove()
+    steps = ", ".join(f"{k} {v:.1f}s" for k, v in times.items())
+    report(request, f"import file into TypeScript: {steps}")
