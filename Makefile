@@ -40,6 +40,7 @@ toolchain:
 	scripts/build-sip-bridge.sh
 	scripts/build-yaml-host.sh
 	scripts/build-nodejs-host.sh
+	scripts/build-go-sdk-gen.sh
 	scripts/ensure-system-packages.sh
 
 venv: $(VENV)/.installed

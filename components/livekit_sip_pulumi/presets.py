@@ -477,6 +477,14 @@ class AgentPhoneLine(pulumi.ComponentResource):
         pulumi.export("sip_uri", line.sip_uri)
     """
 
+    #: The classes of the line's objects and the config namespace of ``sipSubdomain``: the
+    #: dynamic resources and ``livekit:`` here; the provider plugin's AgentPhoneLine (construct)
+    #: declares its own resource types with the same arguments, and reads ``livekit-sip:``.
+    _inbound_trunk_class: ClassVar[Any] = SipInboundTrunk
+    _dispatch_rule_class: ClassVar[Any] = SipDispatchRule
+    _outbound_trunk_class: ClassVar[Any] = SipOutboundTrunk
+    _config_namespace: ClassVar[str] = "livekit"
+
     inbound_trunk: SipInboundTrunk
     dispatch_rule: SipDispatchRule
     outbound_trunk: SipOutboundTrunk | None
@@ -501,7 +509,7 @@ class AgentPhoneLine(pulumi.ComponentResource):
             raise _as_input_error(label, exc) from None
         subdomain = args.sip_subdomain
         if subdomain is None:
-            subdomain = pulumi.Config("livekit").get("sipSubdomain")
+            subdomain = pulumi.Config(self._config_namespace).get("sipSubdomain")
         if isinstance(subdomain, str):
             try:
                 inbound_sip_host(subdomain, region)
@@ -511,7 +519,7 @@ class AgentPhoneLine(pulumi.ComponentResource):
         self.region, self.destination_country = region, destination_country
         child = ResourceOptions(parent=self)
 
-        self.inbound_trunk = SipInboundTrunk(
+        self.inbound_trunk = self._inbound_trunk_class(
             f"{resource_name}-inbound",
             SipInboundTrunkArgs(
                 numbers=list(args.numbers),
@@ -523,7 +531,7 @@ class AgentPhoneLine(pulumi.ComponentResource):
             ),
             child,
         )
-        self.dispatch_rule = SipDispatchRule(
+        self.dispatch_rule = self._dispatch_rule_class(
             f"{resource_name}-dispatch",
             SipDispatchRuleArgs(
                 rule=args.rule
@@ -541,7 +549,7 @@ class AgentPhoneLine(pulumi.ComponentResource):
         )
         self.outbound_trunk = None
         if args.outbound is not None:
-            self.outbound_trunk = SipOutboundTrunk(
+            self.outbound_trunk = self._outbound_trunk_class(
                 f"{resource_name}-outbound",
                 args.outbound.outbound_trunk_args(
                     list(args.numbers),
@@ -556,7 +564,9 @@ class AgentPhoneLine(pulumi.ComponentResource):
         self.outbound_trunk_id = (
             self.outbound_trunk.sip_trunk_id if self.outbound_trunk is not None else None
         )
-        self.sip_uri = _sip_uri(subdomain, self.region, resource_name, self)
+        self.sip_uri = _sip_uri(
+            subdomain, self.region, resource_name, self, namespace=self._config_namespace
+        )
         self.register_outputs(
             {
                 "inbound_trunk_id": self.inbound_trunk_id,
@@ -612,13 +622,14 @@ def _sip_uri(
     region: str | None,
     resource_name: str,
     parent: pulumi.Resource,
+    namespace: str = "livekit",
 ) -> Output[str] | None:
     subdomain = sip_subdomain
     if subdomain is None:
         pulumi.log.warn(
             f"AgentPhoneLine '{resource_name}': no SIP subdomain, so no sip_uri output. Set it "
-            "with `pulumi config set livekit:sipSubdomain <subdomain>` (the first label of the "
-            "SIP URI in the LiveKit console) or pass sip_subdomain.",
+            f"with `pulumi config set {namespace}:sipSubdomain <subdomain>` (the first label of "
+            "the SIP URI in the LiveKit console) or pass sip_subdomain.",
             resource=parent,
         )
         return None

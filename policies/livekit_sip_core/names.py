@@ -12,7 +12,14 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["MAP_FIELDS", "camel_case", "protocol_names", "schema_names", "snake_case"]
+__all__ = [
+    "MAP_FIELDS",
+    "camel_case",
+    "password_config_key",
+    "protocol_names",
+    "schema_names",
+    "snake_case",
+]
 
 #: Fields whose values map the user's keys (header or attribute names) to values; a test holds
 #: this set to the map fields of the protocol messages the specs expose.
@@ -58,3 +65,12 @@ def protocol_names(props: Any) -> Any:
 def schema_names(props: Any) -> Any:
     """``props`` with the schema's camelCase names (nested objects too)."""
     return _convert(props, camel_case, lambda old, _new: old)
+
+
+def password_config_key(resource_name: str) -> str:
+    """The stack config key that holds a trunk's password, for a program written from a live
+    project (``livekit-sip export``, ``pulumi import``): ``secured-line`` ->
+    ``securedLineAuthPassword``."""
+    parts = [p for p in re.split(r"[^0-9a-zA-Z]+", resource_name) if p]
+    stem = parts[0].lower() + "".join(p.capitalize() for p in parts[1:]) if parts else "trunk"
+    return f"{stem}AuthPassword"

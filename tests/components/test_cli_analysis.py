@@ -313,3 +313,37 @@ def test_an_unexpected_failure_prints_its_text_escaped(monkeypatch, capsys) -> N
     stderr = capsys.readouterr().err
     assert "\x1b" not in stderr and "\nFAKE LINE" not in stderr, stderr
     assert r"RuntimeError: \x1b[2J\x1b[31mEVIL\nFAKE LINE: all good" in stderr
+
+
+def test_export_import_file_names_every_object_by_plugin_type_slug_and_id() -> None:
+    """import.json (`pulumi import --file`): the plugin's type tokens from the one table, names
+    that are slugs starting with a letter and unique across kinds, whatever LiveKit holds."""
+    from livekit_sip_core import PLUGIN_TYPES
+    from livekit_sip_pulumi.cli.export import import_file, plan_export
+    from livekit_sip_pulumi.cli.live import OUTBOUND, LiveProject
+
+    hostile = api.SIPInboundTrunkInfo(
+        sip_trunk_id="ST_h", name='0800 "${x}"\n`rm -rf`', numbers=["+15105550100"]
+    )
+    same = api.SIPOutboundTrunkInfo(
+        sip_trunk_id="ST_o", name="0800-x-rm-rf", address="sip.example.com", numbers=["+1510"]
+    )
+    rule = api.SIPDispatchRuleInfo(
+        sip_dispatch_rule_id="SDR_n",
+        rule=api.SIPDispatchRule(dispatch_rule_direct=api.SIPDispatchRuleDirect(room_name="r")),
+    )
+    project = LiveProject(
+        "http://localhost:7880",
+        {
+            "inbound_trunk": [live(INBOUND, hostile)],
+            "outbound_trunk": [live(OUTBOUND, same)],
+            "dispatch_rule": [live(DISPATCH, rule)],
+        },
+    )
+    entries = import_file(plan_export(project))["resources"]
+    assert entries == [
+        {"type": "livekit-sip:index:SipInboundTrunk", "name": "sip-0800-x-rm-rf", "id": "ST_h"},
+        {"type": "livekit-sip:index:SipOutboundTrunk", "name": "sip-0800-x-rm-rf-2", "id": "ST_o"},
+        {"type": "livekit-sip:index:SipDispatchRule", "name": "sdr-n", "id": "SDR_n"},
+    ]
+    assert {e["type"] for e in entries} == set(PLUGIN_TYPES)

@@ -14,7 +14,7 @@ from google.protobuf.descriptor import FieldDescriptor
 from livekit_sip_core import PASSWORD_FIELD, PLUGIN_TYPES
 from livekit_sip_core.names import MAP_FIELDS, camel_case, protocol_names, schema_names, snake_case
 from livekit_sip_pulumi.messages import MessageSpec, nested_spec
-from livekit_sip_pulumi.plugin.schema import PROVIDERS, package_schema, type_name
+from livekit_sip_pulumi.plugin.schema import LINE_TYPE, PROVIDERS, package_schema, type_name
 
 from tests.components.test_descriptors import TOP, modelled
 
@@ -40,7 +40,9 @@ def _expected_type(spec: type[MessageSpec], name: str) -> str:
 
 
 def test_every_resource_type_of_the_table_is_in_the_schema() -> None:
-    assert set(SCHEMA["resources"]) == set(PLUGIN_TYPES) == set(PROVIDERS)
+    custom = {k for k, v in SCHEMA["resources"].items() if not v.get("isComponent")}
+    assert custom == set(PLUGIN_TYPES) == set(PROVIDERS)
+    assert set(SCHEMA["resources"]) - custom == {LINE_TYPE}
     assert SCHEMA["name"] == "livekit-sip" and SCHEMA["version"] == "1.2.3"
 
 
@@ -129,3 +131,38 @@ def test_conversion_keeps_user_keys_and_hidden_keys() -> None:
         "__autoname": "line-0123456",
     }
     assert protocol_names(camel) == props
+
+
+def test_agent_phone_line_inputs_are_the_python_components() -> None:
+    """The component's inputs are AgentPhoneLineArgs' fields in camelCase, required as there;
+    the fields a spec has are typed as the spec's; the presets are one object per provider,
+    their fields the preset classes'; the outputs are the component's."""
+    import dataclasses
+
+    from livekit_sip_pulumi.plugin.component import LINE_OUTPUTS, PRESETS
+    from livekit_sip_pulumi.presets import AgentPhoneLine, AgentPhoneLineArgs
+    line = SCHEMA["resources"][LINE_TYPE]
+    assert line["isComponent"] is True
+    fields = dataclasses.fields(AgentPhoneLineArgs)
+    assert list(line["inputProperties"]) == [camel_case(f.name) for f in fields]
+    assert line["requiredInputs"] == ["numbers", "agentName"]
+    inputs = line["inputProperties"]
+    assert inputs["authPassword"]["secret"] is True
+    assert {k: v for k, v in inputs["numbers"].items() if k != "description"} == (
+        SCHEMA["resources"]["livekit-sip:index:SipInboundTrunk"]["inputProperties"]["numbers"]
+    )
+    assert inputs["rule"] == (
+        SCHEMA["resources"]["livekit-sip:index:SipDispatchRule"]["inputProperties"]["rule"]
+    )
+    assert "livekit-sip:sipSubdomain" in inputs["sipSubdomain"]["description"]
+    presets = _resolve(inputs["outbound"])["properties"]
+    assert set(presets) == set(PRESETS)
+    for key, preset in PRESETS.items():
+        props = _resolve(presets[key])["properties"]
+        assert list(props) == [camel_case(f.name) for f in dataclasses.fields(preset)]
+        assert props["authPassword"]["secret"] is True
+    assert set(line["properties"]) == {camel_case(n) for n in LINE_OUTPUTS}
+    # The outputs the Python component registers (its annotations) are the plugin's.
+    children = {"inbound_trunk", "dispatch_rule", "outbound_trunk"}
+    annotated = {n for n in AgentPhoneLine.__annotations__ if not n.startswith("_")}
+    assert set(LINE_OUTPUTS) == annotated - children

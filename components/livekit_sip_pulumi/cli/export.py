@@ -14,6 +14,13 @@ the password in LiveKit.
 LiveKit lets several objects of a kind share a name; a stack refuses that (``inputs.py``). Such
 objects are declared without ``name``, with a comment saying so: adopted without a declared
 name, each keeps the name LiveKit holds. Resource names are unique (``dup``, ``dup-2``, ...).
+
+For programs in other languages, the folder also holds ``import.json``, Pulumi's bulk import
+file (``pulumi import --file import.json``): one entry per object, the provider plugin's type
+token (``livekit_sip_core.PLUGIN_TYPES``), the same resource name as in ``__main__.py`` and the
+object's ID. The engine reads each object through the plugin and writes its declaration in the
+project's language. LiveKit's names reach the file only as slugs (letters, digits and ``-``,
+starting with a letter), so any name is a valid resource name in every language.
 """
 
 from __future__ import annotations
@@ -29,15 +36,18 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from livekit_sip_core import PASSWORD_FIELD, printable
+from livekit_sip_core import PASSWORD_FIELD, PLUGIN_TYPES, printable
+from livekit_sip_core.names import camel_case, password_config_key
 
 from ..errors import SpecError
 from ..specs import validate_spec
 from .common import ApiKey, ApiSecret, Progress, Url, cannot_run, credentials, err, fetch, shown
 from .live import DISPATCH, INBOUND, OUTBOUND, LiveObject, LiveProject
 
-__all__ = ["ExportedObject", "export", "plan_export", "write_program"]
+__all__ = ["IMPORT_FILE", "ExportedObject", "export", "import_file", "plan_export", "write_program"]
 
+#: The bulk import file ``livekit-sip export`` writes beside the program.
+IMPORT_FILE = "import.json"
 
 
 @dataclass
@@ -106,7 +116,11 @@ def _yaml_string(text: str) -> str:
 
 
 def _slug(text: str) -> str:
+    """A resource name from ``text``: lowercase letters, digits and ``-``, starting with a
+    letter (a name that starts with a digit is no identifier in the generated programs)."""
     slug = re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()
+    if slug[:1].isdigit():
+        slug = f"sip-{slug}"
     return slug or "object"
 
 
@@ -119,11 +133,6 @@ def _variable(resource_name: str, taken: set[str]) -> str:
         name, n = f"{base}_{n}", n + 1
     taken.add(name)
     return name
-
-
-def _camel(resource_name: str) -> str:
-    parts = [p for p in re.split(r"[^0-9a-zA-Z]+", resource_name) if p]
-    return parts[0].lower() + "".join(p.capitalize() for p in parts[1:]) if parts else "object"
 
 
 def plan_export(project: LiveProject) -> list[ExportedObject]:
@@ -157,7 +166,7 @@ def plan_export(project: LiveProject) -> list[ExportedObject]:
                 # `name`, an adopted object keeps its own (the provider's check and diff).
                 kwargs.pop("name", None)
             if values.get(PASSWORD_FIELD):
-                entry.password_key = f"{_camel(resource_name)}AuthPassword"
+                entry.password_key = password_config_key(resource_name)
             checked = dict(kwargs)
             if entry.password_key:
                 checked[PASSWORD_FIELD] = "set-from-config"
@@ -236,6 +245,31 @@ def render_program(project: LiveProject, planned: list[ExportedObject]) -> str:
         attribute = entry.obj.kind.id_field
         lines.append(f"pulumi.export({entry.resource_name!r}, {entry.variable}.{attribute})")
     return "\n".join(lines) + "\n"
+
+
+def import_file(planned: Sequence[ExportedObject]) -> dict[str, Any]:
+    """Pulumi's bulk import file (``pulumi import --file``): each object by the plugin's type
+    token, its resource name and its ID."""
+    plugin_type = {dynamic: plugin for plugin, dynamic in PLUGIN_TYPES.items()}
+    return {
+        "resources": [
+            {"type": plugin_type[e.obj.kind.type_token], "name": e.resource_name, "id": e.obj.id}
+            for e in planned
+        ]
+    }
+
+
+def password_instructions(entry: ExportedObject) -> str:
+    """What to do about an imported trunk's password (one line, no value): it is not in the
+    code ``pulumi import`` writes, whose preview refuses the trunk until it is declared."""
+    key = entry.password_key
+    field = camel_case(PASSWORD_FIELD)
+    return (
+        f"{field} of {entry.resource_name} is not imported (never written out): "
+        f"`pulumi config set --secret {key}` and declare {field} from it (YAML: "
+        f"`{field}: ${{{key}}}` and `{key}: {{type: string, secret: true}}` under config:); "
+        "until then the preview refuses the trunk"
+    )
 
 
 def _pulumi_yaml(project_name: str, url: str, virtualenv: str) -> str:
@@ -331,6 +365,26 @@ def _readme(project: LiveProject, planned: list[ExportedObject]) -> str:
                 )
     lines += [
         "",
+        "## Other languages: `pulumi import`",
+        "",
+        f"`{IMPORT_FILE}` is Pulumi's bulk import file for the `livekit-sip` provider plugin "
+        "(types `livekit-sip:index:...`, the resource names above, the objects' IDs). In a "
+        "project of any language whose `Pulumi.yaml` names the plugin (`packages:`, see "
+        "livekit-sip-pulumi's README, \"Other languages\"):",
+        "",
+        "```sh",
+        f"pulumi import --file {IMPORT_FILE} --protect=false --out imported-code --yes",
+        "pulumi preview --expect-no-changes   # once the code is in the program",
+        "```",
+        "",
+        "The engine reads each object through the plugin and writes its declaration; the "
+        "objects keep their IDs and fields.",
+    ]
+    if passwords:
+        lines += ["", "Passwords are not imported (LiveKit's value is never written out):", ""]
+        lines += [f"- {_markdown(password_instructions(e))}" for e in passwords]
+    lines += [
+        "",
         "`retain_on_delete` keeps the objects in LiveKit if they leave the program or the "
         "stack is destroyed; drop it once the stack owns them. Run `livekit-sip doctor` or "
         "`pulumi preview --policy-pack <livekit-sip-pulumi>/policies` to check them.",
@@ -349,6 +403,9 @@ def write_program(
     )
     (folder / "requirements.txt").write_text(_REQUIREMENTS, encoding="utf-8")
     (folder / "README.md").write_text(_readme(project, planned), encoding="utf-8")
+    (folder / IMPORT_FILE).write_text(
+        json.dumps(import_file(planned), indent=2) + "\n", encoding="utf-8"
+    )
     return planned
 
 
@@ -374,8 +431,9 @@ def export(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
 ) -> None:
     """Write the live project as a Pulumi program (folder: __main__.py with the components
-    and adopt_id on each object, Pulumi.yaml, requirements.txt, README.md). Passwords are read
-    from the stack's config, never written. Exit code 2 when it cannot run."""
+    and adopt_id on each object, Pulumi.yaml, requirements.txt, README.md) and Pulumi's bulk
+    import file for the other languages (import.json, `pulumi import --file`). Passwords are
+    read from the stack's config, never written. Exit code 2 when it cannot run."""
     if not re.fullmatch(r"[A-Za-z0-9_.-]+", project_name):
         cannot_run(f"--project-name '{project_name}': letters, digits, '-', '_' and '.' only")
     if output.exists() and any(output.iterdir()) and not force:
@@ -383,11 +441,14 @@ def export(
     project = fetch(credentials(url, api_key, api_secret), Progress(quiet))
     planned = write_program(project, output, project_name, virtualenv)
     console = err()
-    console.print(shown(f"wrote {output}/ ({len(planned)} objects to adopt)"))
+    console.print(
+        shown(f"wrote {output}/ ({len(planned)} objects to adopt; {IMPORT_FILE} for pulumi import)")
+    )
     for entry in planned:
         label = entry.obj.label
         if entry.password_key:
             console.print(shown(f"  {label}: pulumi config set --secret {entry.password_key}"))
+            console.print(shown(f"    {IMPORT_FILE}: {password_instructions(entry)}"))
         if entry.name_shared_with:
             others = ", ".join(entry.name_shared_with)
             console.print(

@@ -16,7 +16,9 @@ def main() -> None:
         own = version("livekit-sip-pulumi")
     except PackageNotFoundError:  # pragma: no cover - run from a source tree
         own = "0.0.0"
-    serve(sys.argv[1:], own, LiveKitSipProvider(own))
+    # The engine's address is the first argument that is not a flag (as serve() reads it).
+    engine = next((arg for arg in sys.argv[1:] if not arg.startswith("-")), None)
+    serve(sys.argv[1:], own, LiveKitSipProvider(own, engine))
 
 
 if __name__ == "__main__":

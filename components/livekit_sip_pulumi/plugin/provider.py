@@ -24,11 +24,19 @@ from __future__ import annotations
 
 import asyncio
 import re
+import sys
 from collections.abc import Mapping
 from typing import Any
 
 from livekit_sip_core import PASSWORD_FIELD, PLUGIN_PACKAGE
-from livekit_sip_core.names import camel_case, protocol_names, schema_names, snake_case
+from livekit_sip_core.names import (
+    camel_case,
+    password_config_key,
+    protocol_names,
+    schema_names,
+    snake_case,
+)
+from pulumi import Output
 from pulumi.output import Unknown, contains_unknowns
 from pulumi.provider.experimental.property_value import Computed, PropertyValue
 from pulumi.provider.experimental.provider import (
@@ -37,6 +45,8 @@ from pulumi.provider.experimental.provider import (
     CheckResponse,
     ConfigureRequest,
     ConfigureResponse,
+    ConstructRequest,
+    ConstructResponse,
     CreateRequest,
     CreateResponse,
     DeleteRequest,
@@ -58,7 +68,7 @@ from .. import engine
 from ..client import settings_from_config
 from ..engine import AUTONAME, DiffKind, SipEngine, autoname, unknown_keys
 from ..errors import LiveKitSipError
-from .schema import CONFIG, PROVIDERS, SECRET_FIELDS, schema_json
+from .schema import CONFIG, LINE_TYPE, PROVIDERS, SECRET_FIELDS, schema_json
 
 __all__ = ["LiveKitSipProvider", "from_property_values", "to_property_values"]
 
@@ -133,13 +143,19 @@ def _urn_parts(urn: str) -> tuple[str, str, str, str]:
 class LiveKitSipProvider(Provider):
     """One provider for the three kinds of object; an engine per kind does the work."""
 
-    def __init__(self, version: str) -> None:
+    def __init__(self, version: str, engine_address: str | None = None) -> None:
         self.version = version
+        #: The engine's address (the plugin's first argument): warnings go to its log, shown
+        #: with the resource they are about.
+        self.engine_address = engine_address
         self._kinds: dict[str, SipEngine] = {
             token: provider_class.engine_class() for token, provider_class in PROVIDERS.items()
         }
 
     def _provider(self, type_token: str) -> SipEngine:
+        # A request's type is read from its URN, which names the parents' types too
+        # (``livekit-sip:index:AgentPhoneLine$livekit-sip:index:SipInboundTrunk``).
+        type_token = type_token.rsplit("$", 1)[-1]
         try:
             return self._kinds[type_token]
         except KeyError:
@@ -164,13 +180,17 @@ class LiveKitSipProvider(Provider):
                 values[key] = value
         for kind in self._kinds.values():
             kind.configure(settings_from_config(values.get))
-        # accept_secrets=False: the engine logs (at -v=9) the value inside every secret it
-        # sends to a provider that accepts them; to one that does not, it sends the plain value
-        # without logging it. The password then travels as the dynamic door's sealed reference
-        # (check returns it, create and update in this process resolve it), and the engine keeps
-        # the outputs of secret inputs secret.
+        # accept_secrets=True: the engine refuses Construct (AgentPhoneLine) from a plugin that
+        # does not accept secrets ("plugins that can construct components must support
+        # secrets", pulumi 3.259 provider_plugin.go). The cost, measured: at -v=9 the engine's
+        # own log then also shows the inputs it sends to Check (`Marshaling property for
+        # RPC[Provider[..].Check(..).news]`), the same value its record of the program's
+        # registration already shows at that level. Check returns the password as the dynamic
+        # door's sealed reference (create and update in this process resolve it), so no
+        # provider response and no later request carries it; the engine keeps the outputs of
+        # secret inputs secret.
         return ConfigureResponse(
-            accept_secrets=False,
+            accept_secrets=True,
             supports_preview=True,
             accept_outputs=False,
             accept_resources=False,
@@ -242,10 +262,78 @@ class LiveKitSipProvider(Provider):
         if request.inputs:
             inputs = dict(request.inputs)
         else:  # `pulumi import`: the declaration of the live object, its defaults left out
-            inputs = to_property_values(_declared(provider, outs), secret)
+            declared = _declared(provider, outs)
+            inputs = to_property_values(declared, secret)
+            await self._warn_password_not_imported(provider, request, outs, declared)
         return ReadResponse(
             resource_id=result.id, properties=to_property_values(outs, secret), inputs=inputs
         )
+
+    async def _warn_password_not_imported(
+        self,
+        provider: SipEngine,
+        request: ReadRequest,
+        outs: Mapping[str, Any],
+        declared: Mapping[str, Any],
+    ) -> None:
+        """An imported trunk with a password: its declaration lacks the password (never read
+        into code), so the code `pulumi import` writes does not match the trunk (its check
+        refuses a username without a password). Say so, naming the field and the fix; the value
+        is never part of the message."""
+        if PASSWORD_FIELD not in provider.spec_class.model_fields:
+            return
+        # The declaration differs from the live object only in its password: when the diff
+        # sees a change, the live trunk has one.
+        without = await asyncio.to_thread(
+            provider.diff,
+            engine.DiffRequest(request.resource_id, dict(outs), dict(declared), frozenset()),
+        )
+        if not without.changes:
+            return
+        name = _urn_parts(request.urn)[3]
+        field = camel_case(PASSWORD_FIELD)
+        key = password_config_key(name)
+        await self._log_warning(
+            request.urn,
+            f"{request.resource_id} has a password in LiveKit; {field} is not imported (its "
+            f"value is never written into code or state), and the code written for it does not "
+            f"match the trunk until {field} is declared from a secret: `pulumi config set "
+            f"--secret {key}`, then {field}: ${{{key}}} (YAML; config {key}: {{type: string, "
+            f'secret: true}}) or config.requireSecret("{key}") in the program.',
+        )
+
+    async def _log_warning(self, urn: str, message: str) -> None:
+        """``message`` in the engine's output, as a warning on ``urn`` (stderr without an
+        engine to talk to)."""
+        if not self.engine_address:
+            print(f"warning: {message}", file=sys.stderr, flush=True)
+            return
+        import grpc
+        from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc
+
+        async with grpc.aio.insecure_channel(self.engine_address) as channel:
+            engine = engine_pb2_grpc.EngineStub(channel)
+            await engine.Log(
+                engine_pb2.LogRequest(severity=engine_pb2.WARNING, message=message, urn=urn)
+            )
+
+    async def construct(self, request: ConstructRequest) -> ConstructResponse:
+        """``livekit-sip:index:AgentPhoneLine``: the Python component, its objects the plugin's
+        resources (:mod:`.component`); its outputs as the component's state."""
+        if request.resource_type != LINE_TYPE:
+            raise LiveKitSipError(
+                f"unknown component type {request.resource_type!r}: the livekit-sip provider "
+                f"has {LINE_TYPE}"
+            )
+        from .component import LINE_OUTPUTS, PluginAgentPhoneLine, line_args
+
+        line = PluginAgentPhoneLine(
+            request.name, line_args(request.name, request.inputs), request.options
+        )
+        urn = await line.urn.future()
+        assert urn is not None
+        state = {camel_case(name): await _state_value(getattr(line, name)) for name in LINE_OUTPUTS}
+        return ConstructResponse(urn=urn, state=state, state_dependencies={})
 
     async def update(self, request: UpdateRequest) -> UpdateResponse:
         provider = self._provider(request.type)
@@ -284,6 +372,18 @@ def _unknown(values: Mapping[str, Any]) -> frozenset[str]:
     return unknown_keys(values, contains_unknowns)
 
 
+async def _state_value(value: Any) -> PropertyValue:
+    """A component output (a plain value or an Output) as a PropertyValue: unknown in preview,
+    secret when the Output is, with the resources it depends on."""
+    if not isinstance(value, Output):
+        return _property_value(value)
+    known, secret = await value.is_known(), await value.is_secret()
+    plain = await value.future(with_unknowns=True) if known else Unknown()
+    urns = {urn for r in await value.resources() if (urn := await r.urn.future())}
+    converted = _property_value(plain)
+    return PropertyValue(converted.value, is_secret=secret, dependencies=urns)
+
+
 _FIELD_PATH = re.compile(r"[a-z][a-z0-9_]*(?:\[\d+\])*(?:\.[a-z][a-z0-9_]*(?:\[\d+\])*)*")
 
 
@@ -303,10 +403,22 @@ def _declared(provider: SipEngine, outs: Mapping[str, Any]) -> dict[str, Any]:
     spec = provider.spec_class
     defaults = spec.with_defaults({})
     return {
-        name: outs[name]
+        name: _without_zero_values(outs[name])
         for name in spec.model_fields
         if name in outs
         and name != PASSWORD_FIELD
         and outs[name] is not None
         and outs[name] != defaults.get(name)
     }
+
+
+def _without_zero_values(value: Any) -> Any:
+    """``value`` with the fields of nested messages at their zero value left out (unset and
+    zero are one in proto3), so the generated code declares only what the object holds:
+    ``roomConfig: {agents: [{agentName: a}]}`` rather than every timeout at 0."""
+    if isinstance(value, Mapping):
+        kept = {k: _without_zero_values(v) for k, v in value.items()}
+        return {k: v for k, v in kept.items() if v not in (None, "", 0, False, {}, [])}
+    if isinstance(value, list):
+        return [_without_zero_values(v) for v in value]
+    return value

@@ -9,8 +9,14 @@ when the schema and the specs differ.
 
 from __future__ import annotations
 
+import collections.abc
+import dataclasses
 import json
-from typing import Any
+import re
+import sys
+from collections.abc import Sequence
+from types import UnionType
+from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from google.protobuf.descriptor import FieldDescriptor
 from livekit_sip_core import (
@@ -31,8 +37,20 @@ from ..providers import (
     SipOutboundTrunkProvider,
     SipProviderBase,
 )
+from ..specs import SipDispatchRuleSpec, SipInboundTrunkSpec, SipOutboundTrunkSpec
 
-__all__ = ["CONFIG", "PROVIDERS", "SECRET_FIELDS", "package_schema", "schema_json", "type_name"]
+#: The component's type token (construct).
+LINE_TYPE = f"{PLUGIN_PACKAGE}:index:AgentPhoneLine"
+
+__all__ = [
+    "CONFIG",
+    "LINE_TYPE",
+    "PROVIDERS",
+    "SECRET_FIELDS",
+    "package_schema",
+    "schema_json",
+    "type_name",
+]
 
 #: Plugin resource type -> the dynamic provider whose methods it runs.
 PROVIDERS: dict[str, type[SipProviderBase]] = {
@@ -156,10 +174,115 @@ def _resource(builder: _Builder, provider: type[SipProviderBase]) -> dict[str, A
     }
 
 
+# --- the AgentPhoneLine component ------------------------------------------------------------
+
+#: Where a component input's type comes from: the spec field of the same meaning (so the line's
+#: ``numbers`` is typed as the inbound trunk's); fields of no spec are typed from their hints.
+_LINE_FIELDS_FROM: dict[str, tuple[type[MessageSpec], str]] = {
+    "numbers": (SipInboundTrunkSpec, "numbers"),
+    "allowed_addresses": (SipInboundTrunkSpec, "allowed_addresses"),
+    "auth_username": (SipInboundTrunkSpec, "auth_username"),
+    "auth_password": (SipInboundTrunkSpec, PASSWORD_FIELD),
+    "krisp_enabled": (SipInboundTrunkSpec, "krisp_enabled"),
+    "name": (SipInboundTrunkSpec, "name"),
+    "hide_phone_number": (SipDispatchRuleSpec, "hide_phone_number"),
+    "rule": (SipDispatchRuleSpec, "rule"),
+    "transport": (SipOutboundTrunkSpec, "transport"),
+}
+_HINTS = {str: "string", bool: "boolean", int: "integer", float: "number"}
+
+
+def _hint_type(hint: Any) -> dict[str, Any]:
+    """A schema type from a Python type hint: ``Input[str] | None`` -> string (the first member
+    of a union that has a schema type), sequences -> arrays."""
+    origin = get_origin(hint)
+    if origin in (Union, UnionType):
+        for member in get_args(hint):
+            try:
+                return _hint_type(member)
+            except TypeError:
+                continue
+    if origin in (list, Sequence, collections.abc.Sequence):
+        return {"type": "array", "items": _hint_type(get_args(hint)[0])}
+    if hint in _HINTS:
+        return {"type": _HINTS[hint]}
+    raise TypeError(f"no schema type for {hint!r}")
+
+
+def _field_docs(cls: type) -> dict[str, str]:
+    """``- ``field``: text`` items of a dataclass's docstring, by field (one line each)."""
+    docs: dict[str, str] = {}
+    for item in re.split(r"\n\s*- ", cls.__doc__ or "")[1:]:  # [0]: the summary
+        names = re.findall(r"``([a-z_]+)``", item.split(":", 1)[0])
+        text = " ".join(item.split(":", 1)[-1].split()).replace("``", "`")
+        # The plugin's config namespace is the package's (the Python component's: livekit).
+        text = text.replace("`livekit:", f"`{PLUGIN_PACKAGE}:")
+        for name in names:
+            docs.setdefault(name, text[:1].upper() + text[1:])
+    return docs
+
+
+def _dataclass_properties(builder: _Builder, cls: type) -> dict[str, Any]:
+    # pulumi.Input is Union[T, Awaitable[T], "Output[T]"]: its forward reference needs a T.
+    hints = get_type_hints(cls, vars(sys.modules[cls.__module__]), {"T": Any})
+    docs = _field_docs(cls)
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    for field in dataclasses.fields(cls):
+        if field.name == "outbound":
+            prop: dict[str, Any] = {"$ref": f"#/types/{_PRESETS_TYPE}"}
+        elif field.name in _LINE_FIELDS_FROM:
+            prop = dict(builder.field_type(*_LINE_FIELDS_FROM[field.name]))
+        else:
+            prop = _hint_type(hints[field.name])
+        if field.name in SECRET_FIELDS:
+            prop["secret"] = True
+        if docs.get(field.name):
+            prop["description"] = docs[field.name]
+        properties[camel_case(field.name)] = prop
+        no_default = field.default is dataclasses.MISSING
+        if no_default and field.default_factory is dataclasses.MISSING:
+            required.append(camel_case(field.name))
+    return {"properties": properties, **({"required": required} if required else {})}
+
+
+_PRESETS_TYPE = f"{PLUGIN_PACKAGE}:index:OutboundPresets"
+
+
+def _line_resource(builder: _Builder) -> dict[str, Any]:
+    from .component import LINE_OUTPUTS, PRESETS, AgentPhoneLine, AgentPhoneLineArgs
+
+    presets: dict[str, Any] = {}
+    for key, preset in PRESETS.items():
+        token = f"{PLUGIN_PACKAGE}:index:{preset.__name__}"
+        builder.types[token] = {
+            "type": "object",
+            "description": " ".join((preset.__doc__ or "").split()).replace("``", "`"),
+            **_dataclass_properties(builder, preset),
+        }
+        presets[key] = {"$ref": f"#/types/{token}"}
+    builder.types[_PRESETS_TYPE] = {
+        "type": "object",
+        "description": "A phone provider's outbound trunk for the line's numbers: set one.",
+        "properties": presets,
+    }
+    inputs = _dataclass_properties(builder, AgentPhoneLineArgs)
+    outputs = {camel_case(name): {"type": "string"} for name in LINE_OUTPUTS}
+    return {
+        "isComponent": True,
+        "description": " ".join((AgentPhoneLine.__doc__ or "").split("\n\n")[0].split()),
+        "inputProperties": inputs["properties"],
+        "requiredInputs": inputs.get("required", []),
+        "properties": outputs,
+        "required": [camel_case(n) for n in ("inbound_trunk_id", "dispatch_rule_id")],
+    }
+
+
 def package_schema(version: str) -> dict[str, Any]:
     """The package schema (a dict), version ``version``."""
     builder = _Builder()
     resources = {token: _resource(builder, provider) for token, provider in PROVIDERS.items()}
+    resources[LINE_TYPE] = _line_resource(builder)
     config_vars = {
         name: {"type": "string", "description": text, **({"secret": True} if secret else {})}
         for name, (_key, text, secret) in CONFIG.items()

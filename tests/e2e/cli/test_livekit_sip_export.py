@@ -150,7 +150,7 @@ def test_export_round_trips_into_a_stack_with_no_diff(cli, package_venv, clean_l
     )
     assert exported.returncode == 0, exported
     files = {p.name for p in program.iterdir()}
-    assert files == {"__main__.py", "Pulumi.yaml", "requirements.txt", "README.md"}
+    assert files == {"__main__.py", "Pulumi.yaml", "requirements.txt", "README.md", "import.json"}
     source = (program / "__main__.py").read_text()
     for path in program.iterdir():
         text = path.read_text()
