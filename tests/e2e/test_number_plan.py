@@ -151,3 +151,189 @@ def test_create_change_one_line_remove_one_line_destroy(tmp_path, clean_livekit,
     destroyed = stack.destroy()
     assert destroyed.ok, destroyed.error
     assert live_ids(clean_livekit) == set()
+
+
+def counts(livekit: Any) -> tuple[int, int, int]:
+    return (
+        len(livekit.inbound_trunks()),
+        len(livekit.dispatch_rules()),
+        len(livekit.outbound_trunks()),
+    )
+
+
+def test_a_line_that_fails_is_named_the_others_stay_recorded_and_the_next_up_finishes(
+    tmp_path, clean_livekit, proxy
+):
+    plan = lines(8)
+    stack = make_stack(tmp_path, clean_livekit, plan, url=proxy.url)
+    # One dispatch rule is refused (a 400 is never retried): its line fails, the others not.
+    proxy.answer("CreateSIPDispatchRule", 400, "invalid_argument", times=1)
+    failed = stack.up()
+    assert not failed.ok
+    objects = objects_of(stack)
+    broken = sorted(k for k, v in objects.items() if not v["complete"])
+    assert len(broken) == 1, objects
+    [line] = broken
+    assert f"line '{line}'" in failed.error
+    assert "1 of the plan's lines failed" in failed.error
+    assert "run `pulumi up` again" in failed.error
+    # What was applied is recorded: every line with its IDs, the failed one with its trunk.
+    assert sorted(objects) == sorted(plan)
+    assert objects[line]["inbound_trunk_id"].startswith("ST_")
+    assert objects[line]["dispatch_rule_id"] == ""
+    assert recorded_ids(objects) == live_ids(clean_livekit)
+    assert counts(clean_livekit) == (8, 7, 0)
+    assert PASSWORD not in stack.state_files_text()
+
+    # The next up finishes the line: one rule created, nothing twice.
+    proxy.log.clear()
+    finished = stack.up()
+    assert finished.ok, finished.error
+    creates = [p for _t, p, _w in proxy.log if "/Create" in p]
+    assert creates == ["/twirp/livekit.SIP/CreateSIPDispatchRule"], creates
+    objects = objects_of(stack)
+    assert all(v["complete"] for v in objects.values())
+    assert counts(clean_livekit) == (8, 8, 0)
+    assert recorded_ids(objects) == live_ids(clean_livekit)
+    assert stack.preview().change_summary.get("update", 0) == 0
+
+    # An update that fails on one of three changed lines keeps the two that were applied.
+    changed = {
+        k: ({**v, "agent_name": "night-agent"} if k in ("line001", "line002", "line003") else v)
+        for k, v in plan.items()
+    }
+    set_plan(stack, changed)
+    proxy.answer("UpdateSIPDispatchRule", 400, "invalid_argument", times=1)
+    failed = stack.up()
+    assert not failed.ok
+    assert "1 of the plan's lines failed" in failed.error
+    agents = {
+        r.sip_dispatch_rule_id: r.room_config.agents[0].agent_name
+        for r in clean_livekit.dispatch_rules()
+    }
+    after = objects_of(stack)
+    night = sorted(k for k in after if agents[after[k]["dispatch_rule_id"]] == "night-agent")
+    assert len(night) == 2
+    proxy.log.clear()
+    finished = stack.up()
+    assert finished.ok, finished.error
+    updates = [p for _t, p, _w in proxy.log if "/Update" in p]
+    assert updates == ["/twirp/livekit.SIP/UpdateSIPDispatchRule"], updates
+    assert stack.destroy().ok
+    assert live_ids(clean_livekit) == set()
+
+
+def test_refresh_finds_drift_and_the_next_up_puts_it_back(tmp_path, clean_livekit):
+    from livekit import api
+
+    plan = lines(4)
+    stack = make_stack(tmp_path, clean_livekit, plan)
+    assert stack.up().ok
+    objects = objects_of(stack)
+    # Outside Pulumi: one trunk's metadata is changed, one line's rule is deleted.
+    trunk_id = objects["line001"]["inbound_trunk_id"]
+    [trunk] = [t for t in clean_livekit.inbound_trunks() if t.sip_trunk_id == trunk_id]
+    trunk.metadata = "edited by hand"
+    clean_livekit.call(lambda lk: lk.sip.update_inbound_trunk(trunk_id, trunk))
+    gone = objects["line002"]["dispatch_rule_id"]
+    clean_livekit.call(
+        lambda lk: lk.sip.delete_dispatch_rule(
+            api.DeleteSIPDispatchRuleRequest(sip_dispatch_rule_id=gone)
+        )
+    )
+    refreshed = stack.refresh()
+    assert refreshed.ok, refreshed.error
+    after = objects_of(stack)
+    assert after["line002"]["dispatch_rule_id"] == ""
+    assert not after["line002"]["complete"]
+    assert after["line001"]["fingerprints"]["inbound"] != objects["line001"]["fingerprints"]["inbound"]
+    assert after["line000"] == objects["line000"]
+    preview = stack.preview()
+    assert preview.change_summary.get("update") == 1
+    assert stack.up().ok
+    [trunk] = [t for t in clean_livekit.inbound_trunks() if t.sip_trunk_id == trunk_id]
+    assert trunk.metadata == ""
+    final = objects_of(stack)
+    assert final["line002"]["complete"] and final["line002"]["dispatch_rule_id"] != gone
+    assert final["line001"] == objects["line001"]
+    assert len(clean_livekit.dispatch_rules()) == 4
+    assert stack.preview().change_summary.get("update", 0) == 0
+    assert stack.destroy().ok
+
+
+def test_a_line_adopts_objects_made_by_hand(tmp_path, clean_livekit):
+    trunk_id, rule_id = clean_livekit.make_by_hand("front desk", "+16282009000", "desk-")
+    plan = lines(2)
+    plan["desk"] = {
+        "numbers": ["+16282009000"],
+        "agent_name": "desk-agent",
+        "adopt": {"inbound": trunk_id, "dispatch": rule_id},
+    }
+    stack = make_stack(tmp_path, clean_livekit, plan)
+    up = stack.up()
+    assert up.ok, up.error
+    desk = objects_of(stack)["desk"]
+    assert (desk["inbound_trunk_id"], desk["dispatch_rule_id"]) == (trunk_id, rule_id)
+    assert counts(clean_livekit) == (3, 3, 0)
+    [rule] = [r for r in clean_livekit.dispatch_rules() if r.sip_dispatch_rule_id == rule_id]
+    assert rule.room_config.agents[0].agent_name == "desk-agent"
+    assert rule.rule.dispatch_rule_individual.room_prefix == "call-"
+    assert stack.preview().change_summary.get("update", 0) == 0
+    assert stack.destroy().ok
+    assert live_ids(clean_livekit) == set()
+
+
+def test_two_stacks_of_one_project_own_their_lines(tmp_path, clean_livekit):
+    dev = make_stack(tmp_path, clean_livekit, lines(3))
+    prod_plan = {
+        k.replace("line", "prod"): {**v, "numbers": [v["numbers"][0].replace("+1628200", "+1628300")]}
+        for k, v in lines(3).items()
+    }
+    prod = make_stack(tmp_path, clean_livekit, prod_plan, stack="prod")
+    assert dev.up().ok
+    dev_ids = recorded_ids(objects_of(dev))
+    assert prod.up().ok
+    prod_ids = recorded_ids(objects_of(prod))
+    assert dev_ids.isdisjoint(prod_ids)
+    assert live_ids(clean_livekit) == dev_ids | prod_ids
+    # prod declares dev's line keys too: names differ by stack, nothing of dev's is taken.
+    set_plan(prod, {**prod_plan, **{"line000": {**lines(1)["line000"], "numbers": ["+16283009999"]}}})
+    assert prod.up().ok
+    assert dev_ids <= live_ids(clean_livekit)
+    assert recorded_ids(objects_of(dev)) == dev_ids
+    assert prod.destroy().ok
+    assert live_ids(clean_livekit) == dev_ids
+    assert dev.refresh().ok
+    assert dev.preview().change_summary.get("update", 0) == 0
+    assert dev.destroy().ok
+
+
+def test_lost_answers_and_objects_left_behind_are_never_duplicated(tmp_path, clean_livekit, proxy):
+    plan = lines(5)
+    stack = make_stack(tmp_path, clean_livekit, plan, url=proxy.url)
+    # LiveKit creates a trunk and a rule but their answers are lost: each is found by its
+    # autoname, not created again.
+    proxy.lose_answer("CreateSIPInboundTrunk", times=1)
+    proxy.lose_answer("CreateSIPDispatchRule", times=1, how="reset")
+    up = stack.up()
+    assert up.ok, up.error
+    assert counts(clean_livekit) == (5, 5, 0)
+    ids = recorded_ids(objects_of(stack))
+    assert ids == live_ids(clean_livekit)
+
+    # A stack whose state was lost (an `up` killed before it recorded anything) finds the
+    # objects bearing its autonames and takes them over: no second copy.
+    again = LocalStack(
+        PROJECT,
+        plan_program(plan),
+        tmp_path / "other-state",
+        stack="dev",
+        config=clean_livekit.config(),
+        secret_config=clean_livekit.secret_config(),
+    )
+    taken = again.up()
+    assert taken.ok, taken.error
+    assert recorded_ids(objects_of(again)) == ids
+    assert counts(clean_livekit) == (5, 5, 0)
+    assert again.destroy().ok
+    assert live_ids(clean_livekit) == set()
