@@ -62,7 +62,8 @@ from typing import Any
 
 from livekit import api
 from livekit.api.twirp_client import ServerErrorCode
-from livekit_sip_core import PASSWORD_FIELD, RULE_INDIVIDUAL
+from livekit_sip_core import PASSWORD_FIELD, PLAN_TYPE, line_object_props
+from livekit_sip_core.plans import DEFAULT_ROOM_PREFIX
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .client import Attempts, LiveKitSettings, RetryPolicy, call_livekit
@@ -98,8 +99,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: The plan's type token (``SipNumberPlan`` in the ``livekit`` module of the dynamic provider).
-PLAN_TYPE = "pulumi-python:dynamic/livekit:SipNumberPlan"
 #: The objects of a line, in the order they are created (a rule needs its trunk's ID).
 KINDS = ("inbound", "dispatch", "outbound")
 _SPECS: dict[str, type[SipSpec]] = {
@@ -139,7 +138,7 @@ class SipLine(BaseModel):
 
     numbers: list[str] = Field(min_length=1)
     agent_name: str = ""
-    room_prefix: str = "call-"
+    room_prefix: str = DEFAULT_ROOM_PREFIX
     #: Fields of SipInboundTrunk besides name and numbers.
     inbound: dict[str, Any] = Field(default_factory=dict)
     #: Fields of SipDispatchRule besides name and trunk_ids (``rule`` replaces room_prefix).
@@ -275,17 +274,7 @@ class PlanContext:
 
 def _object_values(line: SipLine, kind: str) -> dict[str, Any] | None:
     """The declared fields of one of the line's objects (without the plan's own fields)."""
-    if kind == "inbound":
-        return {**line.inbound, "numbers": list(line.numbers)}
-    if kind == "outbound":
-        if line.outbound is None:
-            return None
-        return {**line.outbound, "numbers": list(line.numbers)}
-    values = dict(line.dispatch)
-    values.setdefault("rule", {RULE_INDIVIDUAL: {"room_prefix": line.room_prefix}})
-    if line.agent_name and "room_config" not in values:
-        values["room_config"] = {"agents": [{"agent_name": line.agent_name}]}
-    return values
+    return line_object_props(line.model_dump()).get(kind)
 
 
 def _bad_fields(values: Mapping[str, Any], kind: str) -> list[str]:

@@ -337,3 +337,28 @@ def test_lost_answers_and_objects_left_behind_are_never_duplicated(tmp_path, cle
     assert counts(clean_livekit) == (5, 5, 0)
     assert again.destroy().ok
     assert live_ids(clean_livekit) == set()
+
+
+def test_the_pack_checks_every_line_and_the_stack_rules_see_them(tmp_path, clean_livekit):
+    from localstack import POLICY_PACK
+
+    plan = lines(3)
+    plan["open"] = {
+        "numbers": ["+16282008888"],
+        "agent_name": "support-agent",
+        "inbound": {"allowed_addresses": ["0.0.0.0/0"]},
+    }
+    plan["twin"] = {**plan["line001"]}  # the same number as line001: the server refuses it
+    stack = make_stack(tmp_path, clean_livekit, plan)
+    preview = stack.preview(policy_packs=[POLICY_PACK])
+    open_world = preview.violations("LKSIN004")
+    assert [v.resource_name for v in open_world] == ["plan"], preview.policy_events
+    assert "line 'open': " in open_world[0].message
+    conflicts = preview.violations("LKSSTK002")
+    assert conflicts, preview.policy_events
+    assert all(v.resource_name == "plan" for v in conflicts)
+    text = " ".join(v.message for v in conflicts)
+    assert "line 'line001': numbers: conflicts with inbound trunk 'plan/twin'" in text
+    # Lines the pack finds nothing wrong with are not named.
+    assert not any("line000" in e.message for e in preview.policy_events)
+    assert live_ids(clean_livekit) == set()
