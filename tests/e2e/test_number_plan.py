@@ -359,6 +359,9 @@ def test_the_pack_checks_every_line_and_the_stack_rules_see_them(tmp_path, clean
     assert all(v.resource_name == "plan" for v in conflicts)
     text = " ".join(v.message for v in conflicts)
     assert "line 'line001': numbers: conflicts with inbound trunk 'plan/twin'" in text
-    # Lines the pack finds nothing wrong with are not named.
-    assert not any("line000" in e.message for e in preview.policy_events)
+    # A line these rules find nothing wrong with is not named by them.
+    assert not any("line000" in e.message for e in open_world + conflicts)
+    # Stack rules follow a line's rule to its trunk (krisp is off on both: LKSSTK006).
+    krisp = [e.message for e in preview.violations("LKSSTK006")]
+    assert any("line 'line000': krisp_enabled: is off on the trunk and on its dispatch" in m for m in krisp)
     assert live_ids(clean_livekit) == set()
