@@ -16,6 +16,8 @@ from .presets import (
     inbound_sip_host,
     required_region_pin,
 )
+from .numberplan import SipLine, load_plan
+from .plan_resource import SipNumberPlan
 from .resources import (
     RoomAgentDispatchArgs,
     RoomConfigurationArgs,
@@ -80,9 +82,11 @@ __all__ = [
     "SipInboundTrunk",
     "SipInboundTrunkArgs",
     "SipInboundTrunkSpec",
+    "SipLine",
     "SipMediaConfigArgs",
     "SipMediaConfigSpec",
     "SipMediaEncryption",
+    "SipNumberPlan",
     "SipOutboundTrunk",
     "SipOutboundTrunkArgs",
     "SipOutboundTrunkSpec",
@@ -92,6 +96,7 @@ __all__ = [
     "TwilioOutbound",
     "WavixOutbound",
     "inbound_sip_host",
+    "load_plan",
     "required_region_pin",
 ]
 
