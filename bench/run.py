@@ -376,9 +376,7 @@ def section_digest(sizes: list[int]) -> list[str]:
 
 
 def _calls(counts: dict[str, dict[str, float]], writes: bool = False) -> int:
-    return int(
-        sum(c["calls"] for m, c in counts.items() if not (writes and m.startswith("List")))
-    )
+    return int(sum(c["calls"] for m, c in counts.items() if not (writes and m.startswith("List"))))
 
 
 def section_plan(lk: LiveKit, sizes: list[int], proxy: CountingProxyProcess) -> list[str]:

@@ -3,6 +3,8 @@
 from . import interrupts
 from .client import LiveKitSettings
 from .errors import CredentialsError, InputError, LiveKitApiError, LiveKitSipError, SpecError
+from .numberplan import SipLine, load_plan
+from .plan_resource import SipNumberPlan
 from .presets import (
     AgentPhoneLine,
     AgentPhoneLineArgs,
@@ -16,8 +18,6 @@ from .presets import (
     inbound_sip_host,
     required_region_pin,
 )
-from .numberplan import SipLine, load_plan
-from .plan_resource import SipNumberPlan
 from .resources import (
     RoomAgentDispatchArgs,
     RoomConfigurationArgs,

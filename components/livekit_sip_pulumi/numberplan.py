@@ -66,7 +66,7 @@ from livekit_sip_core import PASSWORD_FIELD, PLAN_TYPE, line_object_props
 from livekit_sip_core.plans import DEFAULT_ROOM_PREFIX
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .client import Attempts, LiveKitSettings, RetryPolicy, call_livekit
+from .client import LiveKitSettings, RetryPolicy, call_livekit
 from .errors import LiveKitApiError, LiveKitSipError, Problem, SpecError
 from .providers import autoname, password_digest
 from .specs import (
@@ -501,8 +501,10 @@ def plan_changes(
         state = recorded.get(key)
         if state is None:
             changes[key] = "add"
-        elif not state.complete or set(objects) != set(state.ids) or any(
-            state.fingerprints.get(kind) != obj.fingerprint for kind, obj in objects.items()
+        elif (
+            not state.complete
+            or set(objects) != set(state.ids)
+            or any(state.fingerprints.get(kind) != obj.fingerprint for kind, obj in objects.items())
         ):
             changes[key] = "change"
     for key in recorded:
@@ -555,17 +557,21 @@ class _Api:
     def list(self, kind: str, ids: list[str] | None = None) -> list[Any]:
         ids = list(ids or [])
         if kind == "dispatch":
+
             async def run(lk: api.LiveKitAPI) -> Any:
                 request = api.ListSIPDispatchRuleRequest(dispatch_rule_ids=ids)
                 return (await lk.sip.list_dispatch_rule(request)).items
         elif kind == "inbound":
+
             async def run(lk: api.LiveKitAPI) -> Any:
                 request = api.ListSIPInboundTrunkRequest(trunk_ids=ids)
                 return (await lk.sip.list_inbound_trunk(request)).items
         else:
+
             async def run(lk: api.LiveKitAPI) -> Any:
                 request = api.ListSIPOutboundTrunkRequest(trunk_ids=ids)
                 return (await lk.sip.list_outbound_trunk(request)).items
+
         return list(self.call(f"list {_SPECS[kind].kind}s", run))
 
     def create(self, kind: str, info: Any) -> Any:
@@ -634,9 +640,7 @@ def _with_trunk(obj: DeclaredObject, trunk_id: str) -> DeclaredObject:
         return obj
     values = {**obj.values, "trunk_ids": [trunk_id]}
     spec = validate_spec(SipDispatchRuleSpec, values)
-    return DeclaredObject(
-        obj.kind, spec, _fingerprint(spec.outputs(), ""), "", obj.adopt, values
-    )
+    return DeclaredObject(obj.kind, spec, _fingerprint(spec.outputs(), ""), "", obj.adopt, values)
 
 
 class _Applier:
@@ -683,9 +687,7 @@ class _Applier:
         assert last is not None
         raise last
 
-    def line(
-        self, key: str, objects: Mapping[str, DeclaredObject], before: LineState
-    ) -> LineState:
+    def line(self, key: str, objects: Mapping[str, DeclaredObject], before: LineState) -> LineState:
         """Bring one line to its declaration; on failure, :class:`_LineFailed` carries what
         was done."""
         state = LineState(

@@ -268,9 +268,7 @@ class SipNumberPlanProvider(dynamic.ResourceProvider):
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dynamic.UpdateResult:
         recorded = recorded_lines(olds)
         declared = self._declared(news, recorded, resolve=True)
-        outcome = apply_plan(
-            self.settings, declared, recorded, concurrency=self._concurrency(news)
-        )
+        outcome = apply_plan(self.settings, declared, recorded, concurrency=self._concurrency(news))
         outs = self._outs(news, outcome.lines)
         if outcome.failures:
             _fail_keeping(id_, outs, f"SipNumberPlan {id_}: {outcome.summary()}")

@@ -42,8 +42,11 @@ LINE_KINDS = {
     "outbound": OUTBOUND_TRUNK_TYPE,
 }
 DEFAULT_ROOM_PREFIX = "call-"
-_ID_FIELDS = {"inbound": "inbound_trunk_id", "dispatch": "dispatch_rule_id",
-              "outbound": "outbound_trunk_id"}
+_ID_FIELDS = {
+    "inbound": "inbound_trunk_id",
+    "dispatch": "dispatch_rule_id",
+    "outbound": "outbound_trunk_id",
+}
 
 
 def line_object_props(line: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
@@ -57,7 +60,11 @@ def line_object_props(line: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     room_prefix = line.get("room_prefix")
     dispatch.setdefault(
         "rule",
-        {RULE_INDIVIDUAL: {"room_prefix": DEFAULT_ROOM_PREFIX if room_prefix is None else room_prefix}},
+        {
+            RULE_INDIVIDUAL: {
+                "room_prefix": DEFAULT_ROOM_PREFIX if room_prefix is None else room_prefix
+            }
+        },
     )
     agent = line.get("agent_name") or ""
     if agent and "room_config" not in dispatch:
@@ -84,18 +91,22 @@ def _placeholder_id(plan_name: str, key: str) -> str:
     return TRUNK_ID_PREFIX + re.sub(r"[^A-Za-z0-9]", "_", f"plan_{plan_name}_{key}")
 
 
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
 def plan_line_objects(plan_urn: str, plan_name: str, props: Any) -> list[PlanLineObject]:
     """Every line's objects, with the IDs the plan's outputs record (``objects``) or, before
     they exist, placeholders that tie a line's rule to its trunk."""
     if not isinstance(props, Mapping) or not isinstance(props.get("lines"), Mapping):
         return []
-    recorded = props.get("objects") if isinstance(props.get("objects"), Mapping) else {}
+    recorded: Mapping[str, Any] = _mapping(props.get("objects"))
     found = []
     for key, line in props["lines"].items():
         if not isinstance(line, Mapping):
             continue
-        ids = recorded.get(key) if isinstance(recorded.get(key), Mapping) else {}
-        names = ids.get("names") if isinstance(ids.get("names"), Mapping) else {}
+        ids = _mapping(recorded.get(key))
+        names = _mapping(ids.get("names"))
         trunk_id = ids.get("inbound_trunk_id") or _placeholder_id(plan_name, str(key))
         for kind, object_props in line_object_props(line).items():
             object_props = dict(object_props)

@@ -236,7 +236,7 @@ def _resource_policy(rule: ResourceRule) -> Policy:
 def _stack_resources(
     args: StackValidationArgs, exempt: Sequence[Any] = ()
 ) -> list[StackResource]:
-    resources = []
+    resources: list[StackResource] = []
     for r in args.resources:
         if exempt and is_exempt(r.name, _ancestor_names(r), exempt):
             continue

@@ -40,7 +40,9 @@ def plan_program(plan: dict) -> Any:
     return program
 
 
-def make_stack(tmp_path: Path, livekit: Any, plan: dict, *, stack: str = "dev", url: str = "") -> LocalStack:
+def make_stack(
+    tmp_path: Path, livekit: Any, plan: dict, *, stack: str = "dev", url: str = ""
+) -> LocalStack:
     return LocalStack(
         PROJECT,
         plan_program(plan),
@@ -71,12 +73,7 @@ def live_ids(livekit: Any) -> set[str]:
 
 
 def recorded_ids(objects: dict[str, Any]) -> set[str]:
-    return {
-        v
-        for line in objects.values()
-        for k, v in line.items()
-        if k.endswith("_id") and v
-    }
+    return {v for line in objects.values() for k, v in line.items() if k.endswith("_id") and v}
 
 
 @pytest.fixture
@@ -134,7 +131,9 @@ def test_create_change_one_line_remove_one_line_destroy(tmp_path, clean_livekit,
         objects["line003"]["dispatch_rule_id"]
     ]
     assert rule.room_config.agents[0].agent_name == "sales-agent"
-    assert objects_of(stack)["line003"]["dispatch_rule_id"] == objects["line003"]["dispatch_rule_id"]
+    assert (
+        objects_of(stack)["line003"]["dispatch_rule_id"] == objects["line003"]["dispatch_rule_id"]
+    )
 
     # One line is removed: its two objects are deleted, the others stay.
     fewer = {k: v for k, v in changed.items() if k != "line004"}
@@ -246,7 +245,9 @@ def test_refresh_finds_drift_and_the_next_up_puts_it_back(tmp_path, clean_liveki
     after = objects_of(stack)
     assert after["line002"]["dispatch_rule_id"] == ""
     assert not after["line002"]["complete"]
-    assert after["line001"]["fingerprints"]["inbound"] != objects["line001"]["fingerprints"]["inbound"]
+    assert (
+        after["line001"]["fingerprints"]["inbound"] != objects["line001"]["fingerprints"]["inbound"]
+    )
     assert after["line000"] == objects["line000"]
     preview = stack.preview()
     assert preview.change_summary.get("update") == 1
@@ -286,7 +287,10 @@ def test_a_line_adopts_objects_made_by_hand(tmp_path, clean_livekit):
 def test_two_stacks_of_one_project_own_their_lines(tmp_path, clean_livekit):
     dev = make_stack(tmp_path, clean_livekit, lines(3))
     prod_plan = {
-        k.replace("line", "prod"): {**v, "numbers": [v["numbers"][0].replace("+1628200", "+1628300")]}
+        k.replace("line", "prod"): {
+            **v,
+            "numbers": [v["numbers"][0].replace("+1628200", "+1628300")],
+        }
         for k, v in lines(3).items()
     }
     prod = make_stack(tmp_path, clean_livekit, prod_plan, stack="prod")
@@ -297,7 +301,9 @@ def test_two_stacks_of_one_project_own_their_lines(tmp_path, clean_livekit):
     assert dev_ids.isdisjoint(prod_ids)
     assert live_ids(clean_livekit) == dev_ids | prod_ids
     # prod declares dev's line keys too: names differ by stack, nothing of dev's is taken.
-    set_plan(prod, {**prod_plan, **{"line000": {**lines(1)["line000"], "numbers": ["+16283009999"]}}})
+    set_plan(
+        prod, {**prod_plan, **{"line000": {**lines(1)["line000"], "numbers": ["+16283009999"]}}}
+    )
     assert prod.up().ok
     assert dev_ids <= live_ids(clean_livekit)
     assert recorded_ids(objects_of(dev)) == dev_ids
@@ -363,5 +369,7 @@ def test_the_pack_checks_every_line_and_the_stack_rules_see_them(tmp_path, clean
     assert not any("line000" in e.message for e in open_world + conflicts)
     # Stack rules follow a line's rule to its trunk (krisp is off on both: LKSSTK006).
     krisp = [e.message for e in preview.violations("LKSSTK006")]
-    assert any("line 'line000': krisp_enabled: is off on the trunk and on its dispatch" in m for m in krisp)
+    assert any(
+        "line 'line000': krisp_enabled: is off on the trunk and on its dispatch" in m for m in krisp
+    )
     assert live_ids(clean_livekit) == set()

@@ -51,7 +51,8 @@ def test_number_plan_from_a_csv_file(cli, tmp_path, clean_livekit):
         assert rule.room_config.agents[0].agent_name == "accounts-agent"
 
         # One row removed: its objects go, the others stay.
-        csv.write_text("\n".join(l for l in csv.read_text().splitlines() if "callback" not in l))
+        rows = csv.read_text().splitlines()
+        csv.write_text("\n".join(row for row in rows if "callback" not in row))
         stack.ok("up", "--yes")
         assert clean_livekit.outbound_trunks() == []
         assert len(clean_livekit.inbound_trunks()) == 3
