@@ -49,7 +49,6 @@ import csv
 import hashlib
 import hmac
 import io
-import json
 import logging
 import re
 import threading
@@ -281,9 +280,13 @@ def _bad_fields(values: Mapping[str, Any], kind: str) -> list[str]:
     return [f for f in _SET_BY_PLAN[kind] if f in values]
 
 
-def check_plan(lines: Mapping[str, Any]) -> tuple[dict[str, SipLine], list[Problem]]:
+def check_plan(
+    lines: Mapping[str, Any], *, objects: bool = True
+) -> tuple[dict[str, SipLine], list[Problem]]:
     """Validate every line: the lines that are valid, and the problems of the others, each
-    field path starting with ``lines.<key>``. The password never appears in a problem."""
+    field path starting with ``lines.<key>``. The password never appears in a problem.
+    ``objects=False`` leaves out the validation of the line's objects (done again by
+    :func:`declared_lines`)."""
     good: dict[str, SipLine] = {}
     problems: list[Problem] = []
     if not isinstance(lines, Mapping):
@@ -308,7 +311,7 @@ def check_plan(lines: Mapping[str, Any]) -> tuple[dict[str, SipLine], list[Probl
                 problems.append(Problem(f"{where}.{loc}", str(err["msg"]), str(err["type"])))
             continue
         line_problems: list[Problem] = []
-        for kind in KINDS:
+        for kind in KINDS if objects else ():
             values = _object_values(line, kind)
             if values is None:
                 continue
@@ -410,13 +413,22 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _fingerprint(outputs: Mapping[str, Any], digest: str) -> str:
-    """A short digest of an object's fields (its password as its keyed digest)."""
-    values = dict(outputs)
-    if PASSWORD_FIELD in values:
-        values[PASSWORD_FIELD] = digest if values[PASSWORD_FIELD] else ""
-    text = json.dumps(_plain(values), sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:20]
+def _fingerprint(spec: SipSpec, digest: str) -> str:
+    """A short digest of an object's fields as LiveKit takes them (the protocol message,
+    serialized deterministically), its password replaced by its keyed digest."""
+    info = spec.to_proto()
+    if getattr(info, PASSWORD_FIELD, ""):
+        setattr(info, PASSWORD_FIELD, digest)
+    return hashlib.sha256(info.SerializeToString(deterministic=True)).hexdigest()[:20]
+
+
+def _live_fingerprint(kind: str, item: Any, digest: str) -> str:
+    """The fingerprint of a live object, as :func:`_fingerprint` of its declaration."""
+    try:
+        spec = validate_spec(_SPECS[kind], _plain(_SPECS[kind].outputs_from_proto(item)))
+    except SpecError:
+        return "(changed outside Pulumi, to values the plan cannot declare)"
+    return _fingerprint(spec, digest)
 
 
 def _salt(digest: str) -> str | None:
@@ -479,7 +491,7 @@ def declared_lines(
                 else:
                     unknown = frozenset({"trunk_ids"})
             spec = validate_spec(_SPECS[kind], values, unknown)
-            fingerprint = _fingerprint(spec.outputs(), digest) if not unknown else "(new)"
+            fingerprint = _fingerprint(spec, digest) if not unknown else "(new)"
             objects[kind] = DeclaredObject(
                 kind,
                 spec,
@@ -640,7 +652,7 @@ def _with_trunk(obj: DeclaredObject, trunk_id: str) -> DeclaredObject:
         return obj
     values = {**obj.values, "trunk_ids": [trunk_id]}
     spec = validate_spec(SipDispatchRuleSpec, values)
-    return DeclaredObject(obj.kind, spec, _fingerprint(spec.outputs(), ""), "", obj.adopt, values)
+    return DeclaredObject(obj.kind, spec, _fingerprint(spec, ""), "", obj.adopt, values)
 
 
 class _Applier:
@@ -839,7 +851,6 @@ def read_plan(
                 new.complete = False
                 drift.setdefault(key, []).append(f"{kind} missing")
                 continue
-            outputs = _SPECS[kind].outputs_from_proto(item)
             digest = state.digests.get(kind, "")
             password = getattr(item, PASSWORD_FIELD, "") if kind != "dispatch" else ""
             if password and key_of_password is not None:
@@ -848,7 +859,7 @@ def read_plan(
             elif not password:
                 new.digests.pop(kind, None)
                 digest = ""
-            fingerprint = _fingerprint(outputs, digest)
+            fingerprint = _live_fingerprint(kind, item, digest)
             new.names[kind] = item.name
             if fingerprint != state.fingerprints.get(kind):
                 new.fingerprints[kind] = fingerprint

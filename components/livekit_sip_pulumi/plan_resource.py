@@ -198,7 +198,7 @@ class SipNumberPlanProvider(dynamic.ResourceProvider):
         owner = props.get(PLAN_OWNER) or ["", "", ""]
         context = PlanContext(str(owner[0]), str(owner[1]), str(owner[2]))
         raw = props.get("lines") or {}
-        good, problems = check_plan(raw)
+        good, problems = check_plan(raw, objects=False)  # the objects: declared_lines
         if problems:
             first = problems[0]
             raise LiveKitSipError(f"{first.field}: {first.message}")
