@@ -373,3 +373,39 @@ def test_the_pack_checks_every_line_and_the_stack_rules_see_them(tmp_path, clean
         "line 'line000': krisp_enabled: is off on the trunk and on its dispatch" in m for m in krisp
     )
     assert live_ids(clean_livekit) == set()
+
+
+def test_verbose_engine_logs_never_show_a_line_password(tmp_path, clean_livekit):
+    from tests.e2e.test_faults import leaks
+
+    plan = lines(2)
+    plan["line001"] = {
+        **plan["line001"],
+        "outbound": {
+            "address": "sip.example.net",
+            "auth_username": "acme",
+            "auth_password": PASSWORD,
+        },
+    }
+    stack = make_stack(tmp_path, clean_livekit, plan)
+    verbose = {"color": "never", "log_verbosity": 9, "log_to_std_err": True, "debug": True}
+    created = stack.stack.up(**verbose)
+    log = created.stdout + created.stderr
+    assert "Check(urn:pulumi:dev::numberplan::" in log
+    assert leaks(log, PASSWORD) == []
+    refreshed = stack.stack.refresh(**verbose)
+    assert leaks(refreshed.stdout + refreshed.stderr, PASSWORD) == []
+    assert PASSWORD not in stack.export_text() + stack.state_files_text()
+    assert stack.preview().change_summary.get("update", 0) == 0
+    # A password changed outside Pulumi: refresh sees its line drift (by the keyed digest), and
+    # the next up puts the declared one back.
+    trunk_id = objects_of(stack)["line000"]["inbound_trunk_id"]
+    [trunk] = [t for t in clean_livekit.inbound_trunks() if t.sip_trunk_id == trunk_id]
+    trunk.auth_password = "changed-by-hand"
+    clean_livekit.call(lambda lk: lk.sip.update_inbound_trunk(trunk_id, trunk))
+    assert stack.refresh().ok
+    assert stack.preview().change_summary.get("update") == 1
+    assert stack.up().ok
+    [trunk] = [t for t in clean_livekit.inbound_trunks() if t.sip_trunk_id == trunk_id]
+    assert trunk.auth_password == PASSWORD
+    assert stack.destroy().ok
