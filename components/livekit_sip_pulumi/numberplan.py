@@ -797,10 +797,14 @@ def apply_plan(
                 result[key] = failed.state
                 failures[key] = failed.message
 
-    keys = sorted(changes)
-    if keys:
-        with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(keys)))) as pool:
-            list(pool.map(work, keys))
+    # Lines removed first, then lines changed, then lines added: a number that moves from one
+    # line to another (or to a renamed line) is free before it is taken again, as the server
+    # refuses two trunks taking one number.
+    for phase in ("remove", "change", "add"):
+        keys = sorted(k for k, change in changes.items() if change == phase)
+        if keys:
+            with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(keys)))) as pool:
+                list(pool.map(work, keys))
     ordered = {k: result[k] for k in sorted(result)}
     return PlanOutcome(ordered, failures, lk.calls)
 

@@ -409,3 +409,17 @@ def test_verbose_engine_logs_never_show_a_line_password(tmp_path, clean_livekit)
     [trunk] = [t for t in clean_livekit.inbound_trunks() if t.sip_trunk_id == trunk_id]
     assert trunk.auth_password == PASSWORD
     assert stack.destroy().ok
+
+
+def test_a_renamed_line_keeps_its_number_free_for_its_new_name(tmp_path, clean_livekit):
+    plan = lines(3)
+    stack = make_stack(tmp_path, clean_livekit, plan)
+    assert stack.up().ok
+    renamed = {("front-desk" if k == "line001" else k): v for k, v in plan.items()}
+    set_plan(stack, renamed)
+    up = stack.up()
+    assert up.ok, up.error
+    objects = objects_of(stack)
+    assert sorted(objects) == ["front-desk", "line000", "line002"]
+    assert counts(clean_livekit) == (3, 3, 0)
+    assert stack.destroy().ok
