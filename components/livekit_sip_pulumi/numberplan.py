@@ -666,6 +666,16 @@ class _Applier:
         kind, info = obj.kind, obj.spec.to_proto()
         id_field = _ID_FIELDS[kind]
         if obj.adopt:
+            # An adopted object keeps its own name, as with the single resources' adopt_id.
+            live = [i for i in self.lk.list(kind, [obj.adopt]) if getattr(i, id_field) == obj.adopt]
+            if not live:
+                raise LiveKitApiError(
+                    f"cannot adopt {_SPECS[kind].kind} {obj.adopt}: it does not exist in this "
+                    "LiveKit project. Remove it from the line's adopt to create a new one, or "
+                    "check the ID.",
+                    code=ServerErrorCode.NOT_FOUND,
+                )
+            info.name = live[0].name
             return self.lk.update(kind, obj.adopt, info)
         left = self.names.find(kind, info.name)
         if left:
@@ -733,7 +743,11 @@ class _Applier:
                     message = self._create(obj)
                 state.ids[kind] = getattr(message, _ID_FIELDS[kind])
                 state.names[kind] = message.name
-                state.fingerprints[kind] = obj.fingerprint
+                fingerprint = obj.fingerprint
+                if message.name != obj.spec.name:  # adopted: it kept its own name
+                    renamed = obj.spec.model_copy(update={"name": message.name})
+                    fingerprint = _fingerprint(renamed, obj.digest)
+                state.fingerprints[kind] = fingerprint
                 if obj.digest:
                     state.digests[kind] = obj.digest
                 else:

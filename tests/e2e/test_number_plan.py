@@ -278,10 +278,23 @@ def test_a_line_adopts_objects_made_by_hand(tmp_path, clean_livekit):
     assert counts(clean_livekit) == (3, 3, 0)
     [rule] = [r for r in clean_livekit.dispatch_rules() if r.sip_dispatch_rule_id == rule_id]
     assert rule.room_config.agents[0].agent_name == "desk-agent"
+    # Adopted objects keep their own names.
+    assert rule.name == "front desk"
+    assert [t.name for t in clean_livekit.inbound_trunks() if t.sip_trunk_id == trunk_id] == [
+        "front desk"
+    ]
     assert rule.rule.dispatch_rule_individual.room_prefix == "call-"
     assert stack.preview().change_summary.get("update", 0) == 0
     assert stack.destroy().ok
     assert live_ids(clean_livekit) == set()
+
+    # Adopting an object that does not exist fails that line, naming it and the ID.
+    plan["desk"] = {**plan["desk"], "adopt": {"inbound": "ST_doesnotexist"}}
+    set_plan(stack, plan)
+    failed = stack.up()
+    assert not failed.ok
+    assert "line 'desk': cannot adopt SIP inbound trunk ST_doesnotexist" in failed.error
+    assert stack.destroy().ok
 
 
 def test_two_stacks_of_one_project_own_their_lines(tmp_path, clean_livekit):
