@@ -744,7 +744,7 @@ class _Applier:
                 state.ids[kind] = getattr(message, _ID_FIELDS[kind])
                 state.names[kind] = message.name
                 fingerprint = obj.fingerprint
-                if message.name != obj.spec.name:  # adopted: it kept its own name
+                if message.name != getattr(obj.spec, "name", ""):  # adopted: kept its own name
                     renamed = obj.spec.model_copy(update={"name": message.name})
                     fingerprint = _fingerprint(renamed, obj.digest)
                 state.fingerprints[kind] = fingerprint
