@@ -280,6 +280,30 @@ def _bad_fields(values: Mapping[str, Any], kind: str) -> list[str]:
     return [f for f in _SET_BY_PLAN[kind] if f in values]
 
 
+_VALIDATED: dict[str, SipSpec] = {}
+_VALIDATED_LOCK = threading.Lock()
+_VALIDATED_MAX = 20_000
+
+
+def _validated(kind: str, values: Mapping[str, Any]) -> SipSpec:
+    """The spec of a line's object without the fields the plan sets (name, trunk_ids), memoized
+    in this process: check, diff and create/update of one run validate each object once. The
+    memo's key is a digest of the values (a password never sits in it in plain text)."""
+    unknown = frozenset({"trunk_ids"}) if kind == "dispatch" else frozenset()
+    text = repr(sorted(_plain(values).items()))
+    key = kind + ":" + hashlib.sha256(text.encode()).hexdigest()
+    with _VALIDATED_LOCK:
+        found = _VALIDATED.get(key)
+    if found is not None:
+        return found
+    spec = validate_spec(_SPECS[kind], values, unknown)
+    with _VALIDATED_LOCK:
+        if len(_VALIDATED) >= _VALIDATED_MAX:
+            _VALIDATED.clear()
+        _VALIDATED[key] = spec
+    return spec
+
+
 def check_plan(
     lines: Mapping[str, Any], *, objects: bool = True
 ) -> tuple[dict[str, SipLine], list[Problem]]:
@@ -319,10 +343,8 @@ def check_plan(
                 line_problems.append(
                     Problem(f"{where}.{kind}.{bad}", "is set by the plan; leave it out", "plan")
                 )
-            trial = {**values, "name": "plan-line"}
-            unknown = frozenset({"trunk_ids"}) if kind == "dispatch" else frozenset()
             try:
-                validate_spec(_SPECS[kind], trial, unknown)
+                _validated(kind, values)
             except SpecError as exc:
                 line_problems.extend(
                     Problem(
@@ -477,21 +499,20 @@ def declared_lines(
             values = _object_values(line, kind)
             if values is None:
                 continue
-            values["name"] = state.names.get(kind) or context.name(key, kind)
+            name = state.names.get(kind) or context.name(key, kind)
             digest = ""
             if kind != "dispatch":
                 password, digest = password_of(key, kind)
                 if PASSWORD_FIELD in values:
                     values[PASSWORD_FIELD] = password
-            unknown: frozenset[str] = frozenset()
-            if kind == "dispatch":
-                trunk = state.ids.get("inbound")
-                if trunk:
-                    values["trunk_ids"] = [trunk]
-                else:
-                    unknown = frozenset({"trunk_ids"})
-            spec = validate_spec(_SPECS[kind], values, unknown)
-            fingerprint = _fingerprint(spec, digest) if not unknown else "(new)"
+            update: dict[str, Any] = {"name": name}
+            trunk = state.ids.get("inbound") if kind == "dispatch" else None
+            if trunk:
+                update["trunk_ids"] = [trunk]
+            # The plan's own fields are set on the validated spec: a name, a LiveKit trunk ID.
+            spec = _validated(kind, values).model_copy(update=update)
+            known = kind != "dispatch" or bool(trunk)
+            fingerprint = _fingerprint(spec, digest) if known else "(new)"
             objects[kind] = DeclaredObject(
                 kind,
                 spec,
@@ -650,9 +671,8 @@ def _with_trunk(obj: DeclaredObject, trunk_id: str) -> DeclaredObject:
     """A rule's declaration once its trunk's ID is known."""
     if list(obj.spec.trunk_ids) == [trunk_id]:  # type: ignore[attr-defined]
         return obj
-    values = {**obj.values, "trunk_ids": [trunk_id]}
-    spec = validate_spec(SipDispatchRuleSpec, values)
-    return DeclaredObject(obj.kind, spec, _fingerprint(spec, ""), "", obj.adopt, values)
+    spec = obj.spec.model_copy(update={"trunk_ids": [trunk_id]})
+    return DeclaredObject(obj.kind, spec, _fingerprint(spec, ""), "", obj.adopt, obj.values)
 
 
 class _Applier:
