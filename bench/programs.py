@@ -5,7 +5,10 @@
   (the rule references its trunk's ID, so the engine creates it after the trunk);
 - ``noop``: the same graph of do-nothing dynamic resources (bench.noop_provider), same
   names, similar inputs; ``noop-plain``: the same with ``__provider`` stored in plain text;
-- ``one``: a single inbound trunk (the create measured next to a crowded project).
+- ``one``: a single inbound trunk (the create measured next to a crowded project);
+- ``plan``: one SipNumberPlan of N lines, each the pair of objects ``sip`` makes with two
+  resources (its inbound trunk and its dispatch rule); ``bench:planChange`` set to a line's
+  index changes that line's agent.
 """
 
 from __future__ import annotations
@@ -91,12 +94,38 @@ def one_trunk(size: int = 1) -> Program:
     return program
 
 
+def plan_lines(size: int, changed: int = -1) -> dict[str, dict]:
+    """The ``plan`` program's lines: line i is trunk i and rule i of ``sip`` at 2 x size."""
+    return {
+        f"line-{i}": {
+            "numbers": [_trunk_number(i)],
+            "agent_name": "night-agent" if i == changed else "support-agent",
+            "room_prefix": f"call-{i}-",
+            "inbound": {"allowed_addresses": ["203.0.113.0/24"], "krisp_enabled": True},
+            "dispatch": {"hide_phone_number": True},
+        }
+        for i in range(size)
+    }
+
+
+def number_plan(size: int) -> Program:
+    def program() -> None:
+        import pulumi
+        from livekit_sip_pulumi import SipNumberPlan
+
+        changed = pulumi.Config("bench").get_int("planChange")
+        SipNumberPlan("plan", plan_lines(size, -1 if changed is None else changed))
+
+    return program
+
+
 PROGRAMS: dict[str, Callable[[int], Program]] = {
     "sip": sip_stack,
     "noop": noop_stack,
     # the do-nothing resources with their provider stored in plain text, not as a secret
     "noop-plain": lambda size: noop_stack(size, plain_provider=True),
     "one": one_trunk,
+    "plan": number_plan,
 }
 
 

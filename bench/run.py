@@ -20,7 +20,12 @@ trunks; `livekit-sip doctor` over a project of 5,000 inbound trunks and 5,000 di
 (seeded with livekit-api, 10 calls in flight): listing and pure-analysis time. Last, what
 comparing trunk passwords costs diff per resource, keyed vs legacy digests (bench/digest.py),
 and the call classes and LKSSTK013-015 over stacks of growing size (bench/reachability.py, no
-server).
+server). Last, number plans (``plan``): one SipNumberPlan of N lines (each an inbound trunk and
+its dispatch rule) through the CLI: its up, an up with nothing to do, a one-line change (and
+the LiveKit calls it made), preview without and with our pack, destroy; the raw livekit-api
+script for the same 2N objects with 10 calls in flight, and the per-resource stack of the same
+objects (``sip`` at 2N); ending with ``number plan: N lines, up X s, raw Y s (10 in flight),
+ratio R``.
 
 Environment knobs (defaults in brackets):
   BENCH_SIZES [100,500,1000]       BENCH_REPEAT [3 for N<=100, else 1; "2" or "3,1,1"]
@@ -29,7 +34,9 @@ Environment knobs (defaults in brackets):
   BENCH_PARALLEL [4,10,32]         BENCH_PARALLEL_SIZE [500]
   BENCH_CROWD [5000]               trunks in the crowded project
   BENCH_DOCTOR [5000]              inbound trunks (and as many dispatch rules) for doctor
-  BENCH_SECTIONS [up,preview,parallel,crowd,doctor,digest,reach]
+  BENCH_SECTIONS [up,preview,parallel,crowd,doctor,digest,reach,plan]
+  BENCH_PLAN_SIZES [200,1000]      lines of the number plan
+  BENCH_PLAN_STACK_MAX [1000]      the per-resource stack is run up to this many lines
   BENCH_DIGEST_SIZES [500]         trunks diffed in the digest section
   BENCH_REACH [100,1000,1000+1000] sizes of the analysis over every call (bench/reachability.py)
   BENCH_WARMUP [1]                 0: no warm-up run first
@@ -368,12 +375,74 @@ def section_digest(sizes: list[int]) -> list[str]:
     return rows
 
 
+def _calls(counts: dict[str, dict[str, float]], writes: bool = False) -> int:
+    return int(sum(c["calls"] for m, c in counts.items() if not (writes and m.startswith("List"))))
+
+
+def section_plan(lk: LiveKit, sizes: list[int], proxy: CountingProxyProcess) -> list[str]:
+    say("== number plan: one SipNumberPlan of N lines (N inbound trunks + N rules), CLI")
+    rows = []
+    stack_max = int(os.environ.get("BENCH_PLAN_STACK_MAX", "1000"))
+    for size in sizes:
+        state_dir = Path(tempfile.mkdtemp(prefix="lksp-bench-"))
+        try:
+            # up, preview and destroy talk to the server directly, as the raw script does; the
+            # up with nothing to do and the one-line change go through the counting proxy.
+            config, secret = stack_config("plan", size, lk.url, lk)
+            stack = CliStack(state_dir, "plan", config, secret)
+            up = stack.up()
+            stack._cli("config", "set", "--stack", "plan", "livekit:url", proxy.url)
+            proxy.reset()
+            idle = stack.up()
+            idle_calls = _calls(proxy.counts())
+            stack._cli("config", "set", "--stack", "plan", "bench:planChange", str(size // 2))
+            proxy.reset()
+            one = stack.up()
+            one_calls, one_writes = _calls(proxy.counts()), _calls(proxy.counts(), writes=True)
+            stack._cli("config", "set", "--stack", "plan", "livekit:url", lk.url)
+            preview_none = stack.preview([])
+            preview_ours = stack.preview([POLICY_PACK])
+            destroy = stack.destroy()
+        finally:
+            shutil.rmtree(state_dir, ignore_errors=True)
+        direct.delete_everything(lk.url, lk.api_key, lk.api_secret)
+        raw = _direct(lk, 2 * size, 10)
+        per_resource = "not run (BENCH_PLAN_STACK_MAX)"
+        if size <= stack_max:
+            figures = run_cli("sip", 2 * size, lk=lk, proxy=proxy)
+            direct.delete_everything(lk.url, lk.api_key, lk.api_secret)
+            per_resource = (
+                f"up {figures.up_s:.2f} s, destroy {figures.destroy_s:.2f} s "
+                f"(plan up is {figures.up_s / up:.1f}x faster)"
+            )
+        say(f"-- N={size} lines ({2 * size} objects; load {_load()})")
+        say(f"   plan up {up:.2f} s, destroy {destroy:.2f} s")
+        say(
+            f"   up with nothing to do {idle:.2f} s ({idle_calls} calls); one-line change "
+            f"{one:.2f} s ({one_writes} write call(s), {one_calls} in all), "
+            f"{one / idle:.2f}x the idle up"
+        )
+        say(
+            f"   preview without a pack {preview_none:.2f} s, with ours {preview_ours:.2f} s "
+            f"({preview_ours / preview_none:.2f}x)"
+        )
+        say(f"   raw livekit-api, 10 in flight: {raw:.2f} s")
+        say(f"   per-resource stack ({2 * size} resources): {per_resource}")
+        rows.append(
+            f"number plan: {size} lines, up {up:.2f} s, raw {raw:.2f} s (10 in flight), "
+            f"ratio {up / raw:.1f}"
+        )
+    return rows
+
+
 def main() -> None:
     lk = LiveKit.from_env()
     sizes = _ints("BENCH_SIZES", "100,500,1000")
     repeats = _repeats(sizes)
     sections = set(
-        os.environ.get("BENCH_SECTIONS", "up,preview,parallel,crowd,doctor,digest,reach").split(",")
+        os.environ.get(
+            "BENCH_SECTIONS", "up,preview,parallel,crowd,doctor,digest,reach,plan"
+        ).split(",")
     )
     started = time.perf_counter()
     say(
@@ -436,6 +505,9 @@ def main() -> None:
             steps.append(
                 ("call classes and LKSSTK013-015 (no server)", lambda: section_reach(reach))
             )
+        if "plan" in sections:
+            plan_sizes = _ints("BENCH_PLAN_SIZES", "200,1000")
+            steps.append(("number plans", lambda: section_plan(lk, plan_sizes, proxy)))
         for title, step in steps:
             results.append((title, step()))
     finally:

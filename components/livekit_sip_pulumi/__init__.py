@@ -3,6 +3,8 @@
 from . import interrupts
 from .client import LiveKitSettings
 from .errors import CredentialsError, InputError, LiveKitApiError, LiveKitSipError, SpecError
+from .numberplan import SipLine, load_plan
+from .plan_resource import SipNumberPlan
 from .presets import (
     AgentPhoneLine,
     AgentPhoneLineArgs,
@@ -80,9 +82,11 @@ __all__ = [
     "SipInboundTrunk",
     "SipInboundTrunkArgs",
     "SipInboundTrunkSpec",
+    "SipLine",
     "SipMediaConfigArgs",
     "SipMediaConfigSpec",
     "SipMediaEncryption",
+    "SipNumberPlan",
     "SipOutboundTrunk",
     "SipOutboundTrunkArgs",
     "SipOutboundTrunkSpec",
@@ -92,6 +96,7 @@ __all__ = [
     "TwilioOutbound",
     "WavixOutbound",
     "inbound_sip_host",
+    "load_plan",
     "required_region_pin",
 ]
 

@@ -92,6 +92,13 @@ from .numbers import (
     normalize_number,
 )
 from .pins import pin_problem
+from .plans import (
+    PLAN_LINE_MARK,
+    PLAN_TYPE,
+    line_object_props,
+    plan_line_objects,
+    plan_urn_of,
+)
 from .problems import ErrorType, Invalid, printable, quote
 from .providers import (
     DIGEST_PROVIDERS,
@@ -160,6 +167,8 @@ __all__ = [
     "OLDEST_SERVER",
     "OUTBOUND_TRUNK_TYPE",
     "PASSWORD_FIELD",
+    "PLAN_LINE_MARK",
+    "PLAN_TYPE",
     "PLIVO",
     "PLUGIN_DISPATCH_RULE_TYPE",
     "PLUGIN_INBOUND_TRUNK_TYPE",
@@ -217,12 +226,15 @@ __all__ = [
     "is_internal_address",
     "is_ip_or_cidr",
     "is_livekit_id",
+    "line_object_props",
     "match_addr_mask",
     "nonexistent_number_problem",
     "normalize_number",
     "parse_addr",
     "parse_prefix",
     "pin_problem",
+    "plan_line_objects",
+    "plan_urn_of",
     "printable",
     "provider_of",
     "quote",

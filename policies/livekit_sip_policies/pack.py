@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
-from livekit_sip_core import PLUGIN_TYPES
+from livekit_sip_core import PLAN_TYPE, PLUGIN_TYPES, plan_line_objects, plan_urn_of
 from livekit_sip_core.names import protocol_names, schema_names, snake_case
 from pulumi_policy import (
     EnforcementLevel,
@@ -186,6 +186,15 @@ def _common(rule: Rule) -> dict[str, Any]:
 
 def _resource_policy(rule: ResourceRule) -> Policy:
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+        if args.resource_type == PLAN_TYPE:  # a number plan: the rule runs on each line
+            config = args.get_config()
+            if _exempt(args, config):
+                return
+            for line in plan_line_objects(args.urn, args.name, plain(args.props)):
+                if line.type in rule.resource_types:
+                    for finding in rule.check(line.props, config):
+                        report_violation(f"line '{line.key}': {rule.format(finding)}", None)
+            return
         if PLUGIN_TYPES.get(args.resource_type, args.resource_type) not in rule.resource_types:
             return
         config = args.get_config()
@@ -227,9 +236,15 @@ def _resource_policy(rule: ResourceRule) -> Policy:
 def _stack_resources(
     args: StackValidationArgs, exempt: Sequence[Any] = ()
 ) -> list[StackResource]:
-    resources = []
+    resources: list[StackResource] = []
     for r in args.resources:
         if exempt and is_exempt(r.name, _ancestor_names(r), exempt):
+            continue
+        if r.resource_type == PLAN_TYPE:  # a number plan: each line's objects
+            resources.extend(
+                StackResource(urn=line.urn, name=line.name, type=line.type, props=line.props)
+                for line in plan_line_objects(r.urn, r.name, plain(r.props))
+            )
             continue
         resource_type, props = as_dynamic(r.resource_type, plain(r.props))
         rename = snake_case if r.resource_type in PLUGIN_TYPES else str
@@ -253,7 +268,11 @@ def _stack_policy(rule: StackRule) -> Policy:
         config = args.get_config()
         resources = _stack_resources(args, config.get(EXEMPT_KEY, ()))
         for finding in rule.check(resources, config):
-            report_violation(rule.format(finding), finding.urn)
+            urn, line = plan_urn_of(finding.urn) if finding.urn else (None, None)
+            message = rule.format(finding)
+            if line is not None and f"/{line}" not in message:
+                message = f"line '{line}': {message}"
+            report_violation(message, urn)
 
     return StackValidationPolicy(validate=validate, **_common(rule))
 

@@ -36,6 +36,7 @@ def run_bench(livekit: Any, sections: str) -> str:
         "BENCH_WARMUP": "0",
         "BENCH_NOOP_DESTROY_MAX": "0",
         "BENCH_DIGEST_SIZES": "2",
+        "BENCH_PLAN_SIZES": "2",
         "BENCH_SECTIONS": sections,
     }
     done = subprocess.run(
@@ -102,3 +103,12 @@ def test_bench_reach_prints_call_classes_and_times() -> None:
     for line in lines:
         assert re.search(r"derived and routed in \d+\.\d+ s CPU", line), line
         assert re.search(r"LKSSTK013 \d+\.\d+ .*LKSSTK014 .*LKSSTK015 ", line), line
+
+
+def test_bench_number_plan_section(livekit: Any) -> None:
+    summary = run_bench(livekit, "plan")
+    assert re.search(
+        r"^number plan: 2 lines, up \d+\.\d+ s, raw \d+\.\d+ s \(10 in flight\), ratio \d+\.\d+$",
+        summary,
+        re.M,
+    ), summary
