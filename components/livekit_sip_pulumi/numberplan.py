@@ -66,8 +66,8 @@ from livekit_sip_core.plans import DEFAULT_ROOM_PREFIX
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .client import LiveKitSettings, RetryPolicy, call_livekit
+from .engine import autoname, password_digest
 from .errors import LiveKitApiError, LiveKitSipError, Problem, SpecError
-from .providers import autoname, password_digest
 from .specs import (
     DISPATCH_RULE_ID_PREFIX,
     TRUNK_ID_PREFIX,

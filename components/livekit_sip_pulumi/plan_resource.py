@@ -34,6 +34,7 @@ from pulumi.output import contains_unknowns
 
 from . import lifeline
 from .client import LiveKitSettings, settings_from_config
+from .engine import digest_key
 from .errors import LiveKitSipError
 from .numberplan import (
     DEFAULT_CONCURRENCY,
@@ -52,7 +53,6 @@ from .numberplan import (
     read_plan,
     recorded_lines,
 )
-from .providers import digest_key
 
 __all__ = ["SipNumberPlan", "SipNumberPlanProvider"]
 

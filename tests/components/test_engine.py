@@ -43,7 +43,8 @@ INBOUND_OK: dict[str, Any] = {"name": "line", "numbers": ["+15105550100"], "kris
 # --- imports ----------------------------------------------------------------------------------
 
 
-def test_the_engine_imports_nothing_of_pulumi() -> None:
+@pytest.mark.parametrize("module", ["engine", "numberplan"])
+def test_the_engine_imports_nothing_of_pulumi(module: str) -> None:
     """Imported on its own (the package's ``__init__``, which declares the Pulumi resources,
     left out), the engine and everything it imports load no module of the Pulumi SDK: neither
     door's framework, ``pulumi.dynamic`` nor ``pulumi.provider``."""
@@ -54,6 +55,7 @@ package = types.ModuleType("livekit_sip_pulumi")
 package.__path__ = list(found.submodule_search_locations)
 sys.modules["livekit_sip_pulumi"] = package
 import livekit_sip_pulumi.engine as engine
+import livekit_sip_pulumi.MODULE
 print(json.dumps({
     "pulumi": sorted(m for m in sys.modules if m == "pulumi" or m.startswith("pulumi.")),
     "ours": sorted(m for m in sys.modules if m.startswith("livekit_sip_pulumi.")),
@@ -61,7 +63,11 @@ print(json.dumps({
 }))
 """
     done = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+        [sys.executable, "-c", probe.replace("MODULE", module)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
     )
     loaded = json.loads(done.stdout)
     assert Path(loaded["engine"]) == ENGINE_SOURCE
