@@ -5,6 +5,7 @@ and the guide's table."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -122,3 +123,38 @@ def test_every_carrier_code_has_the_guides_section() -> None:
     assert outbound_guide(None, "unresolved") is OUTBOUND_GUIDE["unresolved"]
     assert outbound_guide(None, "answered") is None
     assert outbound_guide(600, "rejected") is None
+
+
+class _Socket:
+    """A stand-in's socket that records what is sent through it."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[bytes, tuple[str, int]]] = []
+
+    def sendto(self, data: bytes, to: tuple[str, int]) -> None:
+        self.sent.append((data, to))
+
+
+def test_answers_leave_after_the_network_latency_not_at_once() -> None:
+    """A carrier's answer crosses a network: the stand-in sends nothing sooner than its latency
+    after the request arrived. An answer within a fraction of a millisecond meets a race in the
+    bridge's transaction layer: a REFER refused with 403 is sometimes reported as a transaction
+    that failed to complete (psrpc canceled), and the transfer is misreported."""
+    stand_in = _stand_in()
+    sock = _Socket()
+    stand_in._sock = sock  # type: ignore[assignment]
+    options = ("OPTIONS sip:carrier@198.18.0.5:5060 SIP/2.0\r\n"
+               "Via: SIP/2.0/UDP 198.18.0.1:5060;branch=z9hG4bK.one\r\n"
+               "From: <sip:lk@198.18.0.1>;tag=a\r\nTo: <sip:carrier@198.18.0.5>\r\n"
+               "Call-ID: c1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n")
+    t0 = time.monotonic()
+    stand_in._handle(options.encode(), ("198.18.0.1", 5060))
+    stand_in._handle(options.replace("CSeq: 1", "CSeq: 2").encode(), ("198.18.0.1", 5060))
+    assert sock.sent == []  # not at once
+    assert stand_in.latency == carrier_mod.LATENCY >= 0.02
+    stand_in._flush(t0 + stand_in.latency * 0.9)
+    assert sock.sent == []  # not before the latency
+    stand_in._flush(time.monotonic() + stand_in.latency)
+    assert [data.split(b"\r\n")[0] for data, _ in sock.sent] == [b"SIP/2.0 200 OK"] * 2
+    assert [b"CSeq: 1 OPTIONS" in data for data, _ in sock.sent] == [True, False]  # in order
+    assert {to for _, to in sock.sent} == {("198.18.0.1", 5060)}
