@@ -5,6 +5,7 @@ and the guide's table."""
 from __future__ import annotations
 
 import json
+import socket
 import time
 from pathlib import Path
 
@@ -15,7 +16,14 @@ from livekit_sip_pulumi.telephony.carrier import CarrierAccount, CarrierStandIn,
 from livekit_sip_pulumi.telephony.netns import NetNamespace
 from livekit_sip_pulumi.telephony.outbound import parse_carrier, parse_outbound
 from livekit_sip_pulumi.telephony.suite import load_calls
-from livekit_sip_pulumi.telephony.uac import G711_DECODE, _digest, pcmu_tone, tone_share
+from livekit_sip_pulumi.telephony.uac import (
+    G711_DECODE,
+    NETWORK_LATENCY,
+    CallLeg,
+    _digest,
+    pcmu_tone,
+    tone_share,
+)
 
 ACCOUNT = CarrierAccount("sip.telnyx.com", username="acme", password="right")
 
@@ -158,3 +166,26 @@ def test_answers_leave_after_the_network_latency_not_at_once() -> None:
     assert [data.split(b"\r\n")[0] for data, _ in sock.sent] == [b"SIP/2.0 200 OK"] * 2
     assert [b"CSeq: 1 OPTIONS" in data for data, _ in sock.sent] == [True, False]  # in order
     assert {to for _, to in sock.sent} == {("198.18.0.1", 5060)}
+
+
+def test_a_call_leg_answers_the_bridges_refer_after_the_network_latency() -> None:
+    """The caller of an inbound call plays its carrier: its answer to the bridge's REFER (and to
+    any request) arrives no sooner than a carrier's across a network would."""
+    bridge = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    bridge.bind(("127.0.0.1", 0))
+    bridge.settimeout(5)
+    leg = CallLeg(bridge.getsockname(), "+15105550100", "+14155550001", "127.0.0.1",
+                  refer="refuse")
+    try:
+        headers = {"via": "SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK.one",
+                   "from": "<sip:lk@127.0.0.1>;tag=a", "to": "<sip:c@127.0.0.1>;tag=b",
+                   "call-id": "c1", "cseq": "2 REFER", "refer-to": "tel:+15105550101"}
+        t0 = time.monotonic()
+        leg._answer_request("REFER sip:c@127.0.0.1 SIP/2.0", headers)
+        took = time.monotonic() - t0
+        data, _ = bridge.recvfrom(65535)
+    finally:
+        leg.close()
+        bridge.close()
+    assert data.startswith(b"SIP/2.0 403 Forbidden") and leg.refer_answer == 403
+    assert took >= NETWORK_LATENCY >= 0.02

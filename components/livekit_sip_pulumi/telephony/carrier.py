@@ -51,7 +51,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from .netns import CARRIER_IP, NetNamespace
-from .uac import G711_DECODE, _linear_to_ulaw, _parse, tone_share
+from .uac import G711_DECODE, NETWORK_LATENCY, _linear_to_ulaw, _parse, tone_share
 
 __all__ = ["CARRIER_PORT", "CarrierAccount", "CarrierCall", "CarrierStandIn"]
 
@@ -62,10 +62,8 @@ MEDIA_MODES = ("both", "no_send", "wrong_address")
 #: Where a "wrong_address" carrier says it receives RTP: on the namespace's link, owned by
 #: nobody (packets sent there go nowhere, and never leave the namespace).
 NOWHERE_IP = "198.18.0.99"
-#: How long what the stand-in sends takes to leave: a carrier's answers cross a network (tens of
-#: milliseconds), never a fraction of a millisecond as on the namespace's link (see the module
-#: doc for what an instant answer does to the bridge).
-LATENCY = 0.05
+#: How long what the stand-in sends takes to leave (see the module doc).
+LATENCY = NETWORK_LATENCY
 _KEEP_SAMPLES = 8000 * 2  # the last 2 s of what the carrier heard
 _PAYLOAD_TYPES = {"PCMU": 0, "PCMA": 8, "G722": 9}
 
