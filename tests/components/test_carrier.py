@@ -14,7 +14,7 @@ from livekit_sip_core.guide import OUTBOUND_GUIDE, outbound_guide
 from livekit_sip_pulumi.telephony import carrier as carrier_mod
 from livekit_sip_pulumi.telephony.carrier import CarrierAccount, CarrierStandIn, default_accounts
 from livekit_sip_pulumi.telephony.netns import NetNamespace
-from livekit_sip_pulumi.telephony.outbound import parse_carrier, parse_outbound
+from livekit_sip_pulumi.telephony.outbound import _transfer_outcome, parse_carrier, parse_outbound
 from livekit_sip_pulumi.telephony.suite import load_calls
 from livekit_sip_pulumi.telephony.uac import (
     G711_DECODE,
@@ -189,3 +189,18 @@ def test_a_call_leg_answers_the_bridges_refer_after_the_network_latency() -> Non
         bridge.close()
     assert data.startswith(b"SIP/2.0 403 Forbidden") and leg.refer_answer == 403
     assert took >= NETWORK_LATENCY >= 0.02
+
+
+@pytest.mark.parametrize("error_code, sip_code, seconds, expected", [
+    ("deadline_exceeded", None, 10.02, "timed_out"),  # livekit-server: request timed out
+    ("canceled", None, 10.03, "timed_out"),  # livekit-server: context deadline exceeded
+    ("canceled", None, 24.0, "timed_out"),  # the same, late on a loaded machine
+    ("unavailable", 408, 10.0, "timed_out"),
+    ("permission_denied", 403, 0.01, "refused"),
+    # The bridge's REFER transaction ended at once without passing an answer on: no timeout.
+    ("canceled", None, 0.01, "failed"),
+    ("internal", None, 0.5, "failed"),
+])
+def test_a_transfers_error_is_read_by_its_code_and_how_soon_it_came(
+        error_code: str, sip_code: int | None, seconds: float, expected: str) -> None:
+    assert _transfer_outcome(error_code, sip_code, seconds) == expected
