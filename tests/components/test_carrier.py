@@ -5,6 +5,8 @@ and the guide's table."""
 from __future__ import annotations
 
 import json
+import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -12,9 +14,16 @@ from livekit_sip_core.guide import OUTBOUND_GUIDE, outbound_guide
 from livekit_sip_pulumi.telephony import carrier as carrier_mod
 from livekit_sip_pulumi.telephony.carrier import CarrierAccount, CarrierStandIn, default_accounts
 from livekit_sip_pulumi.telephony.netns import NetNamespace
-from livekit_sip_pulumi.telephony.outbound import parse_carrier, parse_outbound
+from livekit_sip_pulumi.telephony.outbound import _transfer_outcome, parse_carrier, parse_outbound
 from livekit_sip_pulumi.telephony.suite import load_calls
-from livekit_sip_pulumi.telephony.uac import G711_DECODE, _digest, pcmu_tone, tone_share
+from livekit_sip_pulumi.telephony.uac import (
+    G711_DECODE,
+    NETWORK_LATENCY,
+    CallLeg,
+    _digest,
+    pcmu_tone,
+    tone_share,
+)
 
 ACCOUNT = CarrierAccount("sip.telnyx.com", username="acme", password="right")
 
@@ -122,3 +131,76 @@ def test_every_carrier_code_has_the_guides_section() -> None:
     assert outbound_guide(None, "unresolved") is OUTBOUND_GUIDE["unresolved"]
     assert outbound_guide(None, "answered") is None
     assert outbound_guide(600, "rejected") is None
+
+
+class _Socket:
+    """A stand-in's socket that records what is sent through it."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[bytes, tuple[str, int]]] = []
+
+    def sendto(self, data: bytes, to: tuple[str, int]) -> None:
+        self.sent.append((data, to))
+
+
+def test_answers_leave_after_the_network_latency_not_at_once() -> None:
+    """A carrier's answer crosses a network: the stand-in sends nothing sooner than its latency
+    after the request arrived. An answer within a fraction of a millisecond meets a race in the
+    bridge's transaction layer: a REFER refused with 403 is sometimes reported as a transaction
+    that failed to complete (psrpc canceled), and the transfer is misreported."""
+    stand_in = _stand_in()
+    sock = _Socket()
+    stand_in._sock = sock  # type: ignore[assignment]
+    options = ("OPTIONS sip:carrier@198.18.0.5:5060 SIP/2.0\r\n"
+               "Via: SIP/2.0/UDP 198.18.0.1:5060;branch=z9hG4bK.one\r\n"
+               "From: <sip:lk@198.18.0.1>;tag=a\r\nTo: <sip:carrier@198.18.0.5>\r\n"
+               "Call-ID: c1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n")
+    t0 = time.monotonic()
+    stand_in._handle(options.encode(), ("198.18.0.1", 5060))
+    stand_in._handle(options.replace("CSeq: 1", "CSeq: 2").encode(), ("198.18.0.1", 5060))
+    assert sock.sent == []  # not at once
+    assert stand_in.latency == carrier_mod.LATENCY >= 0.02
+    stand_in._flush(t0 + stand_in.latency * 0.9)
+    assert sock.sent == []  # not before the latency
+    stand_in._flush(time.monotonic() + stand_in.latency)
+    assert [data.split(b"\r\n")[0] for data, _ in sock.sent] == [b"SIP/2.0 200 OK"] * 2
+    assert [b"CSeq: 1 OPTIONS" in data for data, _ in sock.sent] == [True, False]  # in order
+    assert {to for _, to in sock.sent} == {("198.18.0.1", 5060)}
+
+
+def test_a_call_leg_answers_the_bridges_refer_after_the_network_latency() -> None:
+    """The caller of an inbound call plays its carrier: its answer to the bridge's REFER (and to
+    any request) arrives no sooner than a carrier's across a network would."""
+    bridge = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    bridge.bind(("127.0.0.1", 0))
+    bridge.settimeout(5)
+    leg = CallLeg(bridge.getsockname(), "+15105550100", "+14155550001", "127.0.0.1",
+                  refer="refuse")
+    try:
+        headers = {"via": "SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK.one",
+                   "from": "<sip:lk@127.0.0.1>;tag=a", "to": "<sip:c@127.0.0.1>;tag=b",
+                   "call-id": "c1", "cseq": "2 REFER", "refer-to": "tel:+15105550101"}
+        t0 = time.monotonic()
+        leg._answer_request("REFER sip:c@127.0.0.1 SIP/2.0", headers)
+        took = time.monotonic() - t0
+        data, _ = bridge.recvfrom(65535)
+    finally:
+        leg.close()
+        bridge.close()
+    assert data.startswith(b"SIP/2.0 403 Forbidden") and leg.refer_answer == 403
+    assert took >= NETWORK_LATENCY >= 0.02
+
+
+@pytest.mark.parametrize("error_code, sip_code, seconds, expected", [
+    ("deadline_exceeded", None, 10.02, "timed_out"),  # livekit-server: request timed out
+    ("canceled", None, 10.03, "timed_out"),  # livekit-server: context deadline exceeded
+    ("canceled", None, 24.0, "timed_out"),  # the same, late on a loaded machine
+    ("unavailable", 408, 10.0, "timed_out"),
+    ("permission_denied", 403, 0.01, "refused"),
+    # The bridge's REFER transaction ended at once without passing an answer on: no timeout.
+    ("canceled", None, 0.01, "failed"),
+    ("internal", None, 0.5, "failed"),
+])
+def test_a_transfers_error_is_read_by_its_code_and_how_soon_it_came(
+        error_code: str, sip_code: int | None, seconds: float, expected: str) -> None:
+    assert _transfer_outcome(error_code, sip_code, seconds) == expected

@@ -21,7 +21,18 @@ not, and no query leaves the namespace.
 An answered call: 100 Trying, 180 Ringing, 200 OK with an SDP answer (the first of the
 account's codecs the offer has), then a 440 Hz tone as RTP to the bridge's address while it
 counts the RTP packets it receives. BYE and CANCEL are answered; a call still up after
-``max_call`` seconds is hung up with BYE. The stand-in is a thread of the test process (it
+``max_call`` seconds is hung up with BYE.
+
+What the stand-in sends leaves ``latency`` seconds (default 50 ms) after the message it answers
+arrived, as a real carrier's answers cross a network. An answer sent at once (within a fraction
+of a millisecond, on the namespace's link) would reach the bridge sooner than any carrier's, and
+there it meets a race in LiveKit's SIP bridge (livekit/sipgo, ``transaction/client_tx.go``:
+``ClientTx.Init`` writes a request, then sets the retransmission timers and timer D's
+duration): a final answer handled in between finds timer D at 0, the transaction is deleted at
+once, and the bridge's wait for the answer (livekit/sip ``sipResponse``) sees the answer and the
+transaction's end together and picks either at random; picking the end, it reports
+``transaction failed to complete (0 intermediate responses)`` (psrpc ``canceled``) for a REFER
+the carrier refused with 403. The stand-in is a thread of the test process (it
 enters the namespace with ``setns``): it ends with the process, whatever kills it.
 """
 
@@ -29,6 +40,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import heapq
 import re
 import secrets
 import socket
@@ -39,7 +51,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from .netns import CARRIER_IP, NetNamespace
-from .uac import G711_DECODE, _linear_to_ulaw, _parse, tone_share
+from .uac import G711_DECODE, NETWORK_LATENCY, _linear_to_ulaw, _parse, tone_share
 
 __all__ = ["CARRIER_PORT", "CarrierAccount", "CarrierCall", "CarrierStandIn"]
 
@@ -50,6 +62,8 @@ MEDIA_MODES = ("both", "no_send", "wrong_address")
 #: Where a "wrong_address" carrier says it receives RTP: on the namespace's link, owned by
 #: nobody (packets sent there go nowhere, and never leave the namespace).
 NOWHERE_IP = "198.18.0.99"
+#: How long what the stand-in sends takes to leave (see the module doc).
+LATENCY = NETWORK_LATENCY
 _KEEP_SAMPLES = 8000 * 2  # the last 2 s of what the carrier heard
 _PAYLOAD_TYPES = {"PCMU": 0, "PCMA": 8, "G722": 9}
 
@@ -174,8 +188,13 @@ class CarrierStandIn:
     every call and the thread."""
 
     def __init__(self, ns: NetNamespace, address: str = CARRIER_IP,
-                 port: int = CARRIER_PORT, max_call: float = 60.0) -> None:
+                 port: int = CARRIER_PORT, max_call: float = 60.0,
+                 latency: float = LATENCY) -> None:
         self.ns, self.address, self.port, self.max_call = ns, address, port, max_call
+        self.latency = latency
+        #: What is to be sent: (when, order, datagram, to), sent by :meth:`_flush`.
+        self._outbox: list[tuple[float, int, bytes, tuple[str, int]]] = []
+        self._sent = 0
         self.accounts: dict[str, CarrierAccount] = {}
         self.calls: list[CarrierCall] = []
         self._dialogs: dict[str, _Dialog] = {}
@@ -242,6 +261,9 @@ class CarrierStandIn:
             return
         self._ready.set()
         while not self._stop.is_set():
+            with self._lock:
+                wait = 0.05 if not self._outbox else self._outbox[0][0] - time.monotonic()
+            sock.settimeout(min(0.05, max(0.001, wait)))
             try:
                 data, source = sock.recvfrom(65535)
             except TimeoutError:
@@ -253,10 +275,23 @@ class CarrierStandIn:
                     with contextlib.suppress(Exception):  # a malformed message is dropped
                         self._handle(data, source)
                 self._tick()
+                self._flush()
 
     # -- SIP ------------------------------------------------------------------------------------
 
     def _send(self, data: bytes, to: tuple[str, int]) -> None:
+        """Send ``data`` ``latency`` seconds from now (in order)."""
+        self._sent += 1
+        heapq.heappush(self._outbox, (time.monotonic() + self.latency, self._sent, data, to))
+
+    def _flush(self, now: float | None = None) -> None:
+        """Send what is due by ``now``."""
+        now = time.monotonic() if now is None else now
+        while self._outbox and self._outbox[0][0] <= now:
+            _, _, data, to = heapq.heappop(self._outbox)
+            self._transmit(data, to)
+
+    def _transmit(self, data: bytes, to: tuple[str, int]) -> None:
         assert self._sock is not None
         with contextlib.suppress(OSError):
             self._sock.sendto(data, to)

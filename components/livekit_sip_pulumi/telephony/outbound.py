@@ -50,7 +50,23 @@ __all__ = [
 
 OUTBOUND_OUTCOMES = ("answered", "rejected", "unresolved", "no_answer", "failed")
 _REASONS = {401: "Unauthorized", 407: "Proxy Authentication Required"}
-_TIMED_OUT = ("deadline_exceeded", "canceled")
+#: The ringing timeout of a transfer's REFER (TransferSIPParticipant ringing_timeout), seconds.
+_TRANSFER_RINGING = 10
+
+
+def _transfer_outcome(error_code: str, sip_code: int | None, seconds: float,
+                     ringing: float = _TRANSFER_RINGING) -> str:
+    """What a TransferSIPParticipant that failed after ``seconds`` says: "timed_out" when the
+    REFER got no answer before the transfer's ringing timeout (408; livekit-server's
+    deadline_exceeded "request timed out", or canceled "context deadline exceeded" once that
+    timeout has passed), "refused" with a SIP code, else "failed". A canceled error sooner than
+    the timeout is no timeout: the bridge's REFER transaction ended without an answer it
+    passed on (e.g. "transaction failed to complete (0 intermediate responses)")."""
+    if sip_code == 408 or error_code == "deadline_exceeded":
+        return "timed_out"
+    if error_code == "canceled" and seconds >= ringing - 1:
+        return "timed_out"
+    return "refused" if sip_code else "failed"
 
 
 @dataclass(frozen=True)
@@ -228,7 +244,7 @@ async def _transfer(lk: Any, report: OutboundReport) -> None:
     request = api.TransferSIPParticipantRequest(
         room_name=report.room, participant_identity=report.participant,
         transfer_to=spec.transfer_to)
-    request.ringing_timeout.seconds = 10
+    request.ringing_timeout.seconds = _TRANSFER_RINGING
     t0 = time.monotonic()
     try:
         await asyncio.wait_for(lk.sip.transfer_sip_participant(request), spec.transfer_timeout)
@@ -237,10 +253,7 @@ async def _transfer(lk: Any, report: OutboundReport) -> None:
         code = getattr(exc, "sip_status_code", None)
         report.transfer_error = f"{exc.code}: {exc.message}"
         report.transfer_code = code
-        # The REFER got no answer before the transfer's ringing timeout: livekit-server says
-        # deadline_exceeded ("request timed out") or canceled ("context deadline exceeded").
-        report.transfer = ("timed_out" if code == 408 or exc.code in _TIMED_OUT
-                           else "refused" if code else "failed")
+        report.transfer = _transfer_outcome(exc.code, code, time.monotonic() - t0)
     except TimeoutError:
         report.transfer = "timed_out"
         report.transfer_error = f"no answer from livekit-server in {spec.transfer_timeout:.0f} s"

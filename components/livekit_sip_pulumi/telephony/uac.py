@@ -25,6 +25,15 @@ from dataclasses import dataclass, field
 __all__ = ["G711_DECODE", "CallLeg", "SipResponse", "UacError", "pcmu_tone", "tone_share"]
 
 T1 = 0.5  # RFC 3261 round-trip estimate: INVITE retransmits at T1, 2*T1, 4*T1...
+#: How long a carrier's answer to the bridge takes to arrive (seconds): across a network, tens
+#: of milliseconds, never the fraction of a millisecond of the namespace's link. An answer that
+#: fast meets a race in the bridge's SIP transaction layer (livekit/sipgo ``ClientTx.Init``
+#: writes a request before it sets timer D's duration: a final answer handled in between
+#: deletes the transaction at once, and the bridge may report the REFER it refused with 403 as
+#: ``canceled: transaction failed to complete (0 intermediate responses)``). The carrier
+#: stand-in (:mod:`.carrier`) and a call leg answering the bridge's requests as the carrier of
+#: an inbound call wait this long before they answer.
+NETWORK_LATENCY = 0.05
 PCMU = 0
 TELEPHONE_EVENT = 101
 DTMF_CODES = {**{str(d): d for d in range(10)}, "*": 10, "#": 11}
@@ -285,6 +294,7 @@ class CallLeg:
             status = "202 Accepted" if self.refer == "accept" else "403 Forbidden"
             self.refer_answer = int(status.split()[0])
             self._say(f"<- REFER to {self.refer_to}, -> {status}")
+        time.sleep(NETWORK_LATENCY)  # the carrier's answer crosses a network (see its doc)
         lines = [
             f"SIP/2.0 {status}",
             *(f"Via: {v}" for v in headers.get("via", "").split("\n") if v),
