@@ -63,6 +63,8 @@ MEDIA_MODES = ("both", "no_send", "wrong_address")
 #: nobody (packets sent there go nowhere, and never leave the namespace).
 NOWHERE_IP = "198.18.0.99"
 #: How long what the stand-in sends takes to leave (see the module doc).
+#: How long the bridge may resolve with an old hosts file (Go caches it 5 s), and a margin.
+HOSTS_CACHE_SECONDS = 5.5
 LATENCY = NETWORK_LATENCY
 _KEEP_SAMPLES = 8000 * 2  # the last 2 s of what the carrier heard
 _PAYLOAD_TYPES = {"PCMU": 0, "PCMA": 8, "G722": 9}
@@ -213,8 +215,14 @@ class CarrierStandIn:
         """What the carrier holds from now on, one account per SIP host; exactly these hosts
         resolve (to the stand-in) in the namespace."""
         with self._lock:
+            before = set(self.accounts)
             self.accounts = {a.host.lower(): a for a in accounts}
         self.ns.set_hosts({host: self.address for host in self.accounts})
+        if set(self.accounts) != before:
+            # Go's resolver (the bridge's) keeps what it read of a hosts file for 5 s
+            # (net/hosts.go, cacheMaxAge) before it looks at the file again: until then a call
+            # would still resolve (or not) the hosts of before.
+            time.sleep(HOSTS_CACHE_SECONDS)
 
     def update(self, host: str, **changes: object) -> None:
         """Change what the carrier holds for ``host`` (e.g. ``busy=()``)."""

@@ -201,7 +201,7 @@ def test_503_telnyx_subdomain_then_fixed(outbound: Outbound,
     outbound.carrier.serve(telnyx())  # the subdomain does not resolve
     hosts = Path(outbound.replica.ns.hosts_path).read_text()
     assert f"{CARRIER_IP}\tsip.telnyx.com" in hosts and "acme.sip.telnyx.com" not in hosts
-    time.sleep(5.5)  # Go's resolver in the bridge re-reads a changed hosts file within 5 s
+    # (serve waits out the bridge's 5 s cache of the hosts file)
     unresolved = outbound.call("telnyx-out", IN_SERVICE)
     assert unresolved.outcome == "unresolved", unresolved.summary()
     assert unresolved.carrier == [] and unresolved.error_code == "invalid_argument"
