@@ -204,3 +204,20 @@ def test_a_call_leg_answers_the_bridges_refer_after_the_network_latency() -> Non
 def test_a_transfers_error_is_read_by_its_code_and_how_soon_it_came(
         error_code: str, sip_code: int | None, seconds: float, expected: str) -> None:
     assert _transfer_outcome(error_code, sip_code, seconds) == expected
+
+
+def test_serving_other_hosts_waits_out_the_bridges_hosts_cache(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The bridge's Go resolver keeps a hosts file 5 s: a change of the hosts served waits that
+    long before the next call can be placed; serving the same hosts again does not wait."""
+    written: list[dict[str, str]] = []
+    slept: list[float] = []
+    stand_in = _stand_in()
+    monkeypatch.setattr(stand_in.ns, "set_hosts", written.append)
+    monkeypatch.setattr(carrier_mod.time, "sleep", slept.append)
+    stand_in.serve(*default_accounts(["acme.sip.telnyx.com"]))
+    assert list(written[-1]) == ["acme.sip.telnyx.com"]
+    assert slept == [carrier_mod.HOSTS_CACHE_SECONDS] and carrier_mod.HOSTS_CACHE_SECONDS > 5
+    stand_in.serve(*default_accounts(["acme.sip.telnyx.com"]))  # the same hosts, other settings
+    assert slept == [carrier_mod.HOSTS_CACHE_SECONDS]
